@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace PkiTools.Core.Encoding
+{
+    /// <summary>One PEM block: its label (CERTIFICATE, PRIVATE KEY, ...) and the DER bytes it carries.</summary>
+    public sealed class PemBlock
+    {
+        public PemBlock(string label, byte[] data)
+        {
+            Label = label;
+            Data = data;
+        }
+
+        public string Label { get; }
+        public byte[] Data { get; }
+    }
+
+    /// <summary>RFC 7468 PEM: strict enough to refuse garbage, lax enough for what OpenSSL and Windows write.</summary>
+    public static class Pem
+    {
+        private const string Begin = "-----BEGIN ";
+        private const string End = "-----END ";
+        private const string Dashes = "-----";
+
+        public static string Encode(string label, byte[] der)
+        {
+            string b64 = Convert.ToBase64String(der);
+            var sb = new StringBuilder(b64.Length + b64.Length / 64 + 2 * label.Length + 40);
+            sb.Append(Begin).Append(label).Append(Dashes).Append('\n');
+            for (int i = 0; i < b64.Length; i += 64)
+            {
+                sb.Append(b64, i, Math.Min(64, b64.Length - i)).Append('\n');
+            }
+            sb.Append(End).Append(label).Append(Dashes).Append('\n');
+            return sb.ToString();
+        }
+
+        /// <summary>True when the bytes start (after white space or a UTF-8 BOM) with a PEM header.</summary>
+        public static bool LooksLikePem(byte[] data)
+        {
+            int i = 0;
+            if (data.Length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) i = 3;
+            while (i < data.Length && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n')) i++;
+            if (data.Length - i < Begin.Length) return false;
+            for (int k = 0; k < Begin.Length; k++)
+            {
+                if (data[i + k] != Begin[k]) return false;
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// Every PEM block in the text, in order. Text outside blocks (OpenSSL's "Bag Attributes", comments) is ignored.
+        /// A block with no END line, mismatched labels or bad base64 is an error, not skipped.
+        /// </summary>
+        public static IReadOnlyList<PemBlock> Decode(string text)
+        {
+            var blocks = new List<PemBlock>();
+            int pos = 0;
+            while (true)
+            {
+                int begin = text.IndexOf(Begin, pos, StringComparison.Ordinal);
+                if (begin < 0) break;
+                int labelStart = begin + Begin.Length;
+                int labelEnd = text.IndexOf(Dashes, labelStart, StringComparison.Ordinal);
+                int lineEnd = text.IndexOf('\n', labelStart);
+                if (labelEnd < 0 || (lineEnd >= 0 && labelEnd > lineEnd))
+                {
+                    throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text has a malformed BEGIN line.");
+                }
+                string label = text.Substring(labelStart, labelEnd - labelStart);
+                string endMarker = End + label + Dashes;
+                int bodyStart = labelEnd + Dashes.Length;
+                int end = text.IndexOf(endMarker, bodyStart, StringComparison.Ordinal);
+                if (end < 0)
+                {
+                    throw new PkiException(PkiErrorCode.FormatUnknown,
+                        $"The PEM block '{label}' has no matching END line: the file is truncated or its labels do not match.");
+                }
+                blocks.Add(new PemBlock(label, DecodeBody(text, bodyStart, end, label)));
+                pos = end + endMarker.Length;
+            }
+            return blocks;
+        }
+
+        private static byte[] DecodeBody(string text, int start, int end, string label)
+        {
+            var sb = new StringBuilder(end - start);
+            // Skip RFC 1421 headers (Proc-Type, DEK-Info): lines with a colon before the base64 body.
+            int i = start;
+            bool inHeaders = true;
+            while (i < end)
+            {
+                int nl = text.IndexOf('\n', i);
+                if (nl < 0 || nl > end) nl = end;
+                string line = text.Substring(i, nl - i).Trim();
+                i = nl + 1;
+                if (line.Length == 0) continue;
+                if (inHeaders && line.IndexOf(':') >= 0) continue;
+                inHeaders = false;
+                sb.Append(line);
+            }
+            try
+            {
+                byte[] data = Convert.FromBase64String(sb.ToString());
+                if (data.Length == 0)
+                {
+                    throw new PkiException(PkiErrorCode.FormatUnknown, $"The PEM block '{label}' is empty.");
+                }
+                return data;
+            }
+            catch (FormatException ex)
+            {
+                throw new PkiException(PkiErrorCode.FormatUnknown, $"The PEM block '{label}' is not valid base64.", ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Security.AccessControl;
+using System.Security.Principal;
+using Microsoft.Win32.SafeHandles;
+
+namespace PkiTools.Core.IO
+{
+    /// <summary>One file to write: its full path, content, and whether it holds a secret (owner-only).</summary>
+    public sealed class OutputFile
+    {
+        public OutputFile(string path, byte[] content, bool secret)
+        {
+            Path = path;
+            Content = content;
+            Secret = secret;
+        }
+
+        public string Path { get; }
+
+        public byte[] Content { get; }
+
+        public bool Secret { get; }
+    }
+
+    /// <summary>
+    /// Writes files so that nothing is ever half-written: each goes to a temporary file in the target folder (created
+    /// owner-only before the first byte when it is secret: 0600 on Unix, an owner-only ACL on Windows) and is renamed
+    /// into place. A set of files is all-or-nothing: existing targets are refused up front (unless overwriting), and
+    /// files already placed are removed again if a later one fails.
+    /// </summary>
+    public static class AtomicFileWriter
+    {
+        /// <summary>Writes every file, or none. Throws <see cref="PkiErrorCode.FileExists"/> or <see cref="PkiErrorCode.FileWriteFailed"/>.</summary>
+        public static void WriteAll(IReadOnlyList<OutputFile> files, bool overwrite)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (OutputFile file in files)
+            {
+                if (!seen.Add(System.IO.Path.GetFullPath(file.Path)))
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"Two outputs would be written to the same file '{file.Path}'.", null, file.Path);
+                }
+                if (!overwrite && (File.Exists(file.Path) || Directory.Exists(file.Path)))
+                {
+                    throw new PkiException(PkiErrorCode.FileExists,
+                        $"The file '{file.Path}' already exists. Use -Force to replace it, or choose another -Path.", null, file.Path);
+                }
+                string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file.Path));
+                if (folder == null || !Directory.Exists(folder))
+                {
+                    throw new PkiException(PkiErrorCode.FileWriteFailed, $"The folder '{folder}' does not exist.", null, file.Path);
+                }
+            }
+
+            var placed = new List<string>();
+            try
+            {
+                foreach (OutputFile file in files)
+                {
+                    bool existed = File.Exists(file.Path);
+                    Write(file.Path, file.Content, file.Secret, overwrite);
+                    if (!existed) placed.Add(file.Path);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (string path in placed)
+                {
+                    TryDelete(path);
+                }
+                if (ex is PkiException) throw;
+                throw new PkiException(PkiErrorCode.FileWriteFailed, $"Writing the output failed: {ex.Message}", ex);
+            }
+        }
+
+        /// <summary>Writes one file atomically.</summary>
+        public static void Write(string path, byte[] content, bool secret, bool overwrite)
+        {
+            string full = System.IO.Path.GetFullPath(path);
+            string folder = System.IO.Path.GetDirectoryName(full) ?? ".";
+            string temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+            try
+            {
+                using (FileStream stream = CreateNew(temp, secret))
+                {
+                    stream.Write(content, 0, content.Length);
+                    stream.Flush(true);
+                }
+                Place(temp, full, overwrite);
+            }
+            catch (PkiException)
+            {
+                TryDelete(temp);
+                throw;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PlatformNotSupportedException)
+            {
+                TryDelete(temp);
+                if (!overwrite && File.Exists(full))
+                {
+                    throw new PkiException(PkiErrorCode.FileExists, $"The file '{path}' already exists. Use -Force to replace it.", ex, path);
+                }
+                throw new PkiException(PkiErrorCode.FileWriteFailed, $"Could not write '{path}': {ex.Message}", ex, path);
+            }
+        }
+
+        private static void Place(string temp, string target, bool overwrite)
+        {
+            if (overwrite && File.Exists(target))
+            {
+                if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+                {
+                    File.Replace(temp, target, null);
+                }
+                else if (Native.rename(temp, target) != 0)
+                {
+                    throw new IOException($"rename failed with errno {Marshal.GetLastWin32Error()}");
+                }
+                return;
+            }
+            // No overwrite: File.Move refuses an existing target, so a file created meanwhile is never clobbered.
+            File.Move(temp, target);
+        }
+
+        private static FileStream CreateNew(string path, bool secret)
+        {
+            if (!secret)
+            {
+                return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            }
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                return CreateOwnerOnlyWindows(path);
+            }
+            return CreateOwnerOnlyUnix(path);
+        }
+
+        private static FileStream CreateOwnerOnlyUnix(string path)
+        {
+            const int ownerReadWrite = 0x180; // 0600
+            // open(2) is variadic, and on Apple arm64 variadic arguments travel on the stack, which P/Invoke does not
+            // do: macOS uses creat(2), whose mode is a fixed argument (the temporary name is random and fresh).
+            int fd = RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
+                ? Native.creat(path, ownerReadWrite)
+                : Native.open(path, Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL | Native.O_CLOEXEC, ownerReadWrite);
+            if (fd < 0)
+            {
+                throw new IOException($"Could not create '{path}' (errno {Marshal.GetLastWin32Error()}).");
+            }
+            var handle = new SafeFileHandle(new IntPtr(fd), ownsHandle: true);
+            return new FileStream(handle, FileAccess.Write);
+        }
+
+        private static FileStream CreateOwnerOnlyWindows(string path)
+        {
+            var security = new FileSecurity();
+            security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
+            SecurityIdentifier owner = WindowsIdentity.GetCurrent().User!;
+            security.SetOwner(owner);
+            security.AddAccessRule(new FileSystemAccessRule(owner, FileSystemRights.FullControl, AccessControlType.Allow));
+            return new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.Write | FileSystemRights.ReadData | FileSystemRights.Delete, FileShare.None, 4096, FileOptions.None, security);
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                if (File.Exists(path)) File.Delete(path);
+            }
+            catch (Exception)
+            {
+                // Best effort: the temporary name never collides with a real output.
+            }
+        }
+
+        private static class Native
+        {
+            public const int O_WRONLY = 0x1;
+            public const int O_CREAT = 0x40;
+            public const int O_EXCL = 0x80;
+            public const int O_CLOEXEC = 0x80000;
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int open([MarshalAs(UnmanagedType.LPStr)] string path, int flags, int mode);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int creat([MarshalAs(UnmanagedType.LPStr)] string path, int mode);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int rename([MarshalAs(UnmanagedType.LPStr)] string oldPath, [MarshalAs(UnmanagedType.LPStr)] string newPath);
+        }
+    }
+}

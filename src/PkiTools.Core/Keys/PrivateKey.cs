@@ -1,0 +1,321 @@
+using System;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.EdEC;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.Sec;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Security;
+using PkiTools.Core.Encoding;
+
+namespace PkiTools.Core.Keys
+{
+    /// <summary>
+    /// A private key: a platform <see cref="RSA"/> or <see cref="ECDsa"/> (OpenSSL on Linux, CNG on Windows), or a
+    /// BouncyCastle Ed25519 key, which .NET cannot hold. No property exposes private material.
+    /// </summary>
+    public sealed class PrivateKey
+    {
+        private static readonly SecureRandom Random = new SecureRandom();
+
+        private readonly RSA? _rsa;
+        private readonly ECDsa? _ecdsa;
+        private readonly Ed25519PrivateKeyParameters? _ed25519;
+        private readonly object _signLock = new object();
+        private string? _publicKeyPem;
+        private string? _keyId;
+
+        private PrivateKey(RSA? rsa, ECDsa? ecdsa, Ed25519PrivateKeyParameters? ed25519, KeyType type, int size, string? curveOid, byte[] spki)
+        {
+            _rsa = rsa;
+            _ecdsa = ecdsa;
+            _ed25519 = ed25519;
+            KeyType = type;
+            KeySize = size;
+            CurveOid = curveOid;
+            SubjectPublicKeyInfo = spki;
+            Algorithm = Curves.DescribeKey(type, size, curveOid);
+        }
+
+        /// <summary>Rsa2048, EcdsaP256, Ed25519 ...: the <see cref="KeyAlgorithm"/> name where one fits.</summary>
+        public string Algorithm { get; }
+
+        public KeyType KeyType { get; }
+
+        /// <summary>Modulus bits for RSA, field bits for ECDSA, 256 for Ed25519.</summary>
+        public int KeySize { get; }
+
+        /// <summary>Hex SHA-256 of the DER SubjectPublicKeyInfo: the same for the key, its CSR and its certificates.</summary>
+        public string KeyId => _keyId ??= Hex.Sha256(SubjectPublicKeyInfo);
+
+        public string PublicKeyPem => _publicKeyPem ??= Pem.Encode("PUBLIC KEY", SubjectPublicKeyInfo);
+
+        internal string? CurveOid { get; }
+
+        internal byte[] SubjectPublicKeyInfo { get; }
+
+        internal RSA? Rsa => _rsa;
+
+        internal ECDsa? Ecdsa => _ecdsa;
+
+        internal bool IsEd25519 => _ed25519 != null;
+
+        public override string ToString() => $"{Algorithm} key {KeyId}";
+
+        /// <summary>Generates a key with the platform's crypto (BouncyCastle only for Ed25519).</summary>
+        public static PrivateKey Generate(KeyAlgorithm algorithm)
+        {
+            switch (algorithm)
+            {
+                case KeyAlgorithm.Rsa2048:
+                case KeyAlgorithm.Rsa3072:
+                case KeyAlgorithm.Rsa4096:
+                    var rsa = RSA.Create();
+                    rsa.KeySize = algorithm == KeyAlgorithm.Rsa2048 ? 2048 : algorithm == KeyAlgorithm.Rsa3072 ? 3072 : 4096;
+                    return FromRsa(rsa);
+                case KeyAlgorithm.EcdsaP256:
+                    return FromECDsa(ECDsa.Create(ECCurve.NamedCurves.nistP256));
+                case KeyAlgorithm.EcdsaP384:
+                    return FromECDsa(ECDsa.Create(ECCurve.NamedCurves.nistP384));
+                case KeyAlgorithm.EcdsaP521:
+                    return FromECDsa(ECDsa.Create(ECCurve.NamedCurves.nistP521));
+                case KeyAlgorithm.Ed25519:
+                    return FromEd25519(new Ed25519PrivateKeyParameters(Random));
+                default:
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"Unknown key algorithm '{algorithm}'.");
+            }
+        }
+
+        /// <summary>Wraps a platform RSA key (it may be non-exportable: only its public half is read).</summary>
+        public static PrivateKey FromRsa(RSA rsa)
+        {
+            RSAParameters p = rsa.ExportParameters(false);
+            var spki = new SubjectPublicKeyInfo(
+                new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance),
+                new RsaPublicKeyStructure(new BigInteger(1, p.Modulus), new BigInteger(1, p.Exponent)));
+            return new PrivateKey(rsa, null, null, KeyType.Rsa, rsa.KeySize, null, spki.GetDerEncoded());
+        }
+
+        /// <summary>Wraps a platform ECDSA key on a named curve.</summary>
+        public static PrivateKey FromECDsa(ECDsa ecdsa)
+        {
+            ECParameters p = ecdsa.ExportParameters(false);
+            string? oid = p.Curve.Oid?.Value;
+            if (oid == null && p.Curve.Oid?.FriendlyName != null)
+            {
+                oid = FriendlyCurveOid(p.Curve.Oid.FriendlyName);
+            }
+            if (oid == null || !p.Curve.IsNamed)
+            {
+                throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, "Only ECDSA keys on named curves are supported.");
+            }
+            return new PrivateKey(null, ecdsa, null, KeyType.Ecdsa, ecdsa.KeySize, oid, EcSpki(oid, p.Q.X!, p.Q.Y!));
+        }
+
+        internal static PrivateKey FromEd25519(Ed25519PrivateKeyParameters key)
+        {
+            var spki = new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), key.GeneratePublicKey().GetEncoded());
+            return new PrivateKey(null, null, key, KeyType.Ed25519, 256, null, spki.GetDerEncoded());
+        }
+
+        /// <summary>Signs with this key using the given algorithm (which must fit the key family).</summary>
+        internal byte[] Sign(byte[] data, SignatureAlgorithm algorithm)
+        {
+            if (algorithm.KeyType != KeyType)
+            {
+                throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"A {Algorithm} key cannot sign with {algorithm.Name}.");
+            }
+            if (_rsa != null)
+            {
+                return _rsa.SignData(data, algorithm.Hash, RSASignaturePadding.Pkcs1);
+            }
+            if (_ecdsa != null)
+            {
+                return EcdsaSignatureFormat.P1363ToDer(_ecdsa.SignData(data, algorithm.Hash));
+            }
+            var signer = new Ed25519Signer();
+            lock (_signLock)
+            {
+                signer.Init(true, _ed25519);
+                signer.BlockUpdate(data, 0, data.Length);
+                return signer.GenerateSignature();
+            }
+        }
+
+        /// <summary>The default signature algorithm for this key.</summary>
+        internal SignatureAlgorithm DefaultSignatureAlgorithm(HashAlgorithmName? hash = null) => SignatureAlgorithm.For(KeyType, KeySize, hash);
+
+        /// <summary>Unencrypted PKCS#8 DER. Secret material: only for writing a key file.</summary>
+        public byte[] ExportPkcs8()
+        {
+            try
+            {
+                if (_rsa != null)
+                {
+                    RSAParameters p = _rsa.ExportParameters(true);
+                    var structure = new RsaPrivateKeyStructure(
+                        U(p.Modulus), U(p.Exponent), U(p.D), U(p.P), U(p.Q), U(p.DP), U(p.DQ), U(p.InverseQ));
+                    return new PrivateKeyInfo(new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance), structure).GetDerEncoded();
+                }
+                if (_ecdsa != null)
+                {
+                    ECParameters p = _ecdsa.ExportParameters(true);
+                    var curve = new DerObjectIdentifier(CurveOid);
+                    var publicPoint = new DerBitString(EcPoint(p.Q.X!, p.Q.Y!));
+                    var structure = new ECPrivateKeyStructure(KeySize, new BigInteger(1, p.D), publicPoint, null);
+                    return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey, curve), structure).GetDerEncoded();
+                }
+                return new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), new DerOctetString(_ed25519!.GetEncoded())).GetDerEncoded();
+            }
+            catch (CryptographicException ex)
+            {
+                throw new PkiException(PkiErrorCode.KeyNotExportable, $"The {Algorithm} private key cannot be exported (it may be held non-exportable by the platform key store).", ex);
+            }
+        }
+
+        /// <summary>Unencrypted PKCS#8 PEM ("PRIVATE KEY"). Secret material: only for writing a key file.</summary>
+        public string ExportPkcs8Pem() => Pem.Encode("PRIVATE KEY", ExportPkcs8());
+
+        /// <summary>
+        /// Reads an unencrypted private key: PKCS#8 (RSA, EC, Ed25519), PKCS#1 RSA or SEC1 EC, as PEM or DER.
+        /// </summary>
+        public static PrivateKey Import(byte[] data)
+        {
+            if (Pem.LooksLikePem(data))
+            {
+                foreach (PemBlock block in Pem.Decode(System.Text.Encoding.UTF8.GetString(data)))
+                {
+                    switch (block.Label)
+                    {
+                        case "PRIVATE KEY":
+                            return ImportPkcs8(block.Data);
+                        case "RSA PRIVATE KEY":
+                            return Guard(() => FromRsaStructure(RsaPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(block.Data))));
+                        case "EC PRIVATE KEY":
+                            return Guard(() => FromSec1(ECPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(block.Data)), null));
+                        case "ENCRYPTED PRIVATE KEY":
+                            throw new PkiException(PkiErrorCode.KeyInvalid, "The key is encrypted; encrypted keys are not supported here yet.");
+                    }
+                }
+                throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block.");
+            }
+            return ImportPkcs8(data);
+        }
+
+        private static PrivateKey ImportPkcs8(byte[] der) => Guard(() =>
+        {
+            PrivateKeyInfo info = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(der));
+            DerObjectIdentifier alg = info.PrivateKeyAlgorithm.Algorithm;
+            if (alg.Equals(PkcsObjectIdentifiers.RsaEncryption))
+            {
+                return FromRsaStructure(RsaPrivateKeyStructure.GetInstance(info.ParsePrivateKey()));
+            }
+            if (alg.Equals(X9ObjectIdentifiers.IdECPublicKey))
+            {
+                var curve = DerObjectIdentifier.GetInstance(info.PrivateKeyAlgorithm.Parameters);
+                return FromSec1(ECPrivateKeyStructure.GetInstance(info.ParsePrivateKey()), curve);
+            }
+            if (alg.Equals(EdECObjectIdentifiers.id_Ed25519))
+            {
+                return FromEd25519((Ed25519PrivateKeyParameters)PrivateKeyFactory.CreateKey(info));
+            }
+            throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"Private keys of algorithm {alg.Id} are not supported.");
+        });
+
+        private static PrivateKey FromRsaStructure(RsaPrivateKeyStructure k)
+        {
+            var p = new RSAParameters
+            {
+                Modulus = k.Modulus.ToByteArrayUnsigned(),
+                Exponent = k.PublicExponent.ToByteArrayUnsigned(),
+            };
+            int n = p.Modulus.Length;
+            int half = (n + 1) / 2;
+            p.D = Pad(k.PrivateExponent, n);
+            p.P = Pad(k.Prime1, half);
+            p.Q = Pad(k.Prime2, half);
+            p.DP = Pad(k.Exponent1, half);
+            p.DQ = Pad(k.Exponent2, half);
+            p.InverseQ = Pad(k.Coefficient, half);
+            var rsa = RSA.Create();
+            rsa.ImportParameters(p);
+            return FromRsa(rsa);
+        }
+
+        private static PrivateKey FromSec1(ECPrivateKeyStructure k, DerObjectIdentifier? curve)
+        {
+            curve ??= k.Parameters as DerObjectIdentifier ?? (k.Parameters != null ? DerObjectIdentifier.GetInstance(k.Parameters) : null);
+            if (curve == null)
+            {
+                throw new PkiException(PkiErrorCode.KeyInvalid, "The EC private key names no curve.");
+            }
+            X9ECParameters x9 = ECNamedCurveTable.GetByOid(curve)
+                ?? throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"The EC curve {curve.Id} is not supported.");
+            int fieldBytes = (x9.Curve.FieldSize + 7) / 8;
+            BigInteger d = k.GetKey();
+            var q = x9.G.Multiply(d).Normalize();
+            var p = new ECParameters
+            {
+                Curve = Curves.ToCurve(curve.Id),
+                D = Pad(d, fieldBytes),
+                Q = new ECPoint { X = Pad(q.AffineXCoord.ToBigInteger(), fieldBytes), Y = Pad(q.AffineYCoord.ToBigInteger(), fieldBytes) },
+            };
+            return FromECDsa(ECDsa.Create(p));
+        }
+
+        private static PrivateKey Guard(Func<PrivateKey> parse)
+        {
+            try
+            {
+                return parse();
+            }
+            catch (PkiException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                throw new PkiException(PkiErrorCode.KeyInvalid, "The private key is malformed: " + ex.Message, ex);
+            }
+        }
+
+        internal static byte[] EcSpki(string curveOid, byte[] x, byte[] y)
+        {
+            return new SubjectPublicKeyInfo(
+                new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey, new DerObjectIdentifier(curveOid)),
+                EcPoint(x, y)).GetDerEncoded();
+        }
+
+        private static byte[] EcPoint(byte[] x, byte[] y)
+        {
+            var point = new byte[1 + x.Length + y.Length];
+            point[0] = 0x04;
+            Buffer.BlockCopy(x, 0, point, 1, x.Length);
+            Buffer.BlockCopy(y, 0, point, 1 + x.Length, y.Length);
+            return point;
+        }
+
+        private static string? FriendlyCurveOid(string name) => name switch
+        {
+            "nistP256" or "ECDSA_P256" or "prime256v1" or "secp256r1" => Curves.P256Oid,
+            "nistP384" or "ECDSA_P384" or "secp384r1" => Curves.P384Oid,
+            "nistP521" or "ECDSA_P521" or "secp521r1" => Curves.P521Oid,
+            _ => null,
+        };
+
+        private static BigInteger U(byte[]? b) => new BigInteger(1, b ?? Array.Empty<byte>());
+
+        private static byte[] Pad(BigInteger value, int length)
+        {
+            byte[] raw = value.ToByteArrayUnsigned();
+            if (raw.Length >= length) return raw;
+            var padded = new byte[length];
+            Buffer.BlockCopy(raw, 0, padded, length - raw.Length, raw.Length);
+            return padded;
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.EdEC;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Engines;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Security;
+
+namespace PkiTools.Core.Keys
+{
+    /// <summary>
+    /// A public key read from a SubjectPublicKeyInfo (of a certificate or CSR): what it is, and signature
+    /// verification with the platform's crypto (BouncyCastle for Ed25519 and RSA-PSS).
+    /// </summary>
+    internal sealed class PublicKeyInfo
+    {
+        private readonly SubjectPublicKeyInfo _spki;
+        private readonly object _lock = new object();
+        private RSA? _rsa;
+        private ECDsa? _ecdsa;
+        private bool _platformFailed;
+
+        private PublicKeyInfo(SubjectPublicKeyInfo spki, KeyType? type, int size, string? curveOid)
+        {
+            _spki = spki;
+            KeyType = type;
+            KeySize = size;
+            CurveOid = curveOid;
+        }
+
+        /// <summary>Null for key families we cannot use (DSA, X25519, ...).</summary>
+        public KeyType? KeyType { get; }
+
+        public int KeySize { get; }
+
+        public string? CurveOid { get; }
+
+        /// <summary>Rsa2048, EcdsaP256, Ed25519, or the algorithm OID for a family we do not support.</summary>
+        public string Algorithm => KeyType is KeyType t ? Curves.DescribeKey(t, KeySize, CurveOid) : _spki.Algorithm.Algorithm.Id;
+
+        public byte[] Der => _spki.GetDerEncoded();
+
+        /// <summary>Reads a SubjectPublicKeyInfo; malformed keys of a known family throw, unknown families give KeyType null.</summary>
+        public static PublicKeyInfo Create(SubjectPublicKeyInfo spki)
+        {
+            DerObjectIdentifier alg = spki.Algorithm.Algorithm;
+            if (alg.Equals(PkcsObjectIdentifiers.RsaEncryption))
+            {
+                var rsa = RsaPublicKeyStructure.GetInstance(spki.ParsePublicKey());
+                if (rsa.Modulus.SignValue <= 0 || rsa.PublicExponent.SignValue <= 0)
+                {
+                    throw new ArgumentException("RSA public key has a non-positive modulus or exponent.");
+                }
+                return new PublicKeyInfo(spki, Keys.KeyType.Rsa, rsa.Modulus.BitLength, null);
+            }
+            if (alg.Equals(X9ObjectIdentifiers.IdECPublicKey))
+            {
+                if (!(spki.Algorithm.Parameters is DerObjectIdentifier curve))
+                {
+                    return new PublicKeyInfo(spki, null, 0, null); // explicit or implicit curve parameters: refused by RFC 5480
+                }
+                int bits = Curves.BitsOf(curve.Id);
+                return new PublicKeyInfo(spki, bits == 0 ? (KeyType?)null : Keys.KeyType.Ecdsa, bits, curve.Id);
+            }
+            if (alg.Equals(EdECObjectIdentifiers.id_Ed25519))
+            {
+                if (spki.PublicKey.GetOctets().Length != 32 || spki.Algorithm.Parameters != null)
+                {
+                    throw new ArgumentException("Ed25519 public key is not 32 bytes or has parameters.");
+                }
+                return new PublicKeyInfo(spki, Keys.KeyType.Ed25519, 256, null);
+            }
+            return new PublicKeyInfo(spki, null, 0, null);
+        }
+
+        /// <summary>
+        /// True when <paramref name="signature"/> is a valid signature of <paramref name="data"/> under this key with
+        /// the algorithm named by <paramref name="algorithmId"/>. Never throws for bad signatures, keys or parameters.
+        /// </summary>
+        public bool Verify(AlgorithmIdentifier algorithmId, byte[] data, byte[] signature)
+        {
+            SignatureAlgorithm? alg = SignatureAlgorithm.FromOid(algorithmId.Algorithm.Id);
+            if (alg == null || KeyType != alg.KeyType) return false;
+            try
+            {
+                switch (alg.KeyType)
+                {
+                    case Keys.KeyType.Rsa:
+                        if (alg.IsPss) return VerifyPss(algorithmId, data, signature);
+                        if (!RsaParametersAreNullOrAbsent(algorithmId)) return false;
+                        lock (_lock)
+                        {
+                            return PlatformRsa().VerifyData(data, signature, alg.Hash, RSASignaturePadding.Pkcs1);
+                        }
+                    case Keys.KeyType.Ecdsa:
+                        if (algorithmId.Parameters != null) return false;
+                        return VerifyEcdsa(alg, data, signature);
+                    default:
+                        if (algorithmId.Parameters != null) return false;
+                        var signer = new Ed25519Signer();
+                        signer.Init(false, new Ed25519PublicKeyParameters(_spki.PublicKey.GetOctets()));
+                        signer.BlockUpdate(data, 0, data.Length);
+                        return signer.VerifySignature(signature);
+                }
+            }
+            catch (Exception ex) when (ex is CryptographicException || ex is ArgumentException || ex is InvalidOperationException || ex is PlatformNotSupportedException || ex is CryptoException)
+            {
+                return false;
+            }
+        }
+
+        private static bool RsaParametersAreNullOrAbsent(AlgorithmIdentifier id) =>
+            id.Parameters == null || id.Parameters is DerNull;
+
+        private bool VerifyEcdsa(SignatureAlgorithm alg, byte[] data, byte[] signature)
+        {
+            int fieldBytes = (KeySize + 7) / 8;
+            byte[]? p1363 = EcdsaSignatureFormat.DerToP1363(signature, fieldBytes);
+            if (p1363 == null) return false;
+            lock (_lock)
+            {
+                ECDsa? platform = PlatformEcdsa();
+                if (platform != null) return platform.VerifyData(data, p1363, alg.Hash);
+            }
+            // Curves the platform lacks: BouncyCastle.
+            ISigner bc = SignerUtilities.GetSigner(alg.Oid);
+            bc.Init(false, PublicKeyFactory.CreateKey(_spki));
+            bc.BlockUpdate(data, 0, data.Length);
+            return bc.VerifySignature(signature);
+        }
+
+        private bool VerifyPss(AlgorithmIdentifier algorithmId, byte[] data, byte[] signature)
+        {
+            if (algorithmId.Parameters == null) return false;
+            RsassaPssParameters p = RsassaPssParameters.GetInstance(algorithmId.Parameters);
+            if (!p.MaskGenAlgorithm.Algorithm.Equals(PkcsObjectIdentifiers.IdMgf1)) return false;
+            if (p.TrailerField.IntValueExact != 1) return false;
+            var mgfHash = AlgorithmIdentifier.GetInstance(p.MaskGenAlgorithm.Parameters);
+            IDigest digest = DigestUtilities.GetDigest(p.HashAlgorithm.Algorithm);
+            IDigest mgfDigest = DigestUtilities.GetDigest(mgfHash.Algorithm);
+            if (digest.AlgorithmName == "SHA-1" || digest.AlgorithmName == "MD5") return false;
+            var signer = new PssSigner(new RsaBlindedEngine(), digest, mgfDigest, p.SaltLength.IntValueExact);
+            signer.Init(false, PublicKeyFactory.CreateKey(_spki));
+            signer.BlockUpdate(data, 0, data.Length);
+            return signer.VerifySignature(signature);
+        }
+
+        private RSA PlatformRsa()
+        {
+            if (_rsa == null)
+            {
+                var k = RsaPublicKeyStructure.GetInstance(_spki.ParsePublicKey());
+                var rsa = RSA.Create();
+                rsa.ImportParameters(new RSAParameters { Modulus = k.Modulus.ToByteArrayUnsigned(), Exponent = k.PublicExponent.ToByteArrayUnsigned() });
+                _rsa = rsa;
+            }
+            return _rsa;
+        }
+
+        private ECDsa? PlatformEcdsa()
+        {
+            if (_ecdsa == null && !_platformFailed)
+            {
+                byte[] point = _spki.PublicKey.GetOctets();
+                int n = (KeySize + 7) / 8;
+                if (point.Length != 1 + 2 * n || point[0] != 0x04)
+                {
+                    // Compressed points and malformed encodings go to BouncyCastle, which validates them.
+                    _platformFailed = true;
+                    return null;
+                }
+                var x = new byte[n];
+                var y = new byte[n];
+                Buffer.BlockCopy(point, 1, x, 0, n);
+                Buffer.BlockCopy(point, 1 + n, y, 0, n);
+                try
+                {
+                    _ecdsa = ECDsa.Create(new ECParameters { Curve = Curves.ToCurve(CurveOid!), Q = new ECPoint { X = x, Y = y } });
+                }
+                catch (Exception ex) when (ex is CryptographicException || ex is PlatformNotSupportedException || ex is ArgumentException)
+                {
+                    _platformFailed = true;
+                }
+            }
+            return _ecdsa;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+
+namespace PkiTools.Core.Keys
+{
+    /// <summary>A signature algorithm we can produce or check: its OID, hash and key family.</summary>
+    internal sealed class SignatureAlgorithm
+    {
+        private static readonly Dictionary<string, SignatureAlgorithm> ByOid = new Dictionary<string, SignatureAlgorithm>(StringComparer.Ordinal);
+
+        public static readonly SignatureAlgorithm Md5WithRsa = Add("1.2.840.113549.1.1.4", "md5WithRSAEncryption", KeyType.Rsa, HashAlgorithmName.MD5, weak: true);
+        public static readonly SignatureAlgorithm Sha1WithRsa = Add("1.2.840.113549.1.1.5", "sha1WithRSAEncryption", KeyType.Rsa, HashAlgorithmName.SHA1, weak: true);
+        public static readonly SignatureAlgorithm Sha256WithRsa = Add("1.2.840.113549.1.1.11", "sha256WithRSAEncryption", KeyType.Rsa, HashAlgorithmName.SHA256);
+        public static readonly SignatureAlgorithm Sha384WithRsa = Add("1.2.840.113549.1.1.12", "sha384WithRSAEncryption", KeyType.Rsa, HashAlgorithmName.SHA384);
+        public static readonly SignatureAlgorithm Sha512WithRsa = Add("1.2.840.113549.1.1.13", "sha512WithRSAEncryption", KeyType.Rsa, HashAlgorithmName.SHA512);
+        public static readonly SignatureAlgorithm RsaPss = Add("1.2.840.113549.1.1.10", "rsassaPss", KeyType.Rsa, default, pss: true);
+        public static readonly SignatureAlgorithm EcdsaSha1 = Add("1.2.840.10045.4.1", "ecdsa-with-SHA1", KeyType.Ecdsa, HashAlgorithmName.SHA1, weak: true);
+        public static readonly SignatureAlgorithm EcdsaSha256 = Add("1.2.840.10045.4.3.2", "ecdsa-with-SHA256", KeyType.Ecdsa, HashAlgorithmName.SHA256);
+        public static readonly SignatureAlgorithm EcdsaSha384 = Add("1.2.840.10045.4.3.3", "ecdsa-with-SHA384", KeyType.Ecdsa, HashAlgorithmName.SHA384);
+        public static readonly SignatureAlgorithm EcdsaSha512 = Add("1.2.840.10045.4.3.4", "ecdsa-with-SHA512", KeyType.Ecdsa, HashAlgorithmName.SHA512);
+        public static readonly SignatureAlgorithm Ed25519 = Add("1.3.101.112", "Ed25519", KeyType.Ed25519, default);
+
+        private SignatureAlgorithm(string oid, string name, KeyType keyType, HashAlgorithmName hash, bool weak, bool pss)
+        {
+            Oid = oid;
+            Name = name;
+            KeyType = keyType;
+            Hash = hash;
+            IsWeak = weak;
+            IsPss = pss;
+            // PKCS#1 v1.5 RSA identifiers carry an explicit NULL; ECDSA and EdDSA carry no parameters (RFC 5758, RFC 8410).
+            var id = new DerObjectIdentifier(oid);
+            Identifier = keyType == KeyType.Rsa && !pss ? new AlgorithmIdentifier(id, DerNull.Instance) : new AlgorithmIdentifier(id);
+            IdentifierDer = Identifier.GetDerEncoded();
+        }
+
+        public string Oid { get; }
+        public string Name { get; }
+        public KeyType KeyType { get; }
+        public HashAlgorithmName Hash { get; }
+        public bool IsWeak { get; }
+        public bool IsPss { get; }
+        public AlgorithmIdentifier Identifier { get; }
+        public byte[] IdentifierDer { get; }
+
+        private static SignatureAlgorithm Add(string oid, string name, KeyType keyType, HashAlgorithmName hash, bool weak = false, bool pss = false)
+        {
+            var alg = new SignatureAlgorithm(oid, name, keyType, hash, weak, pss);
+            ByOid[oid] = alg;
+            return alg;
+        }
+
+        public static SignatureAlgorithm? FromOid(string oid) => ByOid.TryGetValue(oid, out var a) ? a : null;
+
+        /// <summary>Human name of an algorithm OID, known or not.</summary>
+        public static string NameOf(string oid) => FromOid(oid)?.Name ?? oid;
+
+        /// <summary>The default signature algorithm for a key: SHA-256 for RSA and P-256, SHA-384 for P-384, SHA-512 for P-521.</summary>
+        public static SignatureAlgorithm For(KeyType keyType, int keySize, HashAlgorithmName? hash = null)
+        {
+            switch (keyType)
+            {
+                case KeyType.Ed25519:
+                    return Ed25519;
+                case KeyType.Rsa:
+                    string rsaHash = hash?.Name ?? "SHA256";
+                    return rsaHash switch
+                    {
+                        "SHA256" => Sha256WithRsa,
+                        "SHA384" => Sha384WithRsa,
+                        "SHA512" => Sha512WithRsa,
+                        _ => throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"Hash algorithm {rsaHash} is not allowed for signing; use SHA256, SHA384 or SHA512."),
+                    };
+                default:
+                    string ecHash = hash?.Name ?? (keySize >= 521 ? "SHA512" : keySize >= 384 ? "SHA384" : "SHA256");
+                    return ecHash switch
+                    {
+                        "SHA256" => EcdsaSha256,
+                        "SHA384" => EcdsaSha384,
+                        "SHA512" => EcdsaSha512,
+                        _ => throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"Hash algorithm {ecHash} is not allowed for signing; use SHA256, SHA384 or SHA512."),
+                    };
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System;
+
+namespace PkiTools.Core
+{
+    /// <summary>
+    /// Stable error codes. The name of each member is the PowerShell error id users catch, so never rename one.
+    /// </summary>
+    public enum PkiErrorCode
+    {
+        /// <summary>A parameter value is out of range or contradicts another.</summary>
+        InvalidArgument,
+        /// <summary>An output file already exists and -Force was not given.</summary>
+        FileExists,
+        /// <summary>An input file does not exist.</summary>
+        FileNotFound,
+        /// <summary>An output file could not be written.</summary>
+        FileWriteFailed,
+        /// <summary>An input file could not be read.</summary>
+        FileReadFailed,
+        /// <summary>The input is neither PEM nor DER of a known structure.</summary>
+        FormatUnknown,
+        /// <summary>A certificate could not be parsed.</summary>
+        CertificateInvalid,
+        /// <summary>A certificate signing request could not be parsed.</summary>
+        CsrInvalid,
+        /// <summary>The signature on a certificate signing request does not verify.</summary>
+        CsrSignatureInvalid,
+        /// <summary>A private key could not be parsed or used.</summary>
+        KeyInvalid,
+        /// <summary>The private key cannot be exported (for example a non-exportable key in a Windows store).</summary>
+        KeyNotExportable,
+        /// <summary>The issuer certificate is not a CA certificate allowed to sign certificates.</summary>
+        IssuerNotCa,
+        /// <summary>The issuer certificate has no private key available.</summary>
+        IssuerKeyMissing,
+        /// <summary>An algorithm or key type is not supported, or is too weak without an explicit switch.</summary>
+        UnsupportedAlgorithm,
+        /// <summary>The validity period is empty or inconsistent.</summary>
+        ValidityInvalid,
+        /// <summary>A key is too weak for the default policy (RSA under 2048 bits).</summary>
+        WeakKey,
+        /// <summary>A private key does not belong to the certificate it was paired with.</summary>
+        KeyMismatch,
+        /// <summary>The signature just produced does not verify with the issuer's public key (a broken signer).</summary>
+        SignatureSelfCheckFailed,
+    }
+
+    /// <summary>The one exception type the core throws for expected failures. It always keeps its inner exception.</summary>
+    public sealed class PkiException : Exception
+    {
+        public PkiException(PkiErrorCode code, string message, Exception? inner = null, object? target = null)
+            : base(message, inner)
+        {
+            Code = code;
+            Target = target;
+        }
+
+        /// <summary>The stable code; its name is the PowerShell error id.</summary>
+        public PkiErrorCode Code { get; }
+
+        /// <summary>The path, certificate or value at fault, when there is one.</summary>
+        public object? Target { get; }
+    }
+}

@@ -1,0 +1,38 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography.X509Certificates;
+
+namespace PkiTools.Core.Validation
+{
+    /// <summary>What a certificate is to be trusted for. The names are part of the cmdlet contract (-Purpose).</summary>
+    public enum CertificatePurpose
+    {
+        ServerAuth,
+        ClientAuth,
+        Any,
+    }
+
+    /// <summary>Inputs of a path validation. Trust anchors and time are always explicit.</summary>
+    public sealed class ChainValidationOptions
+    {
+        /// <summary>The only certificates trusted as anchors (plus the system store with <see cref="UseSystemTrust"/>).</summary>
+        public IReadOnlyList<X509Certificate2> TrustedRoots { get; init; } = Array.Empty<X509Certificate2>();
+
+        /// <summary>Untrusted certificates that may be used to build the path.</summary>
+        public IReadOnlyList<X509Certificate2> Intermediates { get; init; } = Array.Empty<X509Certificate2>();
+
+        /// <summary>Host name the leaf must be valid for (RFC 6125 matching), or null.</summary>
+        public string? DnsName { get; init; }
+
+        /// <summary>IP address the leaf must be valid for, or null.</summary>
+        public string? IpAddress { get; init; }
+
+        public CertificatePurpose Purpose { get; init; } = CertificatePurpose.Any;
+
+        /// <summary>Validation time. Null: now.</summary>
+        public DateTimeOffset? At { get; init; }
+
+        /// <summary>Also trust the roots of the operating system's store.</summary>
+        public bool UseSystemTrust { get; init; }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using System.Security.Cryptography.X509Certificates;
+
+namespace PkiTools.Core.Validation
+{
+    /// <summary>Stable problem codes of a path validation. Users match on these names: never rename one.</summary>
+    public enum ChainProblemCode
+    {
+        Expired,
+        NotYetValid,
+        UntrustedRoot,
+        SignatureInvalid,
+        IssuerNotCa,
+        PathLengthExceeded,
+        NameMismatch,
+        WrongPurpose,
+        MissingIssuer,
+    }
+
+    /// <summary>One reason a chain is not valid: a code, the chain position (0 = the leaf), the subject, a sentence.</summary>
+    public sealed class ChainProblem
+    {
+        public ChainProblem(ChainProblemCode code, int index, string subject, string message)
+        {
+            Code = code;
+            Index = index;
+            Subject = subject;
+            Message = message;
+        }
+
+        public ChainProblemCode Code { get; }
+
+        /// <summary>Position in the chain, 0 for the certificate being validated.</summary>
+        public int Index { get; }
+
+        public string Subject { get; }
+
+        public string Message { get; }
+
+        public override string ToString() => $"{Code} [{Index}] {Subject}: {Message}";
+    }
+
+    /// <summary>The outcome of a validation: never an exception for a bad chain.</summary>
+    public sealed class ChainValidationResult
+    {
+        public ChainValidationResult(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, IReadOnlyList<ChainProblem> problems)
+        {
+            Certificate = certificate;
+            Chain = chain;
+            Problems = problems;
+        }
+
+        public bool IsValid => Problems.Count == 0;
+
+        /// <summary>The certificate that was validated.</summary>
+        public X509Certificate2 Certificate { get; }
+
+        /// <summary>The chain that validated, or the best candidate, leaf first.</summary>
+        public IReadOnlyList<X509Certificate2> Chain { get; }
+
+        public IReadOnlyList<ChainProblem> Problems { get; }
+    }
+}

@@ -1,0 +1,275 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using PkiTools.Core.Keys;
+using BcBasicConstraints = Org.BouncyCastle.Asn1.X509.BasicConstraints;
+using BcKeyUsage = Org.BouncyCastle.Asn1.X509.KeyUsage;
+
+namespace PkiTools.Core.X509
+{
+    /// <summary>
+    /// Turns a template into DER. Every rule (names, validity, serial, extensions) is checked here, before any byte
+    /// is produced; the signature is verified against the issuer's public key before the certificate is returned.
+    /// </summary>
+    internal static class CertificateBuilder
+    {
+        internal sealed class Names
+        {
+            public Names(X509Name subject, bool subjectIsEmpty, GeneralNames? subjectAltNames)
+            {
+                Subject = subject;
+                SubjectIsEmpty = subjectIsEmpty;
+                SubjectAltNames = subjectAltNames;
+            }
+
+            public X509Name Subject { get; }
+
+            public bool SubjectIsEmpty { get; }
+
+            public GeneralNames? SubjectAltNames { get; }
+        }
+
+        /// <summary>The issuer side of a signing operation.</summary>
+        internal sealed class IssuerSide
+        {
+            public IssuerSide(X509Name name, byte[] keyIdentifier, ICertificateSigner signer, PublicKeyInfo publicKey, DateTime? notBefore, DateTime? notAfter, int? pathLength)
+            {
+                Name = name;
+                KeyIdentifier = keyIdentifier;
+                Signer = signer;
+                PublicKey = publicKey;
+                NotBefore = notBefore;
+                NotAfter = notAfter;
+                PathLength = pathLength;
+                SignatureAlgorithm = AlgorithmIdentifier.GetInstance(signer.SignatureAlgorithm);
+            }
+
+            public X509Name Name { get; }
+
+            public byte[] KeyIdentifier { get; }
+
+            public ICertificateSigner Signer { get; }
+
+            public PublicKeyInfo PublicKey { get; }
+
+            public AlgorithmIdentifier SignatureAlgorithm { get; }
+
+            public DateTime? NotBefore { get; }
+
+            public DateTime? NotAfter { get; }
+
+            public int? PathLength { get; }
+        }
+
+        private static readonly TimeSpan Backdate = TimeSpan.FromMinutes(5);
+
+        public static Names ResolveNames(CertificateTemplate template)
+        {
+            var sans = new List<GeneralName>();
+            string? firstName = null;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string dns in template.DnsNames)
+            {
+                string name = X509.Names.NormalizeDnsName(dns);
+                firstName ??= name;
+                if (seen.Add("dns:" + name)) sans.Add(new GeneralName(GeneralName.DnsName, name));
+            }
+            foreach (string ipText in template.IpAddresses)
+            {
+                var ip = X509.Names.ParseIpAddress(ipText);
+                firstName ??= ip.ToString();
+                if (seen.Add("ip:" + ip)) sans.Add(new GeneralName(GeneralName.IPAddress, new DerOctetString(ip.GetAddressBytes())));
+            }
+            X509Name subject;
+            if (template.Subject != null)
+            {
+                subject = X509.Names.ParseDistinguishedName(template.Subject);
+            }
+            else if (firstName != null)
+            {
+                subject = X509.Names.ParseDistinguishedName("CN=" + QuoteIfNeeded(firstName));
+            }
+            else
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "Give a subject (-Subject 'CN=...') or at least one -DnsName or -IpAddress.");
+            }
+            bool empty = subject.GetOidList().Count == 0;
+            if (empty && sans.Count == 0)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "A certificate with an empty subject needs at least one -DnsName or -IpAddress.");
+            }
+            return new Names(subject, empty, sans.Count == 0 ? null : new GeneralNames(sans.ToArray()));
+        }
+
+        private static string QuoteIfNeeded(string value) =>
+            value.IndexOfAny(new[] { ',', '+', '"', '\\', '<', '>', ';', '=' }) >= 0 ? "\"" + value.Replace("\"", "\\\"") + "\"" : value;
+
+        /// <summary>Builds, signs and self-checks one certificate. Returns its DER and any warnings.</summary>
+        public static byte[] Build(
+            CertificateTemplate template,
+            X509Name subject,
+            GeneralNames? subjectAltNames,
+            bool subjectIsEmpty,
+            byte[] subjectPublicKeyInfo,
+            KeyType subjectKeyType,
+            IssuerSide? issuer,
+            ICertificateSigner selfSigner,
+            PublicKeyInfo selfPublicKey,
+            DateTimeOffset now,
+            List<string> warnings)
+        {
+            bool selfSigned = issuer == null;
+            CertificateProfile profile = template.Profile;
+            bool isCa = Profiles.IsCa(profile);
+
+            // Validity.
+            DateTime notBefore = Truncate((template.NotBefore ?? now - Backdate).UtcDateTime);
+            DateTime notAfter;
+            if (template.NotAfter is DateTimeOffset explicitEnd)
+            {
+                notAfter = Truncate(explicitEnd.UtcDateTime);
+            }
+            else
+            {
+                int days = template.ValidDays ?? Profiles.DefaultValidDays(profile);
+                if (days <= 0) throw new PkiException(PkiErrorCode.ValidityInvalid, $"The validity must be at least one day (got {days}).");
+                notAfter = Truncate(now.UtcDateTime.AddDays(days));
+            }
+            if (issuer != null)
+            {
+                if (issuer.NotAfter is DateTime issuerEnd && notAfter > issuerEnd)
+                {
+                    warnings.Add($"The validity was clipped to the issuer's NotAfter ({issuerEnd:u}); the requested end was {notAfter:u}.");
+                    notAfter = issuerEnd;
+                }
+                if (issuer.NotBefore is DateTime issuerStart && notBefore < issuerStart)
+                {
+                    notBefore = issuerStart;
+                }
+            }
+            if (notBefore >= notAfter)
+            {
+                throw new PkiException(PkiErrorCode.ValidityInvalid, issuer?.NotAfter is DateTime end && end <= now.UtcDateTime
+                    ? $"The issuer certificate expired on {end:u}; it cannot issue certificates."
+                    : $"NotBefore ({notBefore:u}) must be earlier than NotAfter ({notAfter:u}).");
+            }
+
+            // Path length.
+            int? pathLength = null;
+            if (isCa)
+            {
+                pathLength = template.PathLength ?? (profile == CertificateProfile.IntermediateCa ? 0 : (int?)null);
+                if (pathLength < 0) throw new PkiException(PkiErrorCode.InvalidArgument, "-PathLength must be 0 or more.");
+                if (issuer?.PathLength is int parentLimit)
+                {
+                    if (parentLimit == 0)
+                    {
+                        throw new PkiException(PkiErrorCode.IssuerNotCa, "The issuer's pathLenConstraint is 0: it may issue only end-entity certificates, not another CA.");
+                    }
+                    if (pathLength == null || pathLength >= parentLimit)
+                    {
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The issuer's pathLenConstraint is {parentLimit}: give -PathLength {parentLimit - 1} or less.");
+                    }
+                }
+            }
+            else if (template.PathLength != null)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "-PathLength applies only to the RootCa and IntermediateCa profiles.");
+            }
+
+            // Serial.
+            byte[] serial = template.SerialNumber ?? RandomSerial();
+            var serialValue = new Org.BouncyCastle.Math.BigInteger(1, serial);
+            if (serialValue.SignValue <= 0 || serialValue.ToByteArray().Length > 20)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "The serial number must be positive and at most 20 octets.");
+            }
+
+            // Extensions.
+            var extensions = new X509ExtensionsGenerator();
+            byte[] ski = KeyIdentifier(subjectPublicKeyInfo);
+            if (isCa)
+            {
+                extensions.AddExtension(X509Extensions.BasicConstraints, true, pathLength is int p ? new BcBasicConstraints(p) : new BcBasicConstraints(true));
+                extensions.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(BcKeyUsage.KeyCertSign | BcKeyUsage.CrlSign | BcKeyUsage.DigitalSignature));
+            }
+            else
+            {
+                extensions.AddExtension(X509Extensions.BasicConstraints, true, new BcBasicConstraints(false));
+                int usage = BcKeyUsage.DigitalSignature;
+                if (subjectKeyType == KeyType.Rsa && profile != CertificateProfile.TlsClient) usage |= BcKeyUsage.KeyEncipherment;
+                extensions.AddExtension(X509Extensions.KeyUsage, true, new BcKeyUsage(usage));
+                var purposes = new List<KeyPurposeID>();
+                if (profile != CertificateProfile.TlsClient) purposes.Add(KeyPurposeID.id_kp_serverAuth);
+                if (profile != CertificateProfile.TlsServer) purposes.Add(KeyPurposeID.id_kp_clientAuth);
+                extensions.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(purposes.ToArray()));
+            }
+            extensions.AddExtension(X509Extensions.SubjectKeyIdentifier, false, new SubjectKeyIdentifier(ski));
+            if (!selfSigned)
+            {
+                extensions.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(issuer!.KeyIdentifier));
+            }
+            if (subjectAltNames != null)
+            {
+                // RFC 5280 4.2.1.6: critical when the subject is empty.
+                extensions.AddExtension(X509Extensions.SubjectAlternativeName, subjectIsEmpty, subjectAltNames);
+            }
+            else if (!isCa)
+            {
+                warnings.Add("The certificate has no subjectAltName: TLS clients will not match any host name to it.");
+            }
+
+            ICertificateSigner signer = issuer?.Signer ?? selfSigner;
+            AlgorithmIdentifier signatureAlgorithm = issuer?.SignatureAlgorithm ?? AlgorithmIdentifier.GetInstance(selfSigner.SignatureAlgorithm);
+            var tbsGenerator = new V3TbsCertificateGenerator();
+            tbsGenerator.SetSerialNumber(new DerInteger(serialValue));
+            tbsGenerator.SetSignature(signatureAlgorithm);
+            tbsGenerator.SetIssuer(issuer?.Name ?? subject);
+            tbsGenerator.SetStartDate(new Time(notBefore));
+            tbsGenerator.SetEndDate(new Time(notAfter));
+            tbsGenerator.SetSubject(subject);
+            tbsGenerator.SetSubjectPublicKeyInfo(SubjectPublicKeyInfo.GetInstance(subjectPublicKeyInfo));
+            tbsGenerator.SetExtensions(extensions.Generate());
+            TbsCertificateStructure tbs = tbsGenerator.GenerateTbsCertificate();
+            byte[] tbsDer = tbs.GetDerEncoded();
+            byte[] signature = signer.Sign(tbsDer);
+
+            PublicKeyInfo verifier = issuer?.PublicKey ?? selfPublicKey;
+            if (!verifier.Verify(signatureAlgorithm, tbsDer, signature))
+            {
+                throw new PkiException(PkiErrorCode.SignatureSelfCheckFailed,
+                    "The signature just produced does not verify with the issuer's public key: the signing key does not match the issuer certificate, or the signer is broken. Nothing was issued.");
+            }
+            return new X509CertificateStructure(tbs, signatureAlgorithm, new DerBitString(signature)).GetDerEncoded();
+        }
+
+        /// <summary>RFC 7093 section 2 method 1: the leftmost 160 bits of the SHA-256 of the subjectPublicKey bits.</summary>
+        public static byte[] KeyIdentifier(byte[] subjectPublicKeyInfo)
+        {
+            byte[] keyBits = SubjectPublicKeyInfo.GetInstance(subjectPublicKeyInfo).PublicKey.GetBytes();
+            using var sha = SHA256.Create();
+            byte[] hash = sha.ComputeHash(keyBits);
+            var id = new byte[20];
+            Buffer.BlockCopy(hash, 0, id, 0, 20);
+            return id;
+        }
+
+        private static byte[] RandomSerial()
+        {
+            var serial = new byte[16];
+            using (var rng = RandomNumberGenerator.Create())
+            {
+                do
+                {
+                    rng.GetBytes(serial);
+                }
+                while (serial[0] == 0 && serial[1] == 0);
+            }
+            return serial;
+        }
+
+        private static DateTime Truncate(DateTime utc) => new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+    }
+}

@@ -1,0 +1,140 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using PkiTools.Core.Keys;
+
+namespace PkiTools.Core.X509
+{
+    /// <summary>
+    /// Issues certificates under one CA certificate. The issuer is checked once (a CA with keyCertSign, a private key
+    /// that matches it) and can then sign many requests; self-signed certificates come from <see cref="SelfSign"/>.
+    /// </summary>
+    public sealed class CertificateIssuer
+    {
+        private readonly CertificateBuilder.IssuerSide _side;
+
+        /// <summary>Uses the certificate's own private key (attached by PkiTools or held by the platform).</summary>
+        public CertificateIssuer(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash = null)
+            : this(issuer, SignerFor(issuer, hash))
+        {
+        }
+
+        /// <summary>Uses an external signer (a store key, an HSM, a test's broken signer).</summary>
+        public CertificateIssuer(X509Certificate2 issuer, ICertificateSigner signer)
+        {
+            Certificate = issuer;
+            ParsedCertificate parsed = ParsedCertificate.Parse(issuer.RawData);
+            if (!parsed.CanSignCertificates)
+            {
+                throw new PkiException(PkiErrorCode.IssuerNotCa,
+                    $"The issuer '{parsed.Subject}' is not a CA certificate: it needs basicConstraints CA:TRUE and the keyCertSign key usage. Use a certificate made with -Profile RootCa or IntermediateCa.",
+                    null, issuer);
+            }
+            PublicKeyInfo publicKey = parsed.PublicKey ?? throw new PkiException(PkiErrorCode.CertificateInvalid, "The issuer certificate's public key is malformed.", null, issuer);
+            byte[] keyId = parsed.SubjectKeyId ?? CertificateBuilder.KeyIdentifier(parsed.Tbs.SubjectPublicKeyInfo.GetDerEncoded());
+            _side = new CertificateBuilder.IssuerSide(parsed.Tbs.Subject, keyId, signer, publicKey, parsed.NotBefore, parsed.NotAfter, parsed.PathLength);
+        }
+
+        public X509Certificate2 Certificate { get; }
+
+        /// <summary>The clock used for validity. Replace it in tests.</summary>
+        public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
+
+        /// <summary>
+        /// Signs a CSR: its signature must verify, its key must be acceptable; subject and SANs are copied, other
+        /// requested extensions are not. The CSR's private key, when it has one, rides on the result.
+        /// </summary>
+        public IssuedCertificate Sign(CertificateSigningRequest csr, CertificateTemplate template)
+        {
+            if (!csr.SignatureValid)
+            {
+                throw new PkiException(PkiErrorCode.CsrSignatureInvalid,
+                    $"The signature on the certificate signing request for '{csr.Subject}' does not verify: the request was altered or is corrupt. Ask for a new CSR.", null, csr);
+            }
+            KeyType keyType = CheckSubjectKey(csr.KeyType, csr.KeyAlgorithm, csr.KeySize, template);
+            var names = new List<GeneralName>();
+            foreach (string dns in csr.DnsNames) names.Add(new GeneralName(GeneralName.DnsName, Names.NormalizeDnsName(dns)));
+            foreach (string ip in csr.IpAddresses) names.Add(new GeneralName(GeneralName.IPAddress, new DerOctetString(Names.ParseIpAddress(ip).GetAddressBytes())));
+            var subject = X509Name.GetInstance(Asn1Object.FromByteArray(csr.SubjectDer));
+            bool empty = subject.GetOidList().Count == 0;
+            if (empty && names.Count == 0)
+            {
+                throw new PkiException(PkiErrorCode.CsrInvalid, "The request has neither a subject nor any DNS name or IP address.", null, csr);
+            }
+            var warnings = new List<string>();
+            if (csr.OtherNames.Length > 0)
+            {
+                warnings.Add("Requested names not issued (only DNS names and IP addresses are copied): " + string.Join(", ", csr.OtherNames));
+            }
+            if (csr.RequestedExtensions.Length > 0)
+            {
+                warnings.Add("Requested extensions ignored (the profile decides): " + string.Join(", ", csr.RequestedExtensions));
+            }
+            byte[] der = CertificateBuilder.Build(template, subject, names.Count == 0 ? null : new GeneralNames(names.ToArray()), empty,
+                csr.SubjectPublicKeyInfo, keyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
+            return Finish(der, csr.GetPrivateKey(), warnings);
+        }
+
+        /// <summary>Issues directly for a key, with names from the template (no CSR round trip).</summary>
+        public IssuedCertificate Issue(PrivateKey subjectKey, CertificateTemplate template)
+        {
+            CheckSubjectKey(subjectKey.KeyType, subjectKey.Algorithm, subjectKey.KeySize, template);
+            CertificateBuilder.Names names = CertificateBuilder.ResolveNames(template);
+            var warnings = new List<string>();
+            byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
+                subjectKey.SubjectPublicKeyInfo, subjectKey.KeyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
+            return Finish(der, subjectKey, warnings);
+        }
+
+        /// <summary>A self-signed certificate for <paramref name="key"/> (a root CA or a stand-alone TLS certificate).</summary>
+        public static IssuedCertificate SelfSign(PrivateKey key, CertificateTemplate template, DateTimeOffset? now = null)
+        {
+            CheckSubjectKey(key.KeyType, key.Algorithm, key.KeySize, template);
+            CertificateBuilder.Names names = CertificateBuilder.ResolveNames(template);
+            var warnings = new List<string>();
+            var signer = new KeySigner(key, template.HashAlgorithm);
+            PublicKeyInfo publicKey = PublicKeyInfo.Create(SubjectPublicKeyInfo.GetInstance(key.SubjectPublicKeyInfo));
+            byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
+                key.SubjectPublicKeyInfo, key.KeyType, null, signer, publicKey, now ?? DateTimeOffset.UtcNow, warnings);
+            return Finish(der, key, warnings);
+        }
+
+        private static IssuedCertificate Finish(byte[] der, PrivateKey? key, List<string> warnings)
+        {
+            var certificate = new X509Certificate2(der);
+            if (key != null) certificate = CertificateKeys.Attach(certificate, key);
+            return new IssuedCertificate(certificate, der, key, warnings);
+        }
+
+        private static KeyType CheckSubjectKey(KeyType? type, string algorithm, int size, CertificateTemplate template)
+        {
+            if (type == null)
+            {
+                throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"Keys of type {algorithm} are not supported; use RSA (2048 bits or more), ECDSA P-256/P-384/P-521 or Ed25519.");
+            }
+            if (type == KeyType.Rsa && size < 2048 && !template.AllowWeakKey)
+            {
+                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is too weak; use 2048 bits or more (or -AllowWeakKey for a legacy device).");
+            }
+            if (type == KeyType.Rsa && size < 1024)
+            {
+                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is refused even with -AllowWeakKey.");
+            }
+            return type.Value;
+        }
+
+        private static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)
+        {
+            PrivateKey key = CertificateKeys.Find(issuer) ?? throw new PkiException(PkiErrorCode.IssuerKeyMissing,
+                $"The issuer certificate '{issuer.Subject}' has no private key. Pass the certificate returned by New-SelfSignedCert or Invoke-CaSign, or one imported together with its key.",
+                null, issuer);
+            if (!Arrays.AreEqual(key.SubjectPublicKeyInfo, SubjectPublicKeyInfo.GetInstance(ParsedCertificate.Parse(issuer.RawData).Tbs.SubjectPublicKeyInfo).GetDerEncoded()))
+            {
+                throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key attached to '{issuer.Subject}' does not match its certificate.", null, issuer);
+            }
+            return new KeySigner(key, hash);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+
+namespace PkiTools.Core.X509
+{
+    /// <summary>
+    /// What a new certificate should say. Immutable; unset fields take the profile's defaults. All checks run in one
+    /// place (<see cref="CertificateBuilder"/>) before any byte is produced.
+    /// </summary>
+    public sealed class CertificateTemplate
+    {
+        /// <summary>Distinguished name ("CN=web01, O=Corp"). Null: CN = the first DNS name (or IP address).</summary>
+        public string? Subject { get; init; }
+
+        public IReadOnlyList<string> DnsNames { get; init; } = Array.Empty<string>();
+
+        public IReadOnlyList<string> IpAddresses { get; init; } = Array.Empty<string>();
+
+        public CertificateProfile Profile { get; init; } = CertificateProfile.TlsServer;
+
+        /// <summary>Lifetime in days from now. Null: the profile's default (365 for leaves, 3650 for a root).</summary>
+        public int? ValidDays { get; init; }
+
+        /// <summary>Explicit end of validity; wins over <see cref="ValidDays"/>.</summary>
+        public DateTimeOffset? NotAfter { get; init; }
+
+        /// <summary>Explicit start of validity. Null: now minus five minutes (clock skew).</summary>
+        public DateTimeOffset? NotBefore { get; init; }
+
+        /// <summary>pathLenConstraint for CA profiles. Null: none for a root, 0 for an intermediate.</summary>
+        public int? PathLength { get; init; }
+
+        /// <summary>Positive big-endian serial number, at most 20 octets. Null: 128 random bits.</summary>
+        public byte[]? SerialNumber { get; init; }
+
+        /// <summary>Signature hash. Null: SHA-256 (SHA-384 for P-384 issuers, SHA-512 for P-521).</summary>
+        public HashAlgorithmName? HashAlgorithm { get; init; }
+
+        /// <summary>Accept RSA subject keys of 1024 to 2047 bits (legacy devices). Off by default.</summary>
+        public bool AllowWeakKey { get; init; }
+    }
+}
