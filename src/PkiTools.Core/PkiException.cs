@@ -15,6 +15,8 @@ namespace PkiTools.Core
         FileNotFound,
         /// <summary>An output file could not be written.</summary>
         FileWriteFailed,
+        /// <summary>An input file is larger than any legitimate certificate, key or CSR file.</summary>
+        FileTooLarge,
         /// <summary>An input file could not be read.</summary>
         FileReadFailed,
         /// <summary>The input is neither PEM nor DER of a known structure.</summary>

@@ -203,8 +203,27 @@ namespace PkiTools.Core.Keys
                 }
                 throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block.");
             }
-            return ImportPkcs8(data);
+            return ImportDer(data);
         }
+
+        /// <summary>DER of any of the three forms, told apart by shape (openssl pkey -outform DER writes PKCS#1 and SEC1).</summary>
+        private static PrivateKey ImportDer(byte[] der) => Guard(() =>
+        {
+            if (der.Length == 0 || der[0] != 0x30)
+            {
+                throw new PkiException(PkiErrorCode.FormatUnknown, "The data is neither PEM nor a DER private key.");
+            }
+            var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(der));
+            if (sequence.Count == 9 && sequence[1] is DerInteger)
+            {
+                return FromRsaStructure(RsaPrivateKeyStructure.GetInstance(sequence));
+            }
+            if (sequence.Count >= 2 && sequence[0] is DerInteger version && version.HasValue(1) && sequence[1] is Asn1OctetString)
+            {
+                return FromSec1(ECPrivateKeyStructure.GetInstance(sequence), null);
+            }
+            return ImportPkcs8(der);
+        });
 
         private static PrivateKey ImportPkcs8(byte[] der) => Guard(() =>
         {

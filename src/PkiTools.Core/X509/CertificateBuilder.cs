@@ -121,6 +121,10 @@ namespace PkiTools.Core.X509
             List<string> warnings)
         {
             bool selfSigned = issuer == null;
+            if (selfSigned && subjectIsEmpty)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "A self-signed certificate needs a subject: it is also the issuer name, which may not be empty.");
+            }
             CertificateProfile profile = template.Profile;
             bool isCa = Profiles.IsCa(profile);
 

@@ -166,6 +166,10 @@ namespace PkiTools.Core.X509
                     throw new PkiException(PkiErrorCode.CsrInvalid, "The PEM text holds no CERTIFICATE REQUEST block.");
                 }
             }
+            else if (data.Length == 0 || data[0] != 0x30)
+            {
+                throw new PkiException(PkiErrorCode.FormatUnknown, "The data is neither PEM nor DER: expected a 'CERTIFICATE REQUEST' PEM block or a DER PKCS#10 request.");
+            }
             try
             {
                 byte[] infoDer = DerReader.FirstElement(der) ?? throw new ArgumentException("not a DER SEQUENCE");

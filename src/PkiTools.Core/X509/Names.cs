@@ -27,7 +27,7 @@ namespace PkiTools.Core.X509
             }
             try
             {
-                var dn = new X500DistinguishedName(name, X500DistinguishedNameFlags.UseCommas | X500DistinguishedNameFlags.DoNotUsePlusSign);
+                var dn = new X500DistinguishedName(name, X500DistinguishedNameFlags.Reversed);
                 return X509Name.GetInstance(Asn1Object.FromByteArray(dn.RawData));
             }
             catch (Exception ex) when (ex is CryptographicException || ex is ArgumentException)

@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using PkiTools.Core.X509;
+
+namespace PkiTools.Core.Encoding
+{
+    /// <summary>Reads input files with a size cap, and certificates from PEM (one or many) or DER.</summary>
+    public static class CertificateReader
+    {
+        /// <summary>Inputs larger than this are refused before they are read (16 MiB).</summary>
+        public const long MaxInputBytes = 16L * 1024 * 1024;
+
+        public static byte[] ReadFile(string path)
+        {
+            try
+            {
+                var info = new FileInfo(path);
+                if (!info.Exists)
+                {
+                    throw new PkiException(PkiErrorCode.FileNotFound, $"The file '{path}' does not exist.", null, path);
+                }
+                if (info.Length > MaxInputBytes)
+                {
+                    throw new PkiException(PkiErrorCode.FileTooLarge, $"The file '{path}' is {info.Length:N0} bytes; inputs over {MaxInputBytes:N0} bytes are refused.", null, path);
+                }
+                return File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PkiException(PkiErrorCode.FileReadFailed, $"Could not read '{path}': {ex.Message}", ex, path);
+            }
+        }
+
+        /// <summary>Every certificate in PEM text (CERTIFICATE blocks) or a single DER certificate.</summary>
+        public static IReadOnlyList<X509Certificate2> ReadCertificates(byte[] data, string? source = null)
+        {
+            var result = new List<X509Certificate2>();
+            string where = source == null ? "The data" : $"'{source}'";
+            if (Pem.LooksLikePem(data))
+            {
+                foreach (PemBlock block in Pem.Decode(System.Text.Encoding.UTF8.GetString(data)))
+                {
+                    if (block.Label == "CERTIFICATE" || block.Label == "TRUSTED CERTIFICATE" || block.Label == "X509 CERTIFICATE")
+                    {
+                        result.Add(FromDer(block.Data, where));
+                    }
+                }
+                if (result.Count == 0)
+                {
+                    throw new PkiException(PkiErrorCode.FormatUnknown, $"{where} holds no PEM CERTIFICATE block.", null, source);
+                }
+                return result;
+            }
+            if (data.Length == 0 || data[0] != 0x30)
+            {
+                throw new PkiException(PkiErrorCode.FormatUnknown, $"{where} is neither PEM nor a DER certificate.", null, source);
+            }
+            result.Add(FromDer(data, where));
+            return result;
+        }
+
+        /// <summary>A certificate from DER, checked by our parser first so that hostile input fails with CertificateInvalid.</summary>
+        public static X509Certificate2 FromDer(byte[] der, string? where = null)
+        {
+            ParsedCertificate.Parse(der);
+            try
+            {
+                return new X509Certificate2(der);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new PkiException(PkiErrorCode.CertificateInvalid, $"{where ?? "The data"} is not a certificate .NET can load: {ex.Message}", ex);
+            }
+        }
+    }
+}
