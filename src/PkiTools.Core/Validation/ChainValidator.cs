@@ -506,7 +506,8 @@ namespace PkiTools.Core.Validation
                 {
                     string host = _options.DnsName.Trim();
                     bool matched;
-                    if (IPAddress.TryParse(host, out IPAddress? hostIp))
+                    IPAddress? hostIp = null;
+                    if (LooksLikeIp(host) && IPAddress.TryParse(host, out hostIp))
                     {
                         matched = MatchesIp(leaf.P, hostIp);
                     }
@@ -516,9 +517,10 @@ namespace PkiTools.Core.Validation
                     }
                     if (!matched)
                     {
+                        string reissue = hostIp != null ? $"-IpAddress {hostIp}" : $"-DnsName '{host}'";
                         problems.Add(Problem(ChainProblemCode.NameMismatch, 0, leaf, leaf.P.HasSubjectAltNames
-                            ? $"The certificate is not valid for '{host}': its names are {DescribeNames(leaf.P)}; reissue it with -DnsName '{host}' or connect with one of its names."
-                            : $"The certificate has no subjectAltName, so it is valid for no host name (the CN is not consulted); reissue it with -DnsName '{host}'."));
+                            ? $"The certificate is not valid for '{host}': its names are {DescribeNames(leaf.P)}; reissue it with {reissue} or connect with one of its names."
+                            : $"The certificate has no subjectAltName, so it is valid for no host name (the CN is not consulted); reissue it with {reissue}."));
                     }
                 }
                 if (_options.IpAddress != null)
@@ -599,6 +601,14 @@ namespace PkiTools.Core.Validation
                 }
             }
             return h.ToLowerInvariant();
+        }
+
+        /// <summary>IPAddress.TryParse accepts "1" or "0x1"; only dotted quads and IPv6 literals count as addresses here.</summary>
+        private static bool LooksLikeIp(string host)
+        {
+            if (host.IndexOf(':') >= 0) return true;
+            string[] parts = host.Split('.');
+            return parts.Length == 4 && parts.All(p => p.Length > 0 && p.Length <= 3 && p.All(ch => ch >= '0' && ch <= '9'));
         }
 
         internal static bool MatchesIp(ParsedCertificate certificate, IPAddress address)
