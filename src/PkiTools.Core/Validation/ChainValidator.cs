@@ -107,6 +107,9 @@ namespace PkiTools.Core.Validation
                 NotAfter = notAfter;
             }
 
+            private byte[]? _spki;
+            private bool _spkiFailed;
+
             public int Id { get; }
 
             public X509Certificate2 Certificate { get; }
@@ -122,6 +125,26 @@ namespace PkiTools.Core.Validation
             public bool InPath { get; set; }
 
             public string Subject => SafeSubject(Certificate);
+
+            /// <summary>The SubjectPublicKeyInfo DER, or null when it cannot be encoded.</summary>
+            public byte[]? SpkiDer
+            {
+                get
+                {
+                    if (_spki == null && !_spkiFailed)
+                    {
+                        try
+                        {
+                            _spki = P.Tbs.SubjectPublicKeyInfo.GetDerEncoded();
+                        }
+                        catch (Exception)
+                        {
+                            _spkiFailed = true;
+                        }
+                    }
+                    return _spki;
+                }
+            }
         }
 
         /// <summary>The certificates of one validation, parsed once, indexed by DER and by subject name.</summary>
@@ -363,8 +386,7 @@ namespace PkiTools.Core.Validation
                     return null;
                 }
                 _signatureChecks++;
-                PublicKeyInfo? key = issuer.P.PublicKey;
-                bool ok = key != null && child.P.IsSignedBy(key);
+                bool ok = issuer.SpkiDer != null && SignatureCache.IsSignedBy(child.P, issuer.SpkiDer);
                 _signatures[(child.Id, issuer.Id)] = ok;
                 return ok;
             }
