@@ -30,6 +30,9 @@ namespace PkiTools.Core.Validation
 
         /// <summary>Path building stopped at a limit (depth, signature checks or candidate paths) without finding a valid chain.</summary>
         PathBuildingLimitExceeded,
+
+        /// <summary>A name of the certificate is outside what a CA above it may certify (nameConstraints).</summary>
+        NameConstraintViolation,
     }
 
     /// <summary>One reason a chain is not valid: a code, the chain position (0 = the leaf), the subject, a sentence.</summary>

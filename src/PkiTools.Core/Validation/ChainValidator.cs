@@ -43,6 +43,7 @@ namespace PkiTools.Core.Validation
             "2.5.29.54", // inhibitAnyPolicy
             "2.5.29.35", // authorityKeyIdentifier
             "2.5.29.14", // subjectKeyIdentifier
+            "2.5.29.30", // nameConstraints (NameConstraintChecker)
         };
 
         private static readonly Lazy<IReadOnlyList<Input>> SystemRoots = new Lazy<IReadOnlyList<Input>>(LoadSystemRoots, true);
@@ -53,7 +54,9 @@ namespace PkiTools.Core.Validation
             if (certificate == null) throw new ArgumentNullException(nameof(certificate));
             if (options == null) throw new ArgumentNullException(nameof(options));
 
+            // Validity is encoded in whole seconds: compare at that granularity (as OpenSSL does with time_t).
             DateTime at = (options.At ?? DateTimeOffset.UtcNow).UtcDateTime;
+            at = new DateTime(at.Ticks - at.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
             var pool = new Pool();
             Node? leaf = pool.Add(certificate, null, trusted: false);
             if (leaf == null)
@@ -109,6 +112,11 @@ namespace PkiTools.Core.Validation
 
             private byte[]? _spki;
             private bool _spkiFailed;
+            private bool _constraintsRead;
+            private NameConstraintChecker? _constraints;
+            private bool _constraintsInvalid;
+            private NameConstraintChecker.SubjectNames? _names;
+            private bool _namesInvalid;
 
             public int Id { get; }
 
@@ -125,6 +133,42 @@ namespace PkiTools.Core.Validation
             public bool InPath { get; set; }
 
             public string Subject => SafeSubject(Certificate);
+
+            /// <summary>This CA's name constraints (null: none); <paramref name="invalid"/> when the extension is malformed.</summary>
+            public NameConstraintChecker? Constraints(out bool invalid)
+            {
+                if (!_constraintsRead)
+                {
+                    _constraintsRead = true;
+                    try
+                    {
+                        _constraints = NameConstraintChecker.For(P);
+                    }
+                    catch (Exception)
+                    {
+                        _constraintsInvalid = true;
+                    }
+                }
+                invalid = _constraintsInvalid;
+                return _constraints;
+            }
+
+            /// <summary>Subject and subjectAltName names for name-constraint checks, or null when they cannot be read.</summary>
+            public NameConstraintChecker.SubjectNames? ConstrainedNames()
+            {
+                if (_names == null && !_namesInvalid)
+                {
+                    try
+                    {
+                        _names = new NameConstraintChecker.SubjectNames(P);
+                    }
+                    catch (Exception)
+                    {
+                        _namesInvalid = true;
+                    }
+                }
+                return _names;
+            }
 
             /// <summary>The SubjectPublicKeyInfo DER, or null when it cannot be encoded.</summary>
             public byte[]? SpkiDer
@@ -254,6 +298,7 @@ namespace PkiTools.Core.Validation
             private readonly Dictionary<(int Child, int Parent), bool> _signatures = new Dictionary<(int, int), bool>();
             private int _signatureChecks;
             private int _candidates;
+            private int _nameComparisons;
             private string? _limit;
             private Candidate? _best;
             private Candidate? _valid;
@@ -485,9 +530,52 @@ namespace PkiTools.Core.Validation
                         break;
                 }
 
+                CheckNameConstraints(path, terminal == Terminal.BadSignature ? last - 1 : last, problems);
                 CheckNames(path[0], problems);
                 if (problems.Count > 1) problems = problems.OrderBy(p => p.Index).ToList();
                 return problems;
+            }
+
+            /// <summary>Each CA's nameConstraints against the names of every certificate below it (self-issued intermediates excepted).</summary>
+            private void CheckNameConstraints(Node[] path, int end, List<ChainProblem> problems)
+            {
+                if (path[0].Constraints(out _) != null && !path[0].P.IsCa)
+                {
+                    problems.Add(Problem(ChainProblemCode.CertificateInvalid, 0, path[0],
+                        "The certificate carries nameConstraints, which only CA certificates may have (RFC 5280 4.2.1.10); have it reissued without them."));
+                }
+                var reported = new HashSet<int>();
+                for (int j = 1; j <= end; j++)
+                {
+                    NameConstraintChecker? constraints = path[j].Constraints(out bool invalid);
+                    if (invalid)
+                    {
+                        problems.Add(Problem(ChainProblemCode.CertificateInvalid, j, path[j], "The CA certificate's nameConstraints extension is malformed; have it reissued."));
+                        continue;
+                    }
+                    if (constraints == null) continue;
+                    for (int i = 0; i < j; i++)
+                    {
+                        if (i > 0 && path[i].P.IsSelfIssued) continue;
+                        if (reported.Contains(i)) continue;
+                        NameConstraintChecker.SubjectNames? names = path[i].ConstrainedNames();
+                        string? violation = names == null
+                            ? "Its names cannot be read"
+                            : constraints.Check(names, ref _nameComparisons);
+                        if (_nameComparisons > NameConstraintChecker.MaxComparisons)
+                        {
+                            problems.Add(Problem(ChainProblemCode.PathBuildingLimitExceeded, j, path[j],
+                                $"Checking name constraints took more than {NameConstraintChecker.MaxComparisons} comparisons; the CA or certificate carries an abusive number of names."));
+                            return;
+                        }
+                        if (violation != null)
+                        {
+                            reported.Add(i);
+                            problems.Add(Problem(ChainProblemCode.NameConstraintViolation, i, path[i],
+                                $"{violation} ('{path[j].Subject}' has nameConstraints); the certificate must be issued by a CA allowed to certify that name."));
+                        }
+                    }
+                }
             }
 
             private void CheckValidity(Node n, int i, List<ChainProblem> problems)

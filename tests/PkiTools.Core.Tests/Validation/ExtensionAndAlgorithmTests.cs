@@ -66,19 +66,6 @@ namespace PkiTools.Core.Tests.Validation
         }
 
         [Fact]
-        public void Critical_name_constraints_are_not_processed_so_rejected()
-        {
-            var key = RawCertificates.NewKey();
-            X509Certificate2 ca = RawCertificates.Build(RawCertificates.Name("CN=Constrained CA"), key.Public, RawCertificates.NameOf(Root.Certificate), Root.Key.Private, g =>
-            {
-                RawCertificates.CaWithKeyCertSign(g);
-                g.AddExtension(X509Extensions.NameConstraints, true, new NameConstraints(new[] { new GeneralSubtree(new GeneralName(GeneralName.DnsName, "corp.example")) }, null));
-            });
-            X509Certificate2 leaf = RawCertificates.Build(RawCertificates.Name("CN=raw.corp.example"), RawCertificates.NewKey().Public, RawCertificates.Name("CN=Constrained CA"), key.Private, RawCertificates.ServerLeaf);
-            Assert.Equal(new[] { (ChainProblemCode.UnknownCriticalExtension, 1) }, Problems(leaf, new[] { ca }));
-        }
-
-        [Fact]
         public void Sha1_signature_is_weak_unless_allowed()
         {
             X509Certificate2 leaf = Leaf(algorithm: "SHA1WITHECDSA");
