@@ -48,6 +48,9 @@ namespace PkiTools.Core.Validation
 
         private static readonly Lazy<IReadOnlyList<Input>> SystemRoots = new Lazy<IReadOnlyList<Input>>(LoadSystemRoots, true);
 
+        /// <summary>The operating system's root certificates as <see cref="ChainValidationOptions.UseSystemTrust"/> sees them (read once per process).</summary>
+        internal static IReadOnlyList<X509Certificate2> SystemTrustedRoots => SystemRoots.Value.Select(i => i.Certificate).ToList();
+
         /// <summary>Validates <paramref name="certificate"/>: builds a path to one of the trusted roots and checks it.</summary>
         public static ChainValidationResult Validate(X509Certificate2 certificate, ChainValidationOptions options)
         {
