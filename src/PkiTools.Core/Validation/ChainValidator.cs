@@ -255,6 +255,9 @@ namespace PkiTools.Core.Validation
             /// <summary>No certificate with the issuer's name is available.</summary>
             NoIssuer,
 
+            /// <summary>Every certificate with the issuer's name is already in the path (cross-signed CAs in a loop).</summary>
+            Loop,
+
             /// <summary>The path reached <see cref="MaxDepth"/> without an anchor.</summary>
             TooDeep,
         }
@@ -370,10 +373,10 @@ namespace PkiTools.Core.Validation
                     Complete(Terminal.TooDeep);
                     return;
                 }
-                List<Node> candidates = Candidates(current);
+                List<Node> candidates = Candidates(current, out bool anyNamed);
                 if (candidates.Count == 0)
                 {
-                    Complete(Terminal.NoIssuer);
+                    Complete(anyNamed ? Terminal.Loop : Terminal.NoIssuer);
                     return;
                 }
                 foreach (Node candidate in candidates)
@@ -390,10 +393,12 @@ namespace PkiTools.Core.Validation
                 }
             }
 
-            private List<Node> Candidates(Node child)
+            private List<Node> Candidates(Node child, out bool anyNamed)
             {
                 var result = new List<Node>();
+                anyNamed = false;
                 if (!_pool.BySubject.TryGetValue(child.P.IssuerDer, out List<Node>? named)) return result;
+                anyNamed = named.Count > 0;
                 foreach (Node n in named)
                 {
                     if (!n.InPath) result.Add(n);
@@ -526,6 +531,10 @@ namespace PkiTools.Core.Validation
                     case Terminal.NoIssuer:
                         problems.Add(Problem(ChainProblemCode.MissingIssuer, last, path[last],
                             $"The issuer '{path[last].P.Issuer}' of this certificate is neither among the intermediates nor a trusted root; add the missing CA certificate."));
+                        break;
+                    case Terminal.Loop:
+                        problems.Add(Problem(ChainProblemCode.MissingIssuer, last, path[last],
+                            $"Every certificate named '{path[last].P.Issuer}' is already in this chain (CAs cross-signing each other in a loop); add the root that ends the loop to the trusted roots."));
                         break;
                     case Terminal.TooDeep:
                         problems.Add(Problem(ChainProblemCode.PathBuildingLimitExceeded, last, path[last],

@@ -74,6 +74,35 @@ namespace PkiTools.Core.Tests.Validation
         }
 
         [Fact]
+        public void Sha1_rsa_signature_is_weak_unless_allowed()
+        {
+            var g = new Org.BouncyCastle.Crypto.Generators.RsaKeyPairGenerator();
+            g.Init(new Org.BouncyCastle.Crypto.Parameters.RsaKeyGenerationParameters(Org.BouncyCastle.Math.BigInteger.ValueOf(65537), new Org.BouncyCastle.Security.SecureRandom(), 2048, 25));
+            AsymmetricCipherKeyPair rsa = g.GenerateKeyPair();
+            X509Certificate2 root = RawCertificates.Build(RawCertificates.Name("CN=RSA Root"), rsa.Public, RawCertificates.Name("CN=RSA Root"), rsa.Private, RawCertificates.CaWithKeyCertSign, "SHA256WITHRSA");
+            X509Certificate2 leaf = RawCertificates.Build(RawCertificates.Name("CN=raw.corp.example"), RawCertificates.NewKey().Public, RawCertificates.Name("CN=RSA Root"), rsa.Private, RawCertificates.ServerLeaf, "SHA1WITHRSA");
+            var options = new ChainValidationOptions { TrustedRoots = new[] { root }, At = ValidationPki.At };
+            Assert.Equal(new[] { (ChainProblemCode.WeakSignatureAlgorithm, 0) }, ChainValidator.Validate(leaf, options).Problems.Select(p => (p.Code, p.Index)));
+            Assert.True(ChainValidator.Validate(leaf, new ChainValidationOptions { TrustedRoots = new[] { root }, At = ValidationPki.At, AllowWeakSignatures = true }).IsValid);
+        }
+
+        [Theory]
+        [InlineData(Keys.KeyAlgorithm.Rsa2048)]
+        [InlineData(Keys.KeyAlgorithm.EcdsaP384)]
+        [InlineData(Keys.KeyAlgorithm.EcdsaP521)]
+        [InlineData(Keys.KeyAlgorithm.Ed25519)]
+        public void Chains_of_every_key_family_validate(Keys.KeyAlgorithm algorithm)
+        {
+            var root = X509.CertificateIssuer.SelfSign(Keys.PrivateKey.Generate(algorithm), new X509.CertificateTemplate { Subject = "CN=Alg Root " + algorithm, Profile = X509.CertificateProfile.RootCa, NotBefore = ValidationPki.Days(-10) }, ValidationPki.Days(-10)).Certificate;
+            var ca = ValidationPki.Issue(root, new X509.CertificateTemplate { Subject = "CN=Alg CA", Profile = X509.CertificateProfile.IntermediateCa, NotBefore = ValidationPki.Days(-5), NotAfter = ValidationPki.Days(100) }, Keys.PrivateKey.Generate(algorithm)).Certificate;
+            var leaf = ValidationPki.Server(ca, "alg.corp.example", key: Keys.PrivateKey.Generate(algorithm)).Certificate;
+            var options = new ChainValidationOptions { TrustedRoots = new[] { root }, Intermediates = new[] { ca }, DnsName = "alg.corp.example", Purpose = CertificatePurpose.ServerAuth, At = ValidationPki.At };
+            ChainValidationResult result = ChainValidator.Validate(leaf, options);
+            Assert.True(result.IsValid, string.Join("\n", result.Problems));
+            Assert.Equal(3, result.Chain.Count);
+        }
+
+        [Fact]
         public void Ca_without_keyCertSign_is_KeyUsageMissing()
         {
             var key = RawCertificates.NewKey();
