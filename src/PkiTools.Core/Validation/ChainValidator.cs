@@ -20,13 +20,13 @@ namespace PkiTools.Core.Validation
     public static class ChainValidator
     {
         /// <summary>Longest path considered, in certificates (leaf and anchor included).</summary>
-        public const int MaxDepth = 10;
+        internal const int MaxDepth = 10;
 
         /// <summary>Signature verifications allowed per validation.</summary>
-        public const int MaxSignatureChecks = 100;
+        internal const int MaxSignatureChecks = 100;
 
         /// <summary>Complete candidate paths evaluated per validation.</summary>
-        public const int MaxCandidatePaths = 50;
+        internal const int MaxCandidatePaths = 50;
 
         private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
         private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
