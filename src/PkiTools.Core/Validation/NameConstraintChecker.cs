@@ -79,13 +79,13 @@ namespace PkiTools.Core.Validation
             if (ext == null) return null;
             NameConstraints nc = NameConstraints.GetInstance(ext.GetParsedValue());
             var checker = new NameConstraintChecker();
-            if (nc.PermittedSubtrees != null)
+            foreach (GeneralSubtree subtree in nc.PermittedSubtreesValue?.GetElements() ?? Array.Empty<GeneralSubtree>())
             {
-                foreach (Asn1Encodable e in nc.PermittedSubtrees) checker._permitted.Add(new Form(GeneralSubtree.GetInstance(e).Base));
+                checker._permitted.Add(new Form(subtree.Base));
             }
-            if (nc.ExcludedSubtrees != null)
+            foreach (GeneralSubtree subtree in nc.ExcludedSubtreesValue?.GetElements() ?? Array.Empty<GeneralSubtree>())
             {
-                foreach (Asn1Encodable e in nc.ExcludedSubtrees) checker._excluded.Add(new Form(GeneralSubtree.GetInstance(e).Base));
+                checker._excluded.Add(new Form(subtree.Base));
             }
             if (checker._permitted.Count == 0 && checker._excluded.Count == 0)
             {

@@ -143,7 +143,7 @@ namespace PkiTools.Core.Tests.Validation
         [Fact]
         public void Malformed_extension_in_the_leaf_is_CertificateInvalid()
         {
-            X509Certificate2 leaf = Leaf(g => g.AddExtension(X509Extensions.SubjectKeyIdentifier, false, new DerInteger(5)));
+            X509Certificate2 leaf = Leaf(g => g.AddExtension(X509Extensions.SubjectKeyIdentifier, false, DerInteger.ValueOf(5)));
             ChainValidationResult result = ChainValidator.Validate(leaf, new ChainValidationOptions { TrustedRoots = new[] { Root.Certificate }, At = ValidationPki.At });
             Assert.Equal(new[] { (ChainProblemCode.CertificateInvalid, 0) }, result.Problems.Select(p => (p.Code, p.Index)));
             Assert.Same(leaf, result.Chain.Single());

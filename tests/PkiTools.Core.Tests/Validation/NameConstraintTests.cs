@@ -39,7 +39,8 @@ namespace PkiTools.Core.Tests.Validation
             {
                 RawCertificates.CaWithKeyCertSign(g);
                 g.AddExtension(X509Extensions.NameConstraints, true, new NameConstraints(
-                    permitted?.Select(n => new GeneralSubtree(n)).ToArray(), excluded?.Select(n => new GeneralSubtree(n)).ToArray()));
+                    permitted == null ? null : new GeneralSubtrees(permitted.Select(n => new GeneralSubtree(n)).ToArray()),
+                    excluded == null ? null : new GeneralSubtrees(excluded.Select(n => new GeneralSubtree(n)).ToArray())));
             });
             X509Certificate2 leaf = RawCertificates.Build(RawCertificates.Name(leafSubject), RawCertificates.NewKey().Public, caName, key.Private, g =>
             {
@@ -105,7 +106,7 @@ namespace PkiTools.Core.Tests.Validation
             X509Certificate2 leaf = RawCertificates.Build(RawCertificates.Name("CN=leaf"), RawCertificates.NewKey().Public, RawCertificates.NameOf(Root.Certificate), Root.Key.Private, g =>
             {
                 g.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
-                g.AddExtension(X509Extensions.NameConstraints, false, new NameConstraints(new[] { new GeneralSubtree(Dns("corp.example")) }, null));
+                g.AddExtension(X509Extensions.NameConstraints, false, new NameConstraints(new GeneralSubtrees(new GeneralSubtree(Dns("corp.example"))), null));
             });
             ChainValidationResult result = ChainValidator.Validate(leaf, new ChainValidationOptions { TrustedRoots = new[] { Root.Certificate }, At = ValidationPki.At });
             Assert.Equal(new[] { (ChainProblemCode.CertificateInvalid, 0) }, result.Problems.Select(p => (p.Code, p.Index)));
