@@ -34,5 +34,8 @@ namespace PkiTools.Core.Validation
 
         /// <summary>Also trust the roots of the operating system's store.</summary>
         public bool UseSystemTrust { get; init; }
+
+        /// <summary>Accept certificates signed with MD5 or SHA-1 (legacy devices). Off: they give WeakSignatureAlgorithm.</summary>
+        public bool AllowWeakSignatures { get; init; }
     }
 }

@@ -15,6 +15,24 @@ namespace PkiTools.Core.Validation
         NameMismatch,
         WrongPurpose,
         MissingIssuer,
+
+        /// <summary>The certificate cannot be parsed (malformed DER, a malformed extension, duplicate extensions).</summary>
+        CertificateInvalid,
+
+        /// <summary>The certificate has a critical extension this validator does not process.</summary>
+        UnknownCriticalExtension,
+
+        /// <summary>An issuer has a keyUsage extension without keyCertSign.</summary>
+        KeyUsageMissing,
+
+        /// <summary>The certificate is signed with MD5 or SHA-1 (see <see cref="ChainValidationOptions.AllowWeakSignatures"/>).</summary>
+        WeakSignatureAlgorithm,
+
+        /// <summary>Path building stopped at a limit (depth, signature checks or candidate paths) without finding a valid chain.</summary>
+        PathBuildingLimitExceeded,
+
+        /// <summary>A name of the certificate is outside what a CA above it may certify (nameConstraints).</summary>
+        NameConstraintViolation,
     }
 
     /// <summary>One reason a chain is not valid: a code, the chain position (0 = the leaf), the subject, a sentence.</summary>
