@@ -62,6 +62,34 @@ namespace PkiTools.Core.Encoding
             return result;
         }
 
+        /// <summary>
+        /// A certificate with its private key from files: <paramref name="path"/> is a certificate file (PEM or DER)
+        /// or the stem New-SelfSignedCert -Path wrote ("./root" for root.crt + root.key). The key is taken from a
+        /// PEM key block in the same file, else from the sibling .key file; one that does not match is refused.
+        /// </summary>
+        public static X509Certificate2 ReadWithKey(string path)
+        {
+            string certificatePath = !File.Exists(path) && File.Exists(path + ".crt") ? path + ".crt" : path;
+            byte[] data = ReadFile(certificatePath);
+            X509Certificate2 certificate = ReadCertificates(data, certificatePath)[0];
+            Keys.PrivateKey? key = null;
+            if (Pem.LooksLikePem(data) && System.Text.Encoding.UTF8.GetString(data).IndexOf("PRIVATE KEY-----", StringComparison.Ordinal) >= 0)
+            {
+                key = Keys.PrivateKey.Import(data);
+            }
+            else
+            {
+                string keyPath = IO.OutputPaths.CertificateAndKey(certificatePath).Key;
+                if (File.Exists(keyPath)) key = Keys.PrivateKey.Import(ReadFile(keyPath));
+            }
+            if (key == null) return certificate;
+            if (!Arrays.AreEqual(key.SubjectPublicKeyInfo, ParsedCertificate.Parse(certificate.RawData).Tbs.SubjectPublicKeyInfo.GetDerEncoded()))
+            {
+                throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key found for '{certificatePath}' does not belong to that certificate.", null, certificatePath);
+            }
+            return CertificateKeys.Attach(certificate, key);
+        }
+
         /// <summary>A certificate from DER, checked by our parser first so that hostile input fails with CertificateInvalid.</summary>
         public static X509Certificate2 FromDer(byte[] der, string? where = null)
         {

@@ -74,8 +74,12 @@ namespace PkiTools.Core.Keys
                 case KeyAlgorithm.Rsa2048:
                 case KeyAlgorithm.Rsa3072:
                 case KeyAlgorithm.Rsa4096:
-                    var rsa = RSA.Create();
-                    rsa.KeySize = algorithm == KeyAlgorithm.Rsa2048 ? 2048 : algorithm == KeyAlgorithm.Rsa3072 ? 3072 : 4096;
+                    int bits = algorithm == KeyAlgorithm.Rsa2048 ? 2048 : algorithm == KeyAlgorithm.Rsa3072 ? 3072 : 4096;
+                    RSA rsa = CreateRsa(bits);
+                    if (rsa.KeySize != bits)
+                    {
+                        throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"The platform generated a {rsa.KeySize}-bit RSA key instead of {bits} bits.");
+                    }
                     return FromRsa(rsa);
                 case KeyAlgorithm.EcdsaP256:
                     return FromECDsa(ECDsa.Create(ECCurve.NamedCurves.nistP256));
@@ -88,6 +92,22 @@ namespace PkiTools.Core.Keys
                 default:
                     throw new PkiException(PkiErrorCode.InvalidArgument, $"Unknown key algorithm '{algorithm}'.");
             }
+        }
+
+        /// <summary>
+        /// A new platform RSA key of <paramref name="bits"/>. On .NET Framework RSA.Create() is RSACryptoServiceProvider,
+        /// whose KeySize setter does not resize the key it generates, so CNG's RSACng is used there.
+        /// </summary>
+        private static RSA CreateRsa(int bits)
+        {
+            if (System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
+            {
+                Type? cng = Type.GetType("System.Security.Cryptography.RSACng, System.Core, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089");
+                if (cng != null && Activator.CreateInstance(cng, bits) is RSA rsaCng) return rsaCng;
+            }
+            RSA rsa = RSA.Create();
+            rsa.KeySize = bits;
+            return rsa;
         }
 
         /// <summary>Wraps a platform RSA key (it may be non-exportable: only its public half is read).</summary>

@@ -121,6 +121,14 @@ namespace PkiTools.Core.X509
             List<string> warnings)
         {
             bool selfSigned = issuer == null;
+            if (selfSigned && template.Profile == CertificateProfile.IntermediateCa)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "An intermediate CA is signed by its parent: use Invoke-CaSign -Profile IntermediateCa, or -Profile RootCa for a self-signed CA.");
+            }
+            if (!selfSigned && template.Profile == CertificateProfile.RootCa)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "A root CA is self-signed: use New-SelfSignedCert -Profile RootCa, or -Profile IntermediateCa to issue a subordinate CA.");
+            }
             if (selfSigned && subjectIsEmpty)
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument, "A self-signed certificate needs a subject: it is also the issuer name, which may not be empty.");

@@ -1,0 +1,29 @@
+@{
+    RootModule           = 'bin/PkiTools.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    GUID                 = '5e1b7c3a-8f0d-4f6e-9a51-2c4d7e9b0a13'
+    Author               = 'PkiTools maintainers'
+    CompanyName          = 'PkiTools'
+    Copyright            = '(c) PkiTools maintainers. MIT licence.'
+    Description          = 'Run a small PKI from PowerShell: keys, CSRs, self-signed and CA-signed certificates, and chain validation, on Windows, Linux and macOS.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('module/PkiTools.Format.ps1xml')
+    TypesToProcess       = @('module/PkiTools.Types.ps1xml')
+    CmdletsToExport      = @(
+        'New-PrivateKey'
+        'New-SelfSignedCert'
+        'New-Csr'
+        'Invoke-CaSign'
+        'Test-CertChain'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('PKI', 'X509', 'Certificate', 'CSR', 'CA', 'TLS', 'OpenSSL', 'Linux', 'Windows', 'macOS')
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System;
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using PkiTools.Commands.Infrastructure;
+using PkiTools.Core;
+using PkiTools.Core.Encoding;
+using PkiTools.Core.IO;
+using PkiTools.Core.X509;
+
+namespace PkiTools.Commands
+{
+    /// <summary>
+    /// Invoke-CaSign: signs certificate signing requests with a CA certificate and its key. The CSR's signature is
+    /// verified first; subject and SANs are copied, other requested extensions are not.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "CaSign", SupportsShouldProcess = true, DefaultParameterSetName = PipelineSet)]
+    [OutputType(typeof(X509Certificate2))]
+    public sealed class InvokeCaSignCommand : PkiCmdlet
+    {
+        private const string PipelineSet = "Csr";
+        private const string FileSet = "CsrPath";
+
+        private readonly StringBuilder _pemLines = new StringBuilder();
+        private CertificateIssuer? _issuer;
+        private CertificateTemplate? _template;
+
+        /// <summary>A CSR object from New-Csr, PEM text, or DER bytes.</summary>
+        [Parameter(ParameterSetName = PipelineSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [AllowEmptyString]
+        public object? Csr { get; set; }
+
+        /// <summary>CSR files (PEM or DER), including those made by openssl req.</summary>
+        [Parameter(ParameterSetName = FileSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[]? CsrPath { get; set; }
+
+        /// <summary>The CA certificate with its private key: an object, a certificate file, or a stem such as ./root (root.crt + root.key).</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNull]
+        [IssuerArgument]
+        public X509Certificate2? Issuer { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 36500)]
+        public int ValidDays { get; set; }
+
+        [Parameter]
+        public DateTime NotAfter { get; set; }
+
+        [Parameter]
+        public CertificateProfile Profile { get; set; } = CertificateProfile.TlsServer;
+
+        [Parameter]
+        [ValidateRange(0, 32)]
+        public int PathLength { get; set; } = -1;
+
+        /// <summary>Accept RSA keys of 1024 to 2047 bits in the request (legacy devices).</summary>
+        [Parameter]
+        public SwitchParameter AllowWeakKey { get; set; }
+
+        /// <summary>File stem: writes &lt;Path&gt;.crt, and &lt;Path&gt;.key when the CSR carried its private key.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
+                _issuer = new CertificateIssuer(Issuer!);
+            }
+            catch (PkiException ex)
+            {
+                ThrowTerminatingError(ErrorFactory.Create(ex));
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == FileSet)
+            {
+                foreach (string pattern in CsrPath!)
+                {
+                    Guard(() =>
+                    {
+                        foreach (string file in ResolveInputPaths(pattern, literal: false))
+                        {
+                            Guard(() => Sign(Parse(CertificateReader.ReadFile(file), file)));
+                        }
+                    });
+                }
+                return;
+            }
+            object? input = Csr is PSObject ps ? ps.BaseObject : Csr;
+            Guard(() =>
+            {
+                switch (input)
+                {
+                    case CertificateSigningRequest csr:
+                        Sign(csr);
+                        break;
+                    case byte[] der:
+                        Sign(Parse(der, null));
+                        break;
+                    case System.IO.FileInfo file:
+                        Sign(Parse(CertificateReader.ReadFile(file.FullName), file.FullName));
+                        break;
+                    case string text:
+                        // Get-Content sends a file line by line: gather lines until a PEM block is complete.
+                        _pemLines.Append(text).Append('\n');
+                        if (text.IndexOf("-----END", StringComparison.Ordinal) >= 0)
+                        {
+                            string pem = _pemLines.ToString();
+                            _pemLines.Clear();
+                            Sign(Parse(Encoding.UTF8.GetBytes(pem), null));
+                        }
+                        break;
+                    default:
+                        throw new PkiException(PkiErrorCode.CsrInvalid,
+                            $"Cannot sign a {input?.GetType().Name ?? "null"}: pass a CSR from New-Csr, PEM text, or use -CsrPath.", null, input);
+                }
+            });
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_pemLines.ToString().Trim().Length > 0)
+            {
+                WriteError(ErrorFactory.Create(PkiErrorCode.FormatUnknown, "The PEM text ended without an END line: the CSR is truncated.", null));
+            }
+        }
+
+        private static CertificateSigningRequest Parse(byte[] data, string? file)
+        {
+            try
+            {
+                return CertificateSigningRequest.Parse(data);
+            }
+            catch (PkiException ex) when (file != null)
+            {
+                throw new PkiException(ex.Code, $"'{file}': {ex.Message}", ex, file);
+            }
+        }
+
+        private void Sign(CertificateSigningRequest csr)
+        {
+            IssuedCertificate issued = _issuer!.Sign(csr, _template!);
+            WriteWarnings(issued.Warnings);
+            WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {issued.Certificate.NotAfter:u}, signed by '{Issuer!.Subject}'.");
+            if (Path != null && !WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true), Force, "Write issued certificate"))
+            {
+                return;
+            }
+            WriteObject(issued.Certificate);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using PkiTools.Commands.Infrastructure;
+using PkiTools.Core.IO;
+using PkiTools.Core.Keys;
+
+namespace PkiTools.Commands
+{
+    /// <summary>New-PrivateKey: generates a key with the platform's crypto and optionally writes it (PKCS#8 PEM, owner-only).</summary>
+    [Cmdlet(VerbsCommon.New, "PrivateKey", SupportsShouldProcess = true)]
+    [OutputType(typeof(PrivateKey))]
+    public sealed class NewPrivateKeyCommand : PkiCmdlet
+    {
+        [Parameter(Position = 0)]
+        [Alias("KeyAlgorithm")]
+        public KeyAlgorithm Algorithm { get; set; } = KeyAlgorithm.EcdsaP256;
+
+        /// <summary>The key file to write. Without it nothing is written.</summary>
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            Guard(() =>
+            {
+                PrivateKey key = PrivateKey.Generate(Algorithm);
+                WriteVerbose($"Generated a {key.Algorithm} key, key id {key.KeyId}.");
+                if (Path != null && !WriteFiles(OutputPlan.KeyOnly(ResolveOutputPath(Path), key), Force, "Write private key"))
+                {
+                    return;
+                }
+                WriteObject(key);
+            });
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System;
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using PkiTools.Commands.Infrastructure;
+using PkiTools.Core.IO;
+using PkiTools.Core.Keys;
+using PkiTools.Core.X509;
+
+namespace PkiTools.Commands
+{
+    /// <summary>
+    /// New-SelfSignedCert: a self-signed certificate (a stand-alone TLS certificate or a root CA) in one command, the
+    /// equivalent of openssl req -x509 -newkey. Returns an X509Certificate2 with its private key.
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "SelfSignedCert", SupportsShouldProcess = true, DefaultParameterSetName = GenerateKeySet)]
+    [OutputType(typeof(X509Certificate2))]
+    public sealed class NewSelfSignedCertCommand : PkiCmdlet
+    {
+        private const string GenerateKeySet = "GenerateKey";
+        private const string ExistingKeySet = "ExistingKey";
+
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("DnsNameList")]
+        public string[] DnsName { get; set; } = Array.Empty<string>();
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("IPAddresses")]
+        public string[] IpAddress { get; set; } = Array.Empty<string>();
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? Subject { get; set; }
+
+        [Parameter(ParameterSetName = GenerateKeySet)]
+        public KeyAlgorithm KeyAlgorithm { get; set; } = KeyAlgorithm.EcdsaP256;
+
+        [Parameter(ParameterSetName = ExistingKeySet, Mandatory = true, ValueFromPipeline = true)]
+        public PrivateKey? Key { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 36500)]
+        public int ValidDays { get; set; }
+
+        [Parameter]
+        public DateTime NotAfter { get; set; }
+
+        [Parameter]
+        public CertificateProfile Profile { get; set; } = CertificateProfile.TlsServer;
+
+        [Parameter]
+        [ValidateRange(0, 32)]
+        public int PathLength { get; set; } = -1;
+
+        /// <summary>File stem: writes &lt;Path&gt;.crt and &lt;Path&gt;.key (or Path itself when it ends in .crt/.pem).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            Guard(() =>
+            {
+                var template = Templates.Build(this, Subject, DnsName, IpAddress, Profile, ValidDays, NotAfter, PathLength);
+                PrivateKey key = Key ?? PrivateKey.Generate(KeyAlgorithm);
+                if (Key == null) WriteVerbose($"Generated a {key.Algorithm} key, key id {key.KeyId}.");
+                IssuedCertificate issued = CertificateIssuer.SelfSign(key, template);
+                WriteWarnings(issued.Warnings);
+                WriteVerbose($"Self-signed '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid {issued.Certificate.NotBefore:u} to {issued.Certificate.NotAfter:u}.");
+                if (Path != null && !WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true), Force, "Write certificate and private key"))
+                {
+                    return;
+                }
+                WriteObject(issued.Certificate);
+            });
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using PkiTools.Commands.Infrastructure;
+using PkiTools.Core;
+using PkiTools.Core.Encoding;
+using PkiTools.Core.Validation;
+
+namespace PkiTools.Commands
+{
+    /// <summary>
+    /// Test-CertChain: would a TLS client trust this certificate, and if not, why? Builds and checks the path to the
+    /// given trust anchors only; a bad chain is a result, never an error.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "CertChain", DefaultParameterSetName = CertificateSet)]
+    [OutputType(typeof(ChainValidationResult), typeof(bool))]
+    public sealed class TestCertChainCommand : PkiCmdlet
+    {
+        private const string CertificateSet = "Certificate";
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+
+        [Parameter(ParameterSetName = CertificateSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        public X509Certificate2[]? Certificate { get; set; }
+
+        /// <summary>Certificate files; in a PEM bundle the first certificate is tested and the rest serve as intermediates.</summary>
+        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        /// <summary>Trust anchors: certificate objects or file paths.</summary>
+        [Parameter]
+        [CertificateArgument]
+        public X509Certificate2[] TrustedRoot { get; set; } = Array.Empty<X509Certificate2>();
+
+        /// <summary>Untrusted intermediates: certificate objects or file paths.</summary>
+        [Parameter]
+        [CertificateArgument]
+        public X509Certificate2[] Intermediate { get; set; } = Array.Empty<X509Certificate2>();
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? DnsName { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? IpAddress { get; set; }
+
+        /// <summary>ServerAuth, ClientAuth or Any. Default: ServerAuth when -DnsName or -IpAddress is given, else Any.</summary>
+        [Parameter]
+        public CertificatePurpose Purpose { get; set; }
+
+        /// <summary>Validation time (default: now).</summary>
+        [Parameter]
+        public DateTime At { get; set; }
+
+        [Parameter]
+        public SwitchParameter UseSystemTrust { get; set; }
+
+        /// <summary>Output only $true or $false.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == CertificateSet)
+            {
+                foreach (X509Certificate2 certificate in Certificate!)
+                {
+                    Validate(certificate, Array.Empty<X509Certificate2>());
+                }
+                return;
+            }
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (string pattern in literal ? LiteralPath! : Path!)
+            {
+                Guard(() =>
+                {
+                    foreach (string file in ResolveInputPaths(pattern, literal))
+                    {
+                        Guard(() =>
+                        {
+                            IReadOnlyList<X509Certificate2> certificates = CertificateReader.ReadCertificates(CertificateReader.ReadFile(file), file);
+                            var extra = new X509Certificate2[certificates.Count - 1];
+                            for (int i = 1; i < certificates.Count; i++) extra[i - 1] = certificates[i];
+                            Validate(certificates[0], extra);
+                        });
+                    }
+                });
+            }
+        }
+
+        private void Validate(X509Certificate2 certificate, X509Certificate2[] bundled)
+        {
+            var bound = MyInvocation.BoundParameters;
+            CertificatePurpose purpose = bound.ContainsKey(nameof(Purpose)) ? Purpose
+                : (DnsName != null || IpAddress != null) ? CertificatePurpose.ServerAuth : CertificatePurpose.Any;
+            var intermediates = new List<X509Certificate2>(Intermediate);
+            intermediates.AddRange(bundled);
+            var options = new ChainValidationOptions
+            {
+                TrustedRoots = TrustedRoot,
+                Intermediates = intermediates,
+                DnsName = DnsName,
+                IpAddress = IpAddress,
+                Purpose = purpose,
+                At = bound.ContainsKey(nameof(At)) ? Templates.ToUtc(At) : (DateTimeOffset?)null,
+                UseSystemTrust = UseSystemTrust,
+            };
+            ChainValidationResult result = ChainValidator.Validate(certificate, options);
+            foreach (ChainProblem problem in result.Problems)
+            {
+                WriteVerbose(problem.ToString());
+            }
+            if (Quiet)
+            {
+                WriteObject(result.IsValid);
+            }
+            else
+            {
+                WriteObject(result);
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using PkiTools.Core;
+using PkiTools.Core.Encoding;
+
+namespace PkiTools.Commands.Infrastructure
+{
+    /// <summary>
+    /// Lets a certificate parameter take certificate objects, file paths (PEM bundles or DER) or FileInfo objects,
+    /// resolved through the provider: -TrustedRoot $root, -TrustedRoot ./root.crt, -TrustedRoot (dir *.crt).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class CertificateArgumentAttribute : ArgumentTransformationAttribute
+    {
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            var certificates = new List<X509Certificate2>();
+            foreach (object? item in Items(inputData))
+            {
+                object? value = item is PSObject ps ? ps.BaseObject : item;
+                switch (value)
+                {
+                    case null:
+                        break;
+                    case X509Certificate2 certificate:
+                        certificates.Add(certificate);
+                        break;
+                    case FileInfo file:
+                        certificates.AddRange(Load(file.FullName));
+                        break;
+                    case string path:
+                        certificates.AddRange(Load(ResolvePath(engineIntrinsics, path)));
+                        break;
+                    default:
+                        throw new ArgumentTransformationMetadataException(
+                            $"Cannot use a {value.GetType().Name} as a certificate: pass an X509Certificate2 or the path of a PEM or DER certificate file.");
+                }
+            }
+            return certificates.ToArray();
+        }
+
+        internal static string ResolvePath(EngineIntrinsics engineIntrinsics, string path)
+        {
+            try
+            {
+                return engineIntrinsics.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            }
+            catch (Exception ex) when (ex is ProviderNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is NotSupportedException)
+            {
+                throw new ArgumentTransformationMetadataException($"'{path}' is not a file path: {ex.Message}", ex);
+            }
+        }
+
+        private static IEnumerable<object?> Items(object input)
+        {
+            object? value = input is PSObject ps ? ps.BaseObject : input;
+            if (value is IEnumerable list && !(value is string))
+            {
+                foreach (object? item in list) yield return item;
+            }
+            else
+            {
+                yield return value;
+            }
+        }
+
+        private static IReadOnlyList<X509Certificate2> Load(string path) => Guarded(() => CertificateReader.ReadCertificates(CertificateReader.ReadFile(path), path));
+
+        internal static T Guarded<T>(Func<T> read)
+        {
+            try
+            {
+                return read();
+            }
+            catch (PkiException ex)
+            {
+                throw new ArgumentTransformationMetadataException($"{ex.Code}: {ex.Message}", ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets -Issuer take a certificate object, or a path: a certificate file, or the stem New-SelfSignedCert -Path
+    /// wrote ("./root" for root.crt + root.key), with the key read from the same PEM file or the sibling .key file.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class IssuerArgumentAttribute : ArgumentTransformationAttribute
+    {
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            object? value = inputData is PSObject ps ? ps.BaseObject : inputData;
+            string? path = value switch
+            {
+                string s => CertificateArgumentAttribute.ResolvePath(engineIntrinsics, s),
+                FileInfo f => f.FullName,
+                _ => null,
+            };
+            return path == null ? inputData : CertificateArgumentAttribute.Guarded(() => CertificateReader.ReadWithKey(path));
+        }
+    }
+}

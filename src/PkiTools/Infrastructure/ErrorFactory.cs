@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using PkiTools.Core;
+
+namespace PkiTools.Commands.Infrastructure
+{
+    /// <summary>The one place core error codes become PowerShell error records: id = code name, a category, the target.</summary>
+    public static class ErrorFactory
+    {
+        public static ErrorRecord Create(PkiException ex)
+        {
+            var record = new ErrorRecord(ex, ex.Code.ToString(), CategoryOf(ex.Code), ex.Target);
+            record.ErrorDetails = new ErrorDetails(ex.Message);
+            return record;
+        }
+
+        public static ErrorRecord Create(PkiErrorCode code, string message, object? target) => Create(new PkiException(code, message, null, target));
+
+        public static ErrorCategory CategoryOf(PkiErrorCode code) => code switch
+        {
+            PkiErrorCode.FileExists => ErrorCategory.ResourceExists,
+            PkiErrorCode.FileNotFound => ErrorCategory.ObjectNotFound,
+            PkiErrorCode.FileWriteFailed => ErrorCategory.WriteError,
+            PkiErrorCode.FileReadFailed => ErrorCategory.ReadError,
+            PkiErrorCode.FileTooLarge => ErrorCategory.LimitsExceeded,
+            PkiErrorCode.FormatUnknown => ErrorCategory.InvalidData,
+            PkiErrorCode.CertificateInvalid => ErrorCategory.InvalidData,
+            PkiErrorCode.CsrInvalid => ErrorCategory.InvalidData,
+            PkiErrorCode.KeyInvalid => ErrorCategory.InvalidData,
+            PkiErrorCode.CsrSignatureInvalid => ErrorCategory.SecurityError,
+            PkiErrorCode.SignatureSelfCheckFailed => ErrorCategory.SecurityError,
+            PkiErrorCode.KeyNotExportable => ErrorCategory.PermissionDenied,
+            PkiErrorCode.IssuerKeyMissing => ErrorCategory.ObjectNotFound,
+            PkiErrorCode.UnsupportedAlgorithm => ErrorCategory.NotImplemented,
+            _ => ErrorCategory.InvalidArgument,
+        };
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using PkiTools.Core;
+using PkiTools.Core.IO;
+
+namespace PkiTools.Commands.Infrastructure
+{
+    /// <summary>What every PkiTools cmdlet shares: provider-aware paths, ShouldProcess-guarded writes, error records.</summary>
+    public abstract class PkiCmdlet : PSCmdlet
+    {
+        /// <summary>An output path through the provider, so ~, relative paths and PSDrives work.</summary>
+        protected string ResolveOutputPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+        /// <summary>Input files: wildcards expanded for -Path, taken as written for -LiteralPath.</summary>
+        protected IReadOnlyList<string> ResolveInputPaths(string path, bool literal)
+        {
+            try
+            {
+                if (literal)
+                {
+                    return new[] { SessionState.Path.GetUnresolvedProviderPathFromPSPath(path) };
+                }
+                return SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _).ToArray();
+            }
+            catch (ItemNotFoundException ex)
+            {
+                throw new PkiException(PkiErrorCode.FileNotFound, $"The file '{path}' does not exist.", ex, path);
+            }
+        }
+
+        /// <summary>Writes the planned files after ShouldProcess; false when -WhatIf or the user declined.</summary>
+        protected bool WriteFiles(IReadOnlyList<OutputFile> files, bool force, string action)
+        {
+            if (files.Count == 0) return true;
+            string target = string.Join(", ", files.Select(f => f.Path));
+            if (!ShouldProcess(target, action)) return false;
+            AtomicFileWriter.WriteAll(files, force);
+            foreach (OutputFile file in files)
+            {
+                WriteVerbose(file.Secret ? $"Wrote {file.Path} (owner-only)." : $"Wrote {file.Path}.");
+            }
+            return true;
+        }
+
+        /// <summary>Runs one unit of work; a PkiException becomes a non-terminating error with its stable id.</summary>
+        protected void Guard(Action work)
+        {
+            try
+            {
+                work();
+            }
+            catch (PkiException ex)
+            {
+                WriteError(ErrorFactory.Create(ex));
+            }
+        }
+
+        protected void WriteWarnings(IEnumerable<string> warnings)
+        {
+            foreach (string warning in warnings)
+            {
+                WriteWarning(warning);
+            }
+        }
+    }
+}
