@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.EdEC;
@@ -20,10 +21,10 @@ namespace PkiTools.Core.Keys
     internal sealed class PublicKeyInfo
     {
         private readonly SubjectPublicKeyInfo _spki;
-        private readonly object _lock = new object();
-        private RSA? _rsa;
-        private ECDsa? _ecdsa;
-        private bool _platformFailed;
+        // Imported platform keys, one per concurrent user: .NET does not promise that one RSA/ECDsa object may verify
+        // on several threads at once, and a lock would serialise bulk issuance on the issuer's key.
+        private readonly ConcurrentBag<AsymmetricAlgorithm> _platformKeys = new ConcurrentBag<AsymmetricAlgorithm>();
+        private volatile bool _platformFailed;
 
         private PublicKeyInfo(SubjectPublicKeyInfo spki, KeyType? type, int size, string? curveOid)
         {
@@ -93,9 +94,14 @@ namespace PkiTools.Core.Keys
                     case Keys.KeyType.Rsa:
                         if (alg.IsPss) return VerifyPss(algorithmId, data, signature);
                         if (!RsaParametersAreNullOrAbsent(algorithmId)) return false;
-                        lock (_lock)
+                        RSA rsa = RentRsa();
+                        try
                         {
-                            return PlatformRsa().VerifyData(data, signature, alg.Hash, RSASignaturePadding.Pkcs1);
+                            return rsa.VerifyData(data, signature, alg.Hash, RSASignaturePadding.Pkcs1);
+                        }
+                        finally
+                        {
+                            _platformKeys.Add(rsa);
                         }
                     case Keys.KeyType.Ecdsa:
                         if (algorithmId.Parameters != null) return false;
@@ -122,10 +128,17 @@ namespace PkiTools.Core.Keys
             int fieldBytes = (KeySize + 7) / 8;
             byte[]? p1363 = EcdsaSignatureFormat.DerToP1363(signature, fieldBytes);
             if (p1363 == null) return false;
-            lock (_lock)
+            ECDsa? platform = RentEcdsa();
+            if (platform != null)
             {
-                ECDsa? platform = PlatformEcdsa();
-                if (platform != null) return platform.VerifyData(data, p1363, alg.Hash);
+                try
+                {
+                    return platform.VerifyData(data, p1363, alg.Hash);
+                }
+                finally
+                {
+                    _platformKeys.Add(platform);
+                }
             }
             // Curves the platform lacks: BouncyCastle.
             ISigner bc = SignerUtilities.GetSigner(alg.Oid);
@@ -150,44 +163,41 @@ namespace PkiTools.Core.Keys
             return signer.VerifySignature(signature);
         }
 
-        private RSA PlatformRsa()
+        private RSA RentRsa()
         {
-            if (_rsa == null)
-            {
-                var k = RsaPublicKeyStructure.GetInstance(_spki.ParsePublicKey());
-                var rsa = RSA.Create();
-                rsa.ImportParameters(new RSAParameters { Modulus = k.Modulus.ToByteArrayUnsigned(), Exponent = k.PublicExponent.ToByteArrayUnsigned() });
-                _rsa = rsa;
-            }
-            return _rsa;
+            if (_platformKeys.TryTake(out AsymmetricAlgorithm? pooled)) return (RSA)pooled;
+            var k = RsaPublicKeyStructure.GetInstance(_spki.ParsePublicKey());
+            var rsa = RSA.Create();
+            rsa.ImportParameters(new RSAParameters { Modulus = k.Modulus.ToByteArrayUnsigned(), Exponent = k.PublicExponent.ToByteArrayUnsigned() });
+            return rsa;
         }
 
-        private ECDsa? PlatformEcdsa()
+        /// <summary>A platform key for this EC public key, or null when the platform cannot take it (BouncyCastle then verifies).</summary>
+        private ECDsa? RentEcdsa()
         {
-            if (_ecdsa == null && !_platformFailed)
+            if (_platformFailed) return null;
+            if (_platformKeys.TryTake(out AsymmetricAlgorithm? pooled)) return (ECDsa)pooled;
+            byte[] point = _spki.PublicKey.GetOctets();
+            int n = (KeySize + 7) / 8;
+            if (point.Length != 1 + 2 * n || point[0] != 0x04)
             {
-                byte[] point = _spki.PublicKey.GetOctets();
-                int n = (KeySize + 7) / 8;
-                if (point.Length != 1 + 2 * n || point[0] != 0x04)
-                {
-                    // Compressed points and malformed encodings go to BouncyCastle, which validates them.
-                    _platformFailed = true;
-                    return null;
-                }
-                var x = new byte[n];
-                var y = new byte[n];
-                Buffer.BlockCopy(point, 1, x, 0, n);
-                Buffer.BlockCopy(point, 1 + n, y, 0, n);
-                try
-                {
-                    _ecdsa = ECDsa.Create(new ECParameters { Curve = Curves.ToCurve(CurveOid!), Q = new ECPoint { X = x, Y = y } });
-                }
-                catch (Exception ex) when (ex is CryptographicException || ex is PlatformNotSupportedException || ex is ArgumentException)
-                {
-                    _platformFailed = true;
-                }
+                // Compressed points and malformed encodings go to BouncyCastle, which validates them.
+                _platformFailed = true;
+                return null;
             }
-            return _ecdsa;
+            var x = new byte[n];
+            var y = new byte[n];
+            Buffer.BlockCopy(point, 1, x, 0, n);
+            Buffer.BlockCopy(point, 1 + n, y, 0, n);
+            try
+            {
+                return ECDsa.Create(new ECParameters { Curve = Curves.ToCurve(CurveOid!), Q = new ECPoint { X = x, Y = y } });
+            }
+            catch (Exception ex) when (ex is CryptographicException || ex is PlatformNotSupportedException || ex is ArgumentException)
+            {
+                _platformFailed = true;
+                return null;
+            }
         }
     }
 }

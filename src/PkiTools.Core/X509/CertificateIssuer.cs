@@ -101,12 +101,7 @@ namespace PkiTools.Core.X509
             return Finish(der, key, warnings);
         }
 
-        private static IssuedCertificate Finish(byte[] der, PrivateKey? key, List<string> warnings)
-        {
-            var certificate = new X509Certificate2(der);
-            if (key != null) certificate = CertificateKeys.Attach(certificate, key);
-            return new IssuedCertificate(certificate, der, key, warnings);
-        }
+        private static IssuedCertificate Finish(byte[] der, PrivateKey? key, List<string> warnings) => new IssuedCertificate(der, key, warnings);
 
         private static KeyType CheckSubjectKey(KeyType? type, string algorithm, int size, CertificateTemplate template)
         {

@@ -84,17 +84,13 @@ namespace PkiTools.Core.Tests.Validation
                 candidate = Path.Combine(dir.FullName, "..", "shared", "conformance", "x509-limbo", "limbo.json");
                 if (File.Exists(candidate)) return candidate;
             }
-            return "/work/shared/conformance/x509-limbo/limbo.json";
+            return Path.Combine("..", "shared", "conformance", "x509-limbo", "limbo.json");
         }
 
         [Fact]
         public void Limbo_cases_get_the_expected_result()
         {
-            if (!File.Exists(LimboPath))
-            {
-                _output.WriteLine("x509-limbo not found; nothing checked.");
-                return;
-            }
+            Assert.True(File.Exists(LimboPath), "x509-limbo not found: the suite is read from ../shared/conformance/x509-limbo/limbo.json beside the repository.");
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(LimboPath));
             var wrong = new List<string>();
             int run = 0, bettertls = 0;
