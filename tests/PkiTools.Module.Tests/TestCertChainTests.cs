@@ -1,0 +1,101 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography.X509Certificates;
+using PkiTools.Tests;
+using Xunit;
+
+namespace PkiTools.Module.Tests
+{
+    /// <summary>Test-CertChain through the engine: inputs, defaults and outputs. The path-validation rules themselves are tested in the core.</summary>
+    public class TestCertChainTests : ModuleTestBase
+    {
+        public TestCertChainTests()
+        {
+            S.Run(@"
+                $root = New-SelfSignedCert -Subject 'CN=Chain Root' -Profile RootCa -Path ./root
+                $int = New-Csr -Subject 'CN=Chain Issuing' | Invoke-CaSign -Issuer $root -Profile IntermediateCa -Path ./int
+                $leaf = New-Csr -DnsName web01.corp.example -IpAddress 192.0.2.10 | Invoke-CaSign -Issuer $int -ValidDays 90 -Path ./leaf
+                $client = New-Csr -DnsName client.corp.example | Invoke-CaSign -Issuer $root -Profile TlsClient
+                $other = New-SelfSignedCert -Subject 'CN=Other Root' -Profile RootCa
+                [IO.File]::WriteAllText(""$PWD/fullchain.pem"", [IO.File]::ReadAllText(""$PWD/leaf.crt"") + [IO.File]::ReadAllText(""$PWD/int.crt""))
+            ").ThrowOnError();
+        }
+
+        private string[] Codes(string script) => S.Run(script + " | ForEach-Object { $_.Problems } | ForEach-Object { [string]$_.Code }").ThrowOnError().Output.Select(o => o.ToString()).ToArray();
+
+        [Fact]
+        public void Result_has_the_chain_leaf_first()
+        {
+            dynamic result = S.Run("$leaf | Test-CertChain -TrustedRoot $root -Intermediate $int -DnsName web01.corp.example").ThrowOnError().Single();
+            Assert.True((bool)result.IsValid);
+            var chain = ((System.Collections.IEnumerable)result.Chain).Cast<X509Certificate2>().Select(c => c.Subject).ToArray();
+            Assert.Equal(new[] { "CN=web01.corp.example", "CN=Chain Issuing", "CN=Chain Root" }, chain);
+        }
+
+        [Fact]
+        public void Files_bundles_and_FileInfo_are_inputs()
+        {
+            Assert.True(S.Run("Test-CertChain -Path ./fullchain.pem -TrustedRoot ./root.crt -DnsName web01.corp.example -Quiet").ThrowOnError().Single<bool>());
+            Assert.True(S.Run("Test-CertChain -LiteralPath ./fullchain.pem -TrustedRoot $root -IpAddress 192.0.2.10 -Quiet").ThrowOnError().Single<bool>());
+            Assert.True(S.Run("[IO.FileInfo]::new(\"$PWD/fullchain.pem\") | Test-CertChain -TrustedRoot ./root.crt -Quiet").ThrowOnError().Single<bool>());
+            Assert.True(S.Run("Test-CertChain -Path ./leaf.crt -TrustedRoot ./root.crt -Intermediate ./int.crt -Quiet").ThrowOnError().Single<bool>());
+            Assert.Equal(new[] { "FileNotFound" }, S.Run("Test-CertChain -Path ./missing.crt -TrustedRoot $root").ErrorIds);
+            File.WriteAllText(S.File("hello.pem"), "hello");
+            Assert.Equal(new[] { "FormatUnknown" }, S.Run("Test-CertChain -Path ./hello.pem -TrustedRoot $root").ErrorIds);
+            Assert.Equal(new[] { "ParameterArgumentTransformationError" }, S.Run("Test-CertChain -Certificate $leaf -TrustedRoot ./missing-root.crt").ErrorIds);
+        }
+
+        [Theory]
+        [InlineData("-TrustedRoot $root -Intermediate $int -At ([datetime]::Now.AddDays(400))", "Expired")]
+        [InlineData("-TrustedRoot $root -Intermediate $int -At ([datetime]::Now.AddDays(-2))", "NotYetValid")]
+        [InlineData("-TrustedRoot $root -Intermediate $int -DnsName www.corp.example", "NameMismatch")]
+        [InlineData("-TrustedRoot $root -Intermediate $int -IpAddress 192.0.2.99", "NameMismatch")]
+        [InlineData("-TrustedRoot $other -Intermediate $int,$root", "UntrustedRoot")]
+        [InlineData("-TrustedRoot $root", "MissingIssuer")]
+        public void Broken_chains_are_results_with_codes(string args, string code)
+        {
+            string script = "$leaf | Test-CertChain " + args;
+            var r = S.Run(script).ThrowOnError();
+            Assert.False((bool)((dynamic)r.Single()).IsValid);
+            Assert.Contains(code, Codes(script));
+        }
+
+        [Fact]
+        public void Purpose_defaults_to_ServerAuth_with_a_name_and_Any_without()
+        {
+            Assert.Contains("WrongPurpose", Codes("$client | Test-CertChain -TrustedRoot $root -DnsName client.corp.example"));
+            Assert.Empty(Codes("$client | Test-CertChain -TrustedRoot $root"));
+            Assert.Empty(Codes("$client | Test-CertChain -TrustedRoot $root -DnsName client.corp.example -Purpose ClientAuth"));
+        }
+
+        [Fact]
+        public void Quiet_gives_one_boolean_per_certificate_and_problems_go_to_verbose()
+        {
+            var r = S.Run("$leaf, $client | Test-CertChain -TrustedRoot $root -DnsName web01.corp.example -Quiet -Verbose").ThrowOnError();
+            Assert.Equal(new object[] { false, false }, r.Output.Select(o => o.BaseObject).ToArray());
+            Assert.Contains(r.Verbose, v => v.StartsWith("MissingIssuer", StringComparison.Ordinal));
+            Assert.Contains(r.Verbose, v => v.StartsWith("NameMismatch", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void Result_formats_for_a_person()
+        {
+            string text = S.Render("$leaf | Test-CertChain -TrustedRoot $root -DnsName www.corp.example");
+            Assert.Contains("IsValid", text);
+            Assert.Contains("False", text);
+            Assert.Contains("MissingIssuer [0]", text);
+            string problems = S.Render("($leaf | Test-CertChain -TrustedRoot $other).Problems");
+            Assert.Contains("Code", problems);
+            Assert.Contains("Message", problems);
+        }
+
+        [Fact]
+        public void Openssl_agrees_on_the_bundle()
+        {
+            Assert.Contains("OK", OpenSsl.Ok("verify", "-CAfile", S.File("root.crt"), "-untrusted", S.File("int.crt"), "-verify_hostname", "web01.corp.example", S.File("leaf.crt")));
+            Assert.NotEqual(0, OpenSsl.Run("verify", "-CAfile", S.File("root.crt"), S.File("leaf.crt")).ExitCode);
+            Assert.False(S.Run("Test-CertChain -Path ./leaf.crt -TrustedRoot ./root.crt -Quiet").ThrowOnError().Single<bool>());
+        }
+    }
+}
