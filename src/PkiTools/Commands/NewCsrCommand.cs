@@ -1,4 +1,3 @@
-using System;
 using System.Management.Automation;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core.IO;
@@ -13,45 +12,16 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "Csr", SupportsShouldProcess = true, DefaultParameterSetName = GenerateKeySet)]
     [OutputType(typeof(CertificateSigningRequest))]
-    public sealed class NewCsrCommand : PkiCmdlet
+    public sealed class NewCsrCommand : SubjectCmdlet
     {
-        private const string GenerateKeySet = "GenerateKey";
-        private const string ExistingKeySet = "ExistingKey";
-
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("DnsNameList")]
-        public string[] DnsName { get; set; } = Array.Empty<string>();
-
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("IPAddresses")]
-        public string[] IpAddress { get; set; } = Array.Empty<string>();
-
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        public string? Subject { get; set; }
-
-        [Parameter(ParameterSetName = ExistingKeySet, Mandatory = true, ValueFromPipeline = true)]
-        public PrivateKey? Key { get; set; }
-
-        [Parameter(ParameterSetName = GenerateKeySet)]
-        public KeyAlgorithm KeyAlgorithm { get; set; } = KeyAlgorithm.EcdsaP256;
-
-        /// <summary>File stem: writes &lt;Path&gt;.csr, and &lt;Path&gt;.key when the key was generated here.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Path { get; set; }
-
-        [Parameter]
-        public SwitchParameter Force { get; set; }
-
         protected override void ProcessRecord()
         {
             Guard(() =>
             {
-                PrivateKey key = Key ?? PrivateKey.Generate(KeyAlgorithm);
-                if (Key == null) WriteVerbose($"Generated a {key.Algorithm} key, key id {key.KeyId}.");
+                PrivateKey key = SubjectKey();
                 CertificateSigningRequest csr = CertificateSigningRequest.Create(key, Subject, DnsName, IpAddress);
                 WriteVerbose($"Created a CSR for '{csr.Subject}' with {csr.DnsNames.Length} DNS name(s) and {csr.IpAddresses.Length} IP address(es).");
-                if (Path != null && !WriteFiles(OutputPlan.CsrAndKey(ResolveOutputPath(Path), csr, includeKey: Key == null), Force, "Write certificate signing request"))
+                if (Path != null && !WriteFiles(OutputPlan.CsrAndKey(ResolveOutputPath(Path), csr, includeKey: KeyGenerated), Force, "Write certificate signing request"))
                 {
                     return;
                 }

@@ -26,8 +26,7 @@ namespace PkiTools.Commands
         {
             Guard(() =>
             {
-                PrivateKey key = PrivateKey.Generate(Algorithm);
-                WriteVerbose($"Generated a {key.Algorithm} key, key id {key.KeyId}.");
+                PrivateKey key = GenerateKey(Algorithm);
                 if (Path != null && !WriteFiles(OutputPlan.KeyOnly(ResolveOutputPath(Path), key), Force, "Write private key"))
                 {
                     return;

@@ -14,28 +14,8 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "SelfSignedCert", SupportsShouldProcess = true, DefaultParameterSetName = GenerateKeySet)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed class NewSelfSignedCertCommand : PkiCmdlet
+    public sealed class NewSelfSignedCertCommand : SubjectCmdlet
     {
-        private const string GenerateKeySet = "GenerateKey";
-        private const string ExistingKeySet = "ExistingKey";
-
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("DnsNameList")]
-        public string[] DnsName { get; set; } = Array.Empty<string>();
-
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("IPAddresses")]
-        public string[] IpAddress { get; set; } = Array.Empty<string>();
-
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        public string? Subject { get; set; }
-
-        [Parameter(ParameterSetName = GenerateKeySet)]
-        public KeyAlgorithm KeyAlgorithm { get; set; } = KeyAlgorithm.EcdsaP256;
-
-        [Parameter(ParameterSetName = ExistingKeySet, Mandatory = true, ValueFromPipeline = true)]
-        public PrivateKey? Key { get; set; }
-
         [Parameter]
         [ValidateRange(1, 36500)]
         public int ValidDays { get; set; }
@@ -50,21 +30,12 @@ namespace PkiTools.Commands
         [ValidateRange(0, 32)]
         public int PathLength { get; set; } = -1;
 
-        /// <summary>File stem: writes &lt;Path&gt;.crt and &lt;Path&gt;.key (or Path itself when it ends in .crt/.pem).</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Path { get; set; }
-
-        [Parameter]
-        public SwitchParameter Force { get; set; }
-
         protected override void ProcessRecord()
         {
             Guard(() =>
             {
                 var template = Templates.Build(this, Subject, DnsName, IpAddress, Profile, ValidDays, NotAfter, PathLength);
-                PrivateKey key = Key ?? PrivateKey.Generate(KeyAlgorithm);
-                if (Key == null) WriteVerbose($"Generated a {key.Algorithm} key, key id {key.KeyId}.");
+                PrivateKey key = SubjectKey();
                 IssuedCertificate issued = CertificateIssuer.SelfSign(key, template);
                 WriteWarnings(issued.Warnings);
                 WriteVerbose($"Self-signed '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid {issued.Certificate.NotBefore:u} to {issued.Certificate.NotAfter:u}.");

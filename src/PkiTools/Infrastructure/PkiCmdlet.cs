@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using PkiTools.Core;
 using PkiTools.Core.IO;
+using PkiTools.Core.Keys;
 
 namespace PkiTools.Commands.Infrastructure
 {
@@ -55,6 +56,14 @@ namespace PkiTools.Commands.Infrastructure
             {
                 WriteError(ErrorFactory.Create(ex));
             }
+        }
+
+        /// <summary>Generates a key and says so on the verbose stream (its id only, never its material).</summary>
+        protected PrivateKey GenerateKey(KeyAlgorithm algorithm)
+        {
+            PrivateKey key = PrivateKey.Generate(algorithm);
+            WriteVerbose($"Generated a {key.Algorithm} key, key id {key.KeyId}.");
+            return key;
         }
 
         protected void WriteWarnings(IEnumerable<string> warnings)
