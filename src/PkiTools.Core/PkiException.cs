@@ -31,6 +31,10 @@ namespace PkiTools.Core
         KeyInvalid,
         /// <summary>The private key cannot be exported (for example a non-exportable key in a Windows store).</summary>
         KeyNotExportable,
+        /// <summary>The password does not decrypt the key or PFX (or the file is corrupt).</summary>
+        PasswordIncorrect,
+        /// <summary>An encrypted input needs a password and none was given.</summary>
+        PasswordRequired,
         /// <summary>The issuer certificate is not a CA certificate allowed to sign certificates.</summary>
         IssuerNotCa,
         /// <summary>The issuer certificate has no private key available.</summary>

@@ -65,7 +65,7 @@ namespace PkiTools.Benchmarks
             AtomicFileWriter.WriteAll(OutputPlan.CertificateAndKey(path, issued, includeKey), overwrite: true);
 
         private static int Pem(IssuedCertificate issued, bool includeKey) =>
-            issued.Pem.Length + (includeKey ? issued.Key!.ExportPkcs8Pem().Length : 0);
+            issued.Pem.Length + (includeKey ? issued.Key!.ExportPem().Length : 0);
 
         private static double Timed(int count, Action action)
         {

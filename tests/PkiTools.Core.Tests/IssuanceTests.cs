@@ -33,7 +33,7 @@ namespace PkiTools.Core.Tests
             File.WriteAllText(dir.File("int.pem"), intermediate.Pem);
             File.WriteAllText(dir.File("leaf.pem"), leaf.Pem);
             File.WriteAllText(dir.File("leaf.csr"), csr.Pem);
-            File.WriteAllText(dir.File("leaf.key"), key.ExportPkcs8Pem());
+            File.WriteAllText(dir.File("leaf.key"), key.ExportPem());
             string verify = OpenSsl.Ok("verify", "-CAfile", dir.File("root.pem"), "-untrusted", dir.File("int.pem"), "-verify_hostname", "web01.corp.example", "-purpose", "sslserver", dir.File("leaf.pem"));
             Assert.Contains("OK", verify);
             OpenSsl.Ok("req", "-verify", "-noout", "-in", dir.File("leaf.csr"));

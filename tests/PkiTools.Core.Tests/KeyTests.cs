@@ -23,7 +23,7 @@ namespace PkiTools.Core.Tests
             Assert.Equal(size, key.KeySize);
             Assert.Equal(64, key.KeyId.Length);
             using var dir = new TempDir();
-            File.WriteAllText(dir.File("k.pem"), key.ExportPkcs8Pem());
+            File.WriteAllText(dir.File("k.pem"), key.ExportPem());
             string pub = OpenSsl.Ok("pkey", "-in", dir.File("k.pem"), "-pubout");
             Assert.Equal(key.PublicKeyPem, pub);
             // And our importer reads it back to the same key.

@@ -33,7 +33,7 @@ namespace PkiTools.Core.IO
         public static IReadOnlyList<OutputFile> KeyOnly(string path, PrivateKey key) => WithoutUnchanged(new List<OutputFile> { Key(path, key) });
 
         private static OutputFile Key(string path, PrivateKey key) =>
-            new OutputFile(path, System.Text.Encoding.ASCII.GetBytes(key.ExportPkcs8Pem()), secret: true);
+            new OutputFile(path, System.Text.Encoding.ASCII.GetBytes(key.ExportPem()), secret: true);
 
         /// <summary>
         /// Drops outputs whose file already holds exactly these bytes (New-Csr -Path x | Invoke-CaSign -Path x writes

@@ -19,4 +19,17 @@ namespace PkiTools.Core.Keys
         Ecdsa,
         Ed25519,
     }
+
+    /// <summary>Private key file formats (-Format of Export-PrivateKey).</summary>
+    public enum PrivateKeyFormat
+    {
+        /// <summary>PKCS#8, any key type, optionally encrypted.</summary>
+        Pkcs8,
+
+        /// <summary>PKCS#1 "RSA PRIVATE KEY" (RSA only).</summary>
+        Pkcs1,
+
+        /// <summary>SEC1 "EC PRIVATE KEY" (ECDSA only).</summary>
+        Sec1,
+    }
 }

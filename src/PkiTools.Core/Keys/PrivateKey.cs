@@ -197,13 +197,12 @@ namespace PkiTools.Core.Keys
             }
         }
 
-        /// <summary>Unencrypted PKCS#8 PEM ("PRIVATE KEY"). Secret material: only for writing a key file.</summary>
-        public string ExportPkcs8Pem() => Pem.Encode("PRIVATE KEY", ExportPkcs8());
 
         /// <summary>
-        /// Reads an unencrypted private key: PKCS#8 (RSA, EC, Ed25519), PKCS#1 RSA or SEC1 EC, as PEM or DER.
+        /// Reads a private key: PKCS#8 (RSA, EC, Ed25519), encrypted PKCS#8 (with <paramref name="password"/>), PKCS#1 RSA
+        /// or SEC1 EC, as PEM or DER. A wrong password is PasswordIncorrect; a missing one PasswordRequired.
         /// </summary>
-        public static PrivateKey Import(byte[] data)
+        public static PrivateKey Import(byte[] data, char[]? password = null)
         {
             if (Pem.LooksLikePem(data))
             {
@@ -218,22 +217,26 @@ namespace PkiTools.Core.Keys
                         case "EC PRIVATE KEY":
                             return Guard(() => FromSec1(ECPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(block.Data)), null));
                         case "ENCRYPTED PRIVATE KEY":
-                            throw new PkiException(PkiErrorCode.KeyInvalid, "The key is encrypted; encrypted keys are not supported here yet.");
+                            return ImportPkcs8(PasswordBasedEncryption.DecryptPkcs8(block.Data, RequirePassword(password)));
                     }
                 }
                 throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block.");
             }
-            return ImportDer(data);
+            return ImportDer(data, password);
         }
 
         /// <summary>DER of any of the three forms, told apart by shape (openssl pkey -outform DER writes PKCS#1 and SEC1).</summary>
-        private static PrivateKey ImportDer(byte[] der) => Guard(() =>
+        private static PrivateKey ImportDer(byte[] der, char[]? password) => Guard(() =>
         {
             if (der.Length == 0 || der[0] != 0x30)
             {
                 throw new PkiException(PkiErrorCode.FormatUnknown, "The data is neither PEM nor a DER private key.");
             }
             var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(der));
+            if (sequence.Count == 2 && sequence[0] is Asn1Sequence && sequence[1] is Asn1OctetString)
+            {
+                return ImportPkcs8(PasswordBasedEncryption.DecryptPkcs8(der, RequirePassword(password)));
+            }
             if (sequence.Count == 9 && sequence[1] is DerInteger)
             {
                 return FromRsaStructure(RsaPrivateKeyStructure.GetInstance(sequence));
@@ -244,6 +247,54 @@ namespace PkiTools.Core.Keys
             }
             return ImportPkcs8(der);
         });
+
+        private static char[] RequirePassword(char[]? password) => password ?? throw new PkiException(PkiErrorCode.PasswordRequired,
+            "The private key is encrypted: give its password with -Password.");
+
+        /// <summary>
+        /// The key as PEM text: PKCS#8 ("PRIVATE KEY", or "ENCRYPTED PRIVATE KEY" with a password: PBES2 AES-256-CBC and
+        /// PBKDF2-HMAC-SHA256, <paramref name="iterations"/> rounds), PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY").
+        /// Secret material: only for writing a key file.
+        /// </summary>
+        public string ExportPem(PrivateKeyFormat format = PrivateKeyFormat.Pkcs8, char[]? password = null, int iterations = PasswordBasedEncryption.DefaultIterations)
+        {
+            byte[] pkcs8 = ExportPkcs8();
+            try
+            {
+                switch (format)
+                {
+                    case PrivateKeyFormat.Pkcs8:
+                        return password == null
+                            ? Pem.Encode("PRIVATE KEY", pkcs8)
+                            : Pem.Encode("ENCRYPTED PRIVATE KEY", PasswordBasedEncryption.EncryptPkcs8(pkcs8, password, PbeScheme.Aes256Pbkdf2Sha256, iterations));
+                    case PrivateKeyFormat.Pkcs1:
+                    case PrivateKeyFormat.Sec1:
+                        if (password != null)
+                        {
+                            throw new PkiException(PkiErrorCode.InvalidArgument, "Encrypted keys are written as PKCS#8 only (the PKCS#1/SEC1 PEM encryption is obsolete): use -Format Pkcs8 with -Password.");
+                        }
+                        KeyType wanted = format == PrivateKeyFormat.Pkcs1 ? KeyType.Rsa : KeyType.Ecdsa;
+                        if (KeyType != wanted)
+                        {
+                            throw new PkiException(PkiErrorCode.InvalidArgument, $"-Format {format} is for {(wanted == KeyType.Rsa ? "RSA" : "ECDSA")} keys; this is a {Algorithm} key. Use -Format Pkcs8.");
+                        }
+                        byte[] inner = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(pkcs8)).PrivateKey.GetOctets();
+                        if (format == PrivateKeyFormat.Sec1)
+                        {
+                            // SEC1 on its own names its curve (inside PKCS#8 the curve sits in the algorithm identifier).
+                            var ec = ECPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(inner));
+                            inner = new ECPrivateKeyStructure(KeySize, ec.GetKey(), ec.PublicKey, new DerObjectIdentifier(CurveOid)).GetDerEncoded();
+                        }
+                        return Pem.Encode(format == PrivateKeyFormat.Pkcs1 ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", inner);
+                    default:
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"Unknown key format '{format}'.");
+                }
+            }
+            finally
+            {
+                Array.Clear(pkcs8, 0, pkcs8.Length);
+            }
+        }
 
         private static PrivateKey ImportPkcs8(byte[] der) => Guard(() =>
         {
