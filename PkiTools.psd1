@@ -17,6 +17,8 @@
         'New-Csr'
         'Invoke-CaSign'
         'Test-CertChain'
+        'Import-PrivateKey'
+        'Export-PrivateKey'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -83,7 +83,7 @@ namespace PkiTools.Core.Encoding
                 if (File.Exists(keyPath)) key = Keys.PrivateKey.Import(ReadFile(keyPath));
             }
             if (key == null) return certificate;
-            if (!Arrays.AreEqual(key.SubjectPublicKeyInfo, ParsedCertificate.Parse(certificate.RawData).Tbs.SubjectPublicKeyInfo.GetDerEncoded()))
+            if (!CertificateFacts.KeyMatches(certificate, key))
             {
                 throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key found for '{certificatePath}' does not belong to that certificate.", null, certificatePath);
             }

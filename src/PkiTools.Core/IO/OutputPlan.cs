@@ -9,31 +9,52 @@ namespace PkiTools.Core.IO
     public static class OutputPlan
     {
         /// <summary>"x.crt" (PEM) and, when the key is known and wanted, "x.key" (PKCS#8 PEM, owner-only).</summary>
-        public static IReadOnlyList<OutputFile> CertificateAndKey(string path, IssuedCertificate issued, bool includeKey)
+        public static IReadOnlyList<OutputFile> CertificateAndKey(string path, IssuedCertificate issued, bool includeKey, char[]? keyPassword = null)
         {
             (string certificatePath, string keyPath) = OutputPaths.CertificateAndKey(path);
             var files = new List<OutputFile>();
-            if (includeKey && issued.Key != null) files.Add(Key(keyPath, issued.Key));
+            if (includeKey && issued.Key != null && !HoldsKey(keyPath, issued.Key, keyPassword)) files.Add(Key(keyPath, issued.Key, keyPassword));
             files.Add(new OutputFile(certificatePath, System.Text.Encoding.ASCII.GetBytes(issued.Pem), secret: false));
             return WithoutUnchanged(files);
         }
 
         /// <summary>"x.csr" (PEM) and, when wanted, "x.key".</summary>
-        public static IReadOnlyList<OutputFile> CsrAndKey(string path, CertificateSigningRequest csr, bool includeKey)
+        public static IReadOnlyList<OutputFile> CsrAndKey(string path, CertificateSigningRequest csr, bool includeKey, char[]? keyPassword = null)
         {
             (string csrPath, string keyPath) = OutputPaths.CsrAndKey(path);
             var files = new List<OutputFile>();
             PrivateKey? key = csr.GetPrivateKey();
-            if (includeKey && key != null) files.Add(Key(keyPath, key));
+            if (includeKey && key != null && !HoldsKey(keyPath, key, keyPassword)) files.Add(Key(keyPath, key, keyPassword));
             files.Add(new OutputFile(csrPath, System.Text.Encoding.ASCII.GetBytes(csr.Pem), secret: false));
             return WithoutUnchanged(files);
         }
 
-        /// <summary>A key file at exactly <paramref name="path"/>.</summary>
-        public static IReadOnlyList<OutputFile> KeyOnly(string path, PrivateKey key) => WithoutUnchanged(new List<OutputFile> { Key(path, key) });
+        /// <summary>A key file at exactly <paramref name="path"/> (PEM in <paramref name="format"/>, encrypted PKCS#8 with a password).</summary>
+        public static IReadOnlyList<OutputFile> KeyOnly(string path, PrivateKey key, char[]? password = null, PrivateKeyFormat format = PrivateKeyFormat.Pkcs8) =>
+            WithoutUnchanged(new List<OutputFile> { Key(path, key, password, format) });
 
-        private static OutputFile Key(string path, PrivateKey key) =>
-            new OutputFile(path, System.Text.Encoding.ASCII.GetBytes(key.ExportPem()), secret: true);
+        /// <summary>One file with exactly these bytes; <paramref name="secret"/> files are created owner-only.</summary>
+        public static IReadOnlyList<OutputFile> Single(string path, byte[] content, bool secret) =>
+            WithoutUnchanged(new List<OutputFile> { new OutputFile(path, content, secret) });
+
+        private static OutputFile Key(string path, PrivateKey key, char[]? password, PrivateKeyFormat format = PrivateKeyFormat.Pkcs8) =>
+            new OutputFile(path, System.Text.Encoding.ASCII.GetBytes(key.ExportPem(format, password)), secret: true);
+
+        /// <summary>
+        /// True when <paramref name="path"/> already holds this key (New-Csr -Path x | Invoke-CaSign -Path x writes the
+        /// key twice; encrypted, the bytes differ every time, so the key itself is compared).
+        /// </summary>
+        private static bool HoldsKey(string path, PrivateKey key, char[]? password)
+        {
+            try
+            {
+                return File.Exists(path) && PrivateKey.Import(Encoding.CertificateReader.ReadFile(path), password).KeyId == key.KeyId;
+            }
+            catch (PkiException)
+            {
+                return false; // anything else there is refused (FileExists) or replaced (-Force) as usual
+            }
+        }
 
         /// <summary>
         /// Drops outputs whose file already holds exactly these bytes (New-Csr -Path x | Invoke-CaSign -Path x writes

@@ -29,6 +29,13 @@ namespace PkiTools.Core.X509
         public static int DaysUntilExpiry(X509Certificate2 certificate, DateTime now) =>
             (int)Math.Floor((certificate.NotAfter.ToUniversalTime() - now.ToUniversalTime()).TotalDays);
 
+        /// <summary>True when <paramref name="key"/> is the private half of the certificate's public key.</summary>
+        public static bool KeyMatches(X509Certificate2 certificate, Keys.PrivateKey key)
+        {
+            ParsedCertificate? parsed = TryParse(certificate);
+            return parsed != null && Arrays.AreEqual(key.SubjectPublicKeyInfo, parsed.Tbs.SubjectPublicKeyInfo.GetDerEncoded());
+        }
+
         private static ParsedCertificate? TryParse(X509Certificate2 certificate)
         {
             try

@@ -74,7 +74,7 @@ namespace PkiTools.Core.X509
             }
             byte[] der = CertificateBuilder.Build(template, subject, names.Count == 0 ? null : new GeneralNames(names.ToArray()), empty,
                 csr.SubjectPublicKeyInfo, keyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
-            return Finish(der, csr.GetPrivateKey(), warnings);
+            return new IssuedCertificate(der, csr.GetPrivateKey(), warnings, CertificateChains.Above(Certificate));
         }
 
         /// <summary>Issues directly for a key, with names from the template (no CSR round trip).</summary>
@@ -85,7 +85,7 @@ namespace PkiTools.Core.X509
             var warnings = new List<string>();
             byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
                 subjectKey.SubjectPublicKeyInfo, subjectKey.KeyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
-            return Finish(der, subjectKey, warnings);
+            return new IssuedCertificate(der, subjectKey, warnings, CertificateChains.Above(Certificate));
         }
 
         /// <summary>A self-signed certificate for <paramref name="key"/> (a root CA or a stand-alone TLS certificate).</summary>
@@ -98,10 +98,8 @@ namespace PkiTools.Core.X509
             PublicKeyInfo publicKey = PublicKeyInfo.Create(SubjectPublicKeyInfo.GetInstance(key.SubjectPublicKeyInfo));
             byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
                 key.SubjectPublicKeyInfo, key.KeyType, null, signer, publicKey, now ?? DateTimeOffset.UtcNow, warnings);
-            return Finish(der, key, warnings);
+            return new IssuedCertificate(der, key, warnings);
         }
-
-        private static IssuedCertificate Finish(byte[] der, PrivateKey? key, List<string> warnings) => new IssuedCertificate(der, key, warnings);
 
         private static KeyType CheckSubjectKey(KeyType? type, string algorithm, int size, CertificateTemplate template)
         {
@@ -125,7 +123,7 @@ namespace PkiTools.Core.X509
             PrivateKey key = CertificateKeys.Find(issuer) ?? throw new PkiException(PkiErrorCode.IssuerKeyMissing,
                 $"The issuer certificate '{issuer.Subject}' has no private key. Pass the certificate returned by New-SelfSignedCert or Invoke-CaSign, or one imported together with its key.",
                 null, issuer);
-            if (!Arrays.AreEqual(key.SubjectPublicKeyInfo, SubjectPublicKeyInfo.GetInstance(ParsedCertificate.Parse(issuer.RawData).Tbs.SubjectPublicKeyInfo).GetDerEncoded()))
+            if (!CertificateFacts.KeyMatches(issuer, key))
             {
                 throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key attached to '{issuer.Subject}' does not match its certificate.", null, issuer);
             }

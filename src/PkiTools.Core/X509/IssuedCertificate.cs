@@ -10,7 +10,7 @@ namespace PkiTools.Core.X509
     {
         private readonly Lazy<X509Certificate2> _certificate;
 
-        internal IssuedCertificate(byte[] der, PrivateKey? key, IReadOnlyList<string> warnings)
+        internal IssuedCertificate(byte[] der, PrivateKey? key, IReadOnlyList<string> warnings, X509Certificate2[]? issuers = null)
         {
             Der = der;
             Key = key;
@@ -18,7 +18,9 @@ namespace PkiTools.Core.X509
             _certificate = new Lazy<X509Certificate2>(() =>
             {
                 var certificate = new X509Certificate2(der);
-                return key != null ? CertificateKeys.Attach(certificate, key) : certificate;
+                if (key != null) certificate = CertificateKeys.Attach(certificate, key);
+                if (issuers != null) CertificateChains.Remember(certificate, issuers);
+                return certificate;
             });
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using PkiTools.Commands.Infrastructure;
@@ -67,6 +68,10 @@ namespace PkiTools.Commands
 
         [Parameter]
         public SwitchParameter Force { get; set; }
+
+        /// <summary>Writes the key file (when the CSR carried its key) encrypted.</summary>
+        [Parameter]
+        public SecureString? Password { get; set; }
 
         protected override void BeginProcessing()
         {
@@ -136,24 +141,15 @@ namespace PkiTools.Commands
             }
         }
 
-        private static CertificateSigningRequest Parse(byte[] data, string? file)
-        {
-            try
-            {
-                return CertificateSigningRequest.Parse(data);
-            }
-            catch (PkiException ex) when (file != null)
-            {
-                throw new PkiException(ex.Code, $"'{file}': {ex.Message}", ex, file);
-            }
-        }
+        private static CertificateSigningRequest Parse(byte[] data, string? file) =>
+            file == null ? CertificateSigningRequest.Parse(data) : WithSource(file, () => CertificateSigningRequest.Parse(data));
 
         private void Sign(CertificateSigningRequest csr)
         {
             IssuedCertificate issued = _issuer!.Sign(csr, _template!);
             WriteWarnings(issued.Warnings);
             WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {issued.Certificate.NotAfter:u}, signed by '{Issuer!.Subject}'.");
-            if (Path != null && !WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true), Force, "Write issued certificate"))
+            if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true, pw), Force, "Write issued certificate")))
             {
                 return;
             }

@@ -21,7 +21,7 @@ namespace PkiTools.Commands
                 PrivateKey key = SubjectKey();
                 CertificateSigningRequest csr = CertificateSigningRequest.Create(key, Subject, DnsName, IpAddress);
                 WriteVerbose($"Created a CSR for '{csr.Subject}' with {csr.DnsNames.Length} DNS name(s) and {csr.IpAddresses.Length} IP address(es).");
-                if (Path != null && !WriteFiles(OutputPlan.CsrAndKey(ResolveOutputPath(Path), csr, includeKey: KeyGenerated), Force, "Write certificate signing request"))
+                if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.CsrAndKey(ResolveOutputPath(Path), csr, includeKey: KeyGenerated, pw), Force, "Write certificate signing request")))
                 {
                     return;
                 }

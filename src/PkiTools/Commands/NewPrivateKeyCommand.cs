@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Security;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core.IO;
 using PkiTools.Core.Keys;
@@ -22,12 +23,16 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Writes the key file encrypted (PKCS#8, PBES2 AES-256-CBC, PBKDF2-HMAC-SHA256).</summary>
+        [Parameter]
+        public SecureString? Password { get; set; }
+
         protected override void ProcessRecord()
         {
             Guard(() =>
             {
                 PrivateKey key = GenerateKey(Algorithm);
-                if (Path != null && !WriteFiles(OutputPlan.KeyOnly(ResolveOutputPath(Path), key), Force, "Write private key"))
+                if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.KeyOnly(ResolveOutputPath(Path), key, pw), Force, "Write private key")))
                 {
                     return;
                 }

@@ -39,7 +39,7 @@ namespace PkiTools.Commands
                 IssuedCertificate issued = CertificateIssuer.SelfSign(key, template);
                 WriteWarnings(issued.Warnings);
                 WriteVerbose($"Self-signed '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid {issued.Certificate.NotBefore:u} to {issued.Certificate.NotAfter:u}.");
-                if (Path != null && !WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true), Force, "Write certificate and private key"))
+                if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true, pw), Force, "Write certificate and private key")))
                 {
                     return;
                 }

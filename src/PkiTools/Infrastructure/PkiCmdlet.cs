@@ -58,6 +58,19 @@ namespace PkiTools.Commands.Infrastructure
             }
         }
 
+        /// <summary>Runs a read of <paramref name="file"/>, naming the file in any error it raises.</summary>
+        protected static T WithSource<T>(string file, Func<T> read)
+        {
+            try
+            {
+                return read();
+            }
+            catch (PkiException ex) when (ex.Target == null)
+            {
+                throw new PkiException(ex.Code, $"'{file}': {ex.Message}", ex, file);
+            }
+        }
+
         /// <summary>Generates a key and says so on the verbose stream (its id only, never its material).</summary>
         protected PrivateKey GenerateKey(KeyAlgorithm algorithm)
         {

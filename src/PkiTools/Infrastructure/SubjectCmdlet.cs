@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Security;
 using PkiTools.Core.Keys;
 
 namespace PkiTools.Commands.Infrastructure
@@ -37,6 +38,10 @@ namespace PkiTools.Commands.Infrastructure
 
         [Parameter]
         public SwitchParameter Force { get; set; }
+
+        /// <summary>Writes the key file encrypted (PKCS#8, PBES2 AES-256-CBC, PBKDF2-HMAC-SHA256).</summary>
+        [Parameter]
+        public SecureString? Password { get; set; }
 
         /// <summary>True when the key was generated here (and so belongs in the output files).</summary>
         protected bool KeyGenerated => Key == null;

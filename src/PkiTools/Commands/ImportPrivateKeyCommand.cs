@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using System.Security;
+using PkiTools.Commands.Infrastructure;
+using PkiTools.Core.Encoding;
+using PkiTools.Core.Keys;
+
+namespace PkiTools.Commands
+{
+    /// <summary>
+    /// Import-PrivateKey: reads a private key file: PKCS#8 (plain or encrypted), PKCS#1 RSA, SEC1 EC or Ed25519, PEM or
+    /// DER, as OpenSSL, Windows and Java write them.
+    /// </summary>
+    [Cmdlet(VerbsData.Import, "PrivateKey", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(PrivateKey))]
+    public sealed class ImportPrivateKeyCommand : PkiCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+
+        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "FullName")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        /// <summary>The password of an encrypted key.</summary>
+        [Parameter]
+        public SecureString? Password { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (string pattern in literal ? LiteralPath! : Path!)
+            {
+                Guard(() =>
+                {
+                    foreach (string file in ResolveInputPaths(pattern, literal))
+                    {
+                        Guard(() =>
+                        {
+                            PrivateKey key = WithSource(file, () => Passwords.With(Password, pw => PrivateKey.Import(CertificateReader.ReadFile(file), pw)));
+                            WriteVerbose($"Read a {key.Algorithm} key, key id {key.KeyId}, from {file}.");
+                            WriteObject(key);
+                        });
+                    }
+                });
+            }
+        }
+    }
+}
