@@ -3,17 +3,44 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using System.Management.Automation.Language;
 using Xunit;
 
 namespace PkiTools.Module.Tests
 {
     /// <summary>
     /// The MAML help (module/en-US/PkiTools.dll-Help.xml, copied to the module base's en-US at build) as the real engine's Get-Help reads it:
-    /// every exported cmdlet has a synopsis, a description, examples and a description for every parameter.
+    /// every cmdlet the manifest exports has a synopsis, a description, examples and a description for every parameter.
     /// </summary>
     public class HelpTests
     {
-        private static readonly string[] Names = { "New-PrivateKey", "New-SelfSignedCert", "New-Csr", "Invoke-CaSign", "Test-CertChain" };
+        /// <summary>
+        /// The cmdlets the manifest exports (CmdletsToExport of ./PkiTools.psd1), so the help of every cmdlet is checked as
+        /// soon as it is exported. The manifest is parsed, not run: Test-ModuleManifest and Import-PowerShellDataFile are
+        /// not in the bare engine, and SafeGetValue evaluates constant data only, as Import-PowerShellDataFile does.
+        /// </summary>
+        private static readonly string[] Names = ManifestCmdlets();
+
+        private static string[] ManifestCmdlets()
+        {
+            ScriptBlockAst ast = Parser.ParseFile(PwshSession.ManifestPath, out _, out ParseError[] errors);
+            if (errors.Length > 0) throw new InvalidOperationException("PkiTools.psd1 does not parse: " + string.Join("; ", errors.Select(e => e.Message)));
+            var data = (HashtableAst?)ast.Find(a => a is HashtableAst, false) ?? throw new InvalidOperationException("PkiTools.psd1 holds no hashtable.");
+            var manifest = (System.Collections.Hashtable)data.SafeGetValue();
+            object? value = manifest.Cast<System.Collections.DictionaryEntry>()
+                .FirstOrDefault(e => string.Equals((string)e.Key, "CmdletsToExport", StringComparison.OrdinalIgnoreCase)).Value;
+            string[] names = value switch
+            {
+                string one => new[] { one },
+                object[] many => many.Select(o => (string)o).ToArray(),
+                _ => throw new InvalidOperationException("PkiTools.psd1 has no CmdletsToExport list."),
+            };
+            if (names.Length == 0 || names.Any(n => n.IndexOfAny(new[] { '*', '?' }) >= 0))
+            {
+                throw new InvalidOperationException("CmdletsToExport must list the cmdlets by name: " + string.Join(", ", names));
+            }
+            return names;
+        }
 
         public static IEnumerable<object[]> Cmdlets => Names.Select(n => new object[] { n });
 
@@ -114,7 +141,7 @@ namespace PkiTools.Module.Tests
             // Required, position and pipeline input in the help must agree with the real parameter metadata.
             using var s = new PwshSession();
             var r = s.Run(@"
-                foreach ($name in 'New-PrivateKey','New-SelfSignedCert','New-Csr','Invoke-CaSign','Test-CertChain') {
+                foreach ($name in $names) {
                     $cmd = Get-Command $name
                     foreach ($hp in (Get-Help $name -Full).parameters.parameter) {
                         $meta = $cmd.Parameters[$hp.name]
@@ -133,7 +160,7 @@ namespace PkiTools.Module.Tests
                         if ([string]$hp.position -ne $position) { ""$name -$($hp.name): position $($hp.position), cmdlet $position"" }
                     }
                 }
-            ").ThrowOnError();
+            ", new Dictionary<string, object?> { ["names"] = Names }).ThrowOnError();
             var mismatches = r.Output.Select(x => (string)x.BaseObject).ToList();
             Assert.True(mismatches.Count == 0, string.Join(Environment.NewLine, mismatches));
         }

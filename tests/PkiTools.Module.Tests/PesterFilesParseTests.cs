@@ -17,7 +17,7 @@ namespace PkiTools.Module.Tests
         [Fact]
         public void The_expected_files_exist()
         {
-            foreach (string name in new[] { "Common.ps1", "PkiTools.Keys.Tests.ps1", "PkiTools.SelfSigned.Tests.ps1", "PkiTools.Csr.Tests.ps1", "PkiTools.Chain.Tests.ps1" })
+            foreach (string name in new[] { "Common.ps1", "PkiTools.Keys.Tests.ps1", "PkiTools.SelfSigned.Tests.ps1", "PkiTools.Csr.Tests.ps1", "PkiTools.Chain.Tests.ps1", "PkiTools.KeyFiles.Tests.ps1", "PkiTools.CertFiles.Tests.ps1" })
             {
                 Assert.True(File.Exists(Path.Combine(PesterDir, name)), name + " is missing");
             }
