@@ -54,6 +54,25 @@ namespace PkiTools.Core.Tests
             Assert.Equal(expected, PrivateKey.Import(File.ReadAllBytes(dir.File("enc.der")), "x".ToCharArray()).PublicKeyPem);
         }
 
+        [Theory]
+        [InlineData("rsa", "RSA", "rsa_keygen_bits:2048")]
+        [InlineData("ec", "EC", "ec_paramgen_curve:P-256")]
+        public void Obsolete_openssl_pem_encryption_is_read(string tool, string algorithm, string option)
+        {
+            using var dir = new TempDir();
+            OpenSsl.Ok("genpkey", "-algorithm", algorithm, "-pkeyopt", option, "-out", dir.File("plain.pem"));
+            // openssl rsa needs -traditional for the old form; openssl ec writes it by default.
+            var args = new System.Collections.Generic.List<string> { tool, "-in", dir.File("plain.pem"), "-aes256", "-passout", "pass:" + new string(Password), "-out", dir.File("trad.pem") };
+            if (tool == "rsa") args.Add("-traditional");
+            OpenSsl.Ok(args.ToArray());
+            Assert.Contains("Proc-Type: 4,ENCRYPTED", File.ReadAllText(dir.File("trad.pem")));
+            string expected = OpenSsl.Ok("pkey", "-in", dir.File("plain.pem"), "-pubout");
+            byte[] data = File.ReadAllBytes(dir.File("trad.pem"));
+            Assert.Equal(expected, PrivateKey.Import(data, Password).PublicKeyPem);
+            Assert.Equal(PkiErrorCode.PasswordIncorrect, Assert.Throws<PkiException>(() => PrivateKey.Import(data, "nope".ToCharArray())).Code);
+            Assert.Equal(PkiErrorCode.PasswordRequired, Assert.Throws<PkiException>(() => PrivateKey.Import(data)).Code);
+        }
+
         [Fact]
         public void Wrong_or_missing_passwords_are_told_apart()
         {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using PkiTools.Core.Keys;
@@ -48,7 +49,11 @@ namespace PkiTools.Core.IO
         {
             try
             {
-                return File.Exists(path) && PrivateKey.Import(Encoding.CertificateReader.ReadFile(path), password).KeyId == key.KeyId;
+                if (!File.Exists(path)) return false;
+                byte[] existing = Encoding.CertificateReader.ReadFile(path);
+                // Same key and same protection: an unencrypted file does not satisfy -Password, nor the reverse.
+                bool encrypted = System.Text.Encoding.ASCII.GetString(existing).IndexOf("ENCRYPTED", StringComparison.Ordinal) >= 0;
+                return encrypted == (password != null) && PrivateKey.Import(existing, password).KeyId == key.KeyId;
             }
             catch (PkiException)
             {

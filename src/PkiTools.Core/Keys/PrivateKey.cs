@@ -9,6 +9,7 @@ using Org.BouncyCastle.Asn1.X9;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
 using PkiTools.Core.Encoding;
 
@@ -206,7 +207,12 @@ namespace PkiTools.Core.Keys
         {
             if (Pem.LooksLikePem(data))
             {
-                foreach (PemBlock block in Pem.Decode(System.Text.Encoding.UTF8.GetString(data)))
+                string text = System.Text.Encoding.UTF8.GetString(data);
+                if (text.IndexOf("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal) >= 0)
+                {
+                    return ImportTraditionalEncrypted(text, RequirePassword(password));
+                }
+                foreach (PemBlock block in Pem.Decode(text))
                 {
                     switch (block.Label)
                     {
@@ -247,6 +253,41 @@ namespace PkiTools.Core.Keys
             }
             return ImportPkcs8(der);
         });
+
+        /// <summary>
+        /// The obsolete OpenSSL PEM encryption ("Proc-Type: 4,ENCRYPTED" + "DEK-Info", what openssl rsa -aes256 wrote
+        /// before 3.0), read through BouncyCastle's OpenSSL reader. Never written.
+        /// </summary>
+        private static PrivateKey ImportTraditionalEncrypted(string text, char[] password)
+        {
+            object? read;
+            try
+            {
+                using var reader = new System.IO.StringReader(text);
+                read = new Org.BouncyCastle.OpenSsl.PemReader(reader, new FixedPassword(password)).ReadObject();
+            }
+            catch (Exception ex)
+            {
+                // Decrypting with a wrong password yields garbage that fails to parse: indistinguishable from corruption.
+                throw PasswordBasedEncryption.WrongPassword(ex);
+            }
+            var privateKey = read switch
+            {
+                Org.BouncyCastle.Crypto.AsymmetricCipherKeyPair pair => pair.Private,
+                Org.BouncyCastle.Crypto.AsymmetricKeyParameter key when key.IsPrivate => key,
+                _ => throw new PkiException(PkiErrorCode.FormatUnknown, "The encrypted PEM block holds no private key."),
+            };
+            return ImportPkcs8(PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey).GetDerEncoded());
+        }
+
+        private sealed class FixedPassword : Org.BouncyCastle.OpenSsl.IPasswordFinder
+        {
+            private readonly char[] _password;
+
+            public FixedPassword(char[] password) => _password = password;
+
+            public char[] GetPassword() => (char[])_password.Clone();
+        }
 
         private static char[] RequirePassword(char[]? password) => password ?? throw new PkiException(PkiErrorCode.PasswordRequired,
             "The private key is encrypted: give its password with -Password.");
