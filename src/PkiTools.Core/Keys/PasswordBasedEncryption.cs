@@ -99,7 +99,17 @@ namespace PkiTools.Core.Keys
             {
                 throw new PkiException(PkiErrorCode.KeyInvalid, "The encrypted private key is malformed: " + ex.Message, ex);
             }
-            byte[] plaintext = Decrypt(info.EncryptionAlgorithm, info.GetEncryptedData(), password);
+            byte[] plaintext;
+            try
+            {
+                plaintext = Decrypt(info.EncryptionAlgorithm, info.GetEncryptedData(), password);
+            }
+            catch (Exception ex) when (!(ex is PkiException))
+            {
+                // BouncyCastle's GetInstance throws ArgumentException for parameters of the wrong shape (PBES2 with a
+                // tagged IV, PBKDF2 parameters that are not a SEQUENCE, ...): a corrupt file, not a wrong password.
+                throw new PkiException(PkiErrorCode.KeyInvalid, "The encrypted private key's encryption parameters are malformed: " + ex.Message, ex);
+            }
             try
             {
                 PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(plaintext));
