@@ -65,27 +65,48 @@ namespace PkiTools.Core.Encoding
         /// <summary>
         /// A certificate with its private key from files: <paramref name="path"/> is a certificate file (PEM or DER)
         /// or the stem New-SelfSignedCert -Path wrote ("./root" for root.crt + root.key). The key is taken from a
-        /// PEM key block in the same file, else from the sibling .key file; one that does not match is refused.
+        /// PEM key block in the same file, else from the sibling .key file; one that does not match is refused. An
+        /// encrypted key and no password: the certificate comes back without it, remembering where the key is
+        /// (<see cref="UnlockKey"/> adds it once the password is known).
         /// </summary>
-        public static X509Certificate2 ReadWithKey(string path)
+        public static X509Certificate2 ReadWithKey(string path, char[]? password = null)
         {
             string certificatePath = !File.Exists(path) && File.Exists(path + ".crt") ? path + ".crt" : path;
             byte[] data = ReadFile(certificatePath);
             X509Certificate2 certificate = ReadCertificates(data, certificatePath)[0];
-            Keys.PrivateKey? key = null;
-            if (Pem.LooksLikePem(data) && System.Text.Encoding.UTF8.GetString(data).IndexOf("PRIVATE KEY-----", StringComparison.Ordinal) >= 0)
+            string keyPath = Pem.LooksLikePem(data) && System.Text.Encoding.UTF8.GetString(data).IndexOf("PRIVATE KEY-----", StringComparison.Ordinal) >= 0
+                ? certificatePath
+                : IO.OutputPaths.CertificateAndKey(certificatePath).Key;
+            if (!File.Exists(keyPath)) return certificate;
+            if (password == null && System.Text.Encoding.UTF8.GetString(ReadFile(keyPath)).IndexOf("ENCRYPTED", StringComparison.Ordinal) >= 0)
             {
-                key = Keys.PrivateKey.Import(data);
+                CertificateKeys.RememberKeyFile(certificate, keyPath);
+                return certificate;
             }
-            else
+            return AttachKeyFile(certificate, keyPath, password);
+        }
+
+        /// <summary>Adds the encrypted key <see cref="ReadWithKey"/> found for <paramref name="certificate"/>, decrypted with <paramref name="password"/>.</summary>
+        public static X509Certificate2 UnlockKey(X509Certificate2 certificate, char[] password)
+        {
+            string? keyPath = CertificateKeys.KeyFileOf(certificate);
+            return keyPath == null || CertificateKeys.Find(certificate) != null ? certificate : AttachKeyFile(certificate, keyPath, password);
+        }
+
+        private static X509Certificate2 AttachKeyFile(X509Certificate2 certificate, string keyPath, char[]? password)
+        {
+            Keys.PrivateKey key;
+            try
             {
-                string keyPath = IO.OutputPaths.CertificateAndKey(certificatePath).Key;
-                if (File.Exists(keyPath)) key = Keys.PrivateKey.Import(ReadFile(keyPath));
+                key = Keys.PrivateKey.Import(ReadFile(keyPath), password);
             }
-            if (key == null) return certificate;
+            catch (PkiException ex) when (ex.Target == null)
+            {
+                throw new PkiException(ex.Code, $"'{keyPath}': {ex.Message}", ex, keyPath);
+            }
             if (!CertificateFacts.KeyMatches(certificate, key))
             {
-                throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key found for '{certificatePath}' does not belong to that certificate.", null, certificatePath);
+                throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key in '{keyPath}' does not belong to the certificate.", null, keyPath);
             }
             return CertificateKeys.Attach(certificate, key);
         }

@@ -22,6 +22,29 @@ namespace PkiTools.Core.X509
             Chains.Add(certificate, copy);
         }
 
+        /// <summary>
+        /// Records the chain of the first certificate of a file from the others: its issuer among them, that one's
+        /// issuer, and so on up to a self-signed certificate (a bundle of unrelated CA certificates records nothing).
+        /// </summary>
+        public static void RememberFromBundle(IReadOnlyList<X509Certificate2> certificates)
+        {
+            if (certificates.Count < 2) return;
+            var chain = new List<X509Certificate2>();
+            X509Certificate2 current = certificates[0];
+            while (chain.Count < certificates.Count - 1 && !Arrays.AreEqual(current.SubjectName.RawData, current.IssuerName.RawData))
+            {
+                X509Certificate2? issuer = null;
+                for (int i = 1; i < certificates.Count && issuer == null; i++)
+                {
+                    if (!chain.Contains(certificates[i]) && Arrays.AreEqual(certificates[i].SubjectName.RawData, current.IssuerName.RawData)) issuer = certificates[i];
+                }
+                if (issuer == null) break;
+                chain.Add(issuer);
+                current = issuer;
+            }
+            if (chain.Count > 0) Remember(certificates[0], chain);
+        }
+
         /// <summary>The known issuers of <paramref name="certificate"/>, issuer first; empty when none are known.</summary>
         public static IReadOnlyList<X509Certificate2> Issuers(X509Certificate2 certificate) =>
             Chains.TryGetValue(certificate, out X509Certificate2[]? chain) ? chain : Array.Empty<X509Certificate2>();

@@ -120,6 +120,10 @@ namespace PkiTools.Core.X509
 
         private static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)
         {
+            if (CertificateKeys.Find(issuer) == null && CertificateKeys.KeyFileOf(issuer) is string keyFile)
+            {
+                throw new PkiException(PkiErrorCode.PasswordRequired, $"The issuer's private key '{keyFile}' is encrypted: give its password with -IssuerPassword.", null, issuer);
+            }
             PrivateKey key = CertificateKeys.Find(issuer) ?? throw new PkiException(PkiErrorCode.IssuerKeyMissing,
                 $"The issuer certificate '{issuer.Subject}' has no private key. Pass the certificate returned by New-SelfSignedCert or Invoke-CaSign, or one imported together with its key.",
                 null, issuer);

@@ -16,6 +16,8 @@ namespace PkiTools.Core.X509
     {
         private static readonly ConditionalWeakTable<X509Certificate2, PrivateKey> Keys = new ConditionalWeakTable<X509Certificate2, PrivateKey>();
 
+        private static readonly ConditionalWeakTable<X509Certificate2, string> KeyFiles = new ConditionalWeakTable<X509Certificate2, string>();
+
         // CopyWithPrivateKey exists on every runtime we load in (.NET Framework 4.7.2+, .NET Core 2.0+) but not in
         // the netstandard2.0 surface, so it is bound once by reflection.
         private static readonly Func<X509Certificate2, RSA, X509Certificate2>? CopyWithRsa =
@@ -59,6 +61,16 @@ namespace PkiTools.Core.X509
             }
             return null;
         }
+
+        /// <summary>Records that the certificate's key sits encrypted in <paramref name="keyPath"/> (read when a password comes).</summary>
+        public static void RememberKeyFile(X509Certificate2 certificate, string keyPath)
+        {
+            KeyFiles.Remove(certificate);
+            KeyFiles.Add(certificate, keyPath);
+        }
+
+        /// <summary>The encrypted key file recorded for the certificate, or null.</summary>
+        public static string? KeyFileOf(X509Certificate2 certificate) => KeyFiles.TryGetValue(certificate, out string? path) ? path : null;
 
         private static PrivateKey Remember(X509Certificate2 certificate, PrivateKey key)
         {

@@ -14,11 +14,11 @@ namespace PkiTools.Commands
     [OutputType(typeof(PrivateKey))]
     public sealed class ExportPrivateKeyCommand : PkiCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [ValidateNotNull]
         public PrivateKey? Key { get; set; }
 
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 

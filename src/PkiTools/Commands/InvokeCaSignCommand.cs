@@ -69,6 +69,10 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>The password of the issuer's key file, when -Issuer names files whose key is encrypted.</summary>
+        [Parameter]
+        public SecureString? IssuerPassword { get; set; }
+
         /// <summary>Writes the key file (when the CSR carried its key) encrypted.</summary>
         [Parameter]
         public SecureString? Password { get; set; }
@@ -78,7 +82,8 @@ namespace PkiTools.Commands
             try
             {
                 _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
-                _issuer = new CertificateIssuer(Issuer!);
+                X509Certificate2 issuer = IssuerPassword == null ? Issuer! : Passwords.With(IssuerPassword, pw => CertificateReader.UnlockKey(Issuer!, pw!));
+                _issuer = new CertificateIssuer(issuer);
             }
             catch (PkiException ex)
             {
@@ -147,6 +152,7 @@ namespace PkiTools.Commands
         private void Sign(CertificateSigningRequest csr)
         {
             IssuedCertificate issued = _issuer!.Sign(csr, _template!);
+            WarnPasswordUnused(Password, Path != null && issued.Key != null, Path == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
             WriteWarnings(issued.Warnings);
             WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {issued.Certificate.NotAfter:u}, signed by '{Issuer!.Subject}'.");
             if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true, pw), Force, "Write issued certificate")))

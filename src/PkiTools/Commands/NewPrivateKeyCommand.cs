@@ -32,6 +32,7 @@ namespace PkiTools.Commands
             Guard(() =>
             {
                 PrivateKey key = GenerateKey(Algorithm);
+                WarnPasswordUnused(Password, Path != null, "without -Path no key file is written.");
                 if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.KeyOnly(ResolveOutputPath(Path), key, pw), Force, "Write private key")))
                 {
                     return;

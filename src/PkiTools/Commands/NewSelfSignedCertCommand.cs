@@ -36,6 +36,7 @@ namespace PkiTools.Commands
             {
                 var template = Templates.Build(this, Subject, DnsName, IpAddress, Profile, ValidDays, NotAfter, PathLength);
                 PrivateKey key = SubjectKey();
+                WarnPasswordUnused(Password, Path != null, "without -Path no key file is written.");
                 IssuedCertificate issued = CertificateIssuer.SelfSign(key, template);
                 WriteWarnings(issued.Warnings);
                 WriteVerbose($"Self-signed '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid {issued.Certificate.NotBefore:u} to {issued.Certificate.NotAfter:u}.");

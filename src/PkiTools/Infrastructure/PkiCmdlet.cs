@@ -79,6 +79,12 @@ namespace PkiTools.Commands.Infrastructure
             return key;
         }
 
+        /// <summary>Says so when -Password was given but no key file is written with it.</summary>
+        protected void WarnPasswordUnused(System.Security.SecureString? password, bool keyFileWritten, string why)
+        {
+            if (password != null && !keyFileWritten) WriteWarning($"-Password has no effect: {why}");
+        }
+
         protected void WriteWarnings(IEnumerable<string> warnings)
         {
             foreach (string warning in warnings)
