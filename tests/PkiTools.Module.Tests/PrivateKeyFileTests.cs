@@ -90,6 +90,33 @@ namespace PkiTools.Module.Tests
         }
 
         [Fact]
+        public void An_issuer_with_an_encrypted_key_file_needs_IssuerPassword()
+        {
+            S.Run("New-SelfSignedCert -Subject 'CN=Locked Root' -Profile RootCa -Path ./locked -Password $pw").ThrowOnError();
+            var missing = S.Run("New-Csr -DnsName a.example | Invoke-CaSign -Issuer ./locked");
+            Assert.Equal(new[] { "PasswordRequired" }, missing.ErrorIds);
+            Assert.Contains("-IssuerPassword", missing.Errors[0].ToString());
+            Assert.Equal(new[] { "PasswordIncorrect" }, S.Run("New-Csr -DnsName a.example | Invoke-CaSign -Issuer ./locked -IssuerPassword $wrong").ErrorIds);
+            var issued = S.Run("New-Csr -DnsName a.example | Invoke-CaSign -Issuer ./locked -IssuerPassword $pw").ThrowOnError();
+            Assert.Equal("CN=Locked Root", ((System.Security.Cryptography.X509Certificates.X509Certificate2)issued.Single()).Issuer);
+        }
+
+        [Fact]
+        public void An_unencrypted_key_file_is_not_taken_for_an_encrypted_one()
+        {
+            S.Run("$root = New-SelfSignedCert -Subject 'CN=R' -Profile RootCa").ThrowOnError();
+            S.Run("New-Csr -DnsName p.example -Path ./p | Invoke-CaSign -Issuer $root -Path ./p -Password $pw -Force").ThrowOnError();
+            Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----", File.ReadAllText(S.File("p.key")));
+        }
+
+        [Fact]
+        public void Password_without_a_key_file_to_protect_warns()
+        {
+            var r = S.Run("New-PrivateKey -Password $pw").ThrowOnError();
+            Assert.Contains(r.Warnings, w => w.Contains("-Password has no effect"));
+        }
+
+        [Fact]
         public void Password_on_the_making_cmdlets_encrypts_their_key_files()
         {
             S.Run("$root = New-SelfSignedCert -Subject 'CN=Enc Root' -Profile RootCa -Path ./root -Password $pw").ThrowOnError();
