@@ -215,11 +215,27 @@ namespace PkiTools.Core.Encoding
 
         private static byte[] Decrypt(AlgorithmIdentifier algorithm, byte[] ciphertext, ReadState state)
         {
-            Spend(state, IterationsOf(algorithm));
-            char[] password = state.Password ?? Array.Empty<char>();
+            long iterations = IterationsOf(algorithm);
             try
             {
-                return PasswordBasedEncryption.Decrypt(algorithm, ciphertext, password);
+                if (state.Password == null || state.Password.Length == 0)
+                {
+                    // No MAC told us which empty password the writer meant: try each.
+                    for (int i = 0; ; i++)
+                    {
+                        Spend(state, iterations);
+                        try
+                        {
+                            byte[] plain = PasswordBasedEncryption.Decrypt(algorithm, ciphertext, EmptyPasswords[i]);
+                            if (i == EmptyPasswords.Length - 1 || LooksLikeDer(plain)) return plain;
+                        }
+                        catch (PkiException ex) when (ex.Code == PkiErrorCode.PasswordIncorrect && i < EmptyPasswords.Length - 1)
+                        {
+                        }
+                    }
+                }
+                Spend(state, iterations);
+                return PasswordBasedEncryption.Decrypt(algorithm, ciphertext, state.Password);
             }
             catch (PkiException ex) when (ex.Code == PkiErrorCode.PasswordIncorrect && !state.PasswordGiven)
             {
@@ -232,6 +248,19 @@ namespace PkiTools.Core.Encoding
             catch (Exception ex) when (!(ex is PkiException))
             {
                 throw Malformed(state.Where, ex);
+            }
+        }
+
+        private static bool LooksLikeDer(byte[] data)
+        {
+            try
+            {
+                Asn1Guard.CheckOne(data, 0, data.Length, PkiErrorCode.CertificateInvalid, "");
+                return data[0] == 0x30;
+            }
+            catch (PkiException)
+            {
+                return false;
             }
         }
 
@@ -305,20 +334,25 @@ namespace PkiTools.Core.Encoding
                 }
                 return;
             }
-            // No password, or an empty one: PKCS#12 encodes "" either as nothing or as a lone BMP terminator.
-            char[] empty = Array.Empty<char>();
-            foreach (bool wrongZero in new[] { false, true })
+            // No password, or an empty one. Writers disagree on what "" means in the PKCS#12 KDF (no bytes, a lone BMP
+            // terminator, a NUL character): each is tried, as OpenSSL and Windows do.
+            foreach (char[] candidate in EmptyPasswords)
             {
-                Spend(state, iterations);
-                if (MacMatches(digest, PbeParametersGenerator.Pkcs12PasswordToBytes(empty, wrongZero), salt, (int)iterations, authSafe, expected))
+                foreach (bool wrongZero in candidate.Length == 0 ? new[] { false, true } : new[] { false })
                 {
-                    state.Password = empty;
-                    return;
+                    Spend(state, iterations);
+                    if (MacMatches(digest, PbeParametersGenerator.Pkcs12PasswordToBytes(candidate, wrongZero), salt, (int)iterations, authSafe, expected))
+                    {
+                        state.Password = candidate;
+                        return;
+                    }
                 }
             }
             if (!state.PasswordGiven) throw PasswordRequired(state.Where, null);
             throw WrongPassword(state.Where, null);
         }
+
+        private static readonly char[][] EmptyPasswords = { new char[0], new[] { '\0' } };
 
         private static bool MacMatches(IDigest digest, byte[] password, byte[] salt, int iterations, byte[] data, byte[] expected)
         {
@@ -328,10 +362,11 @@ namespace PkiTools.Core.Encoding
 
         private static byte[] ComputeMac(IDigest digest, byte[] password, byte[] salt, int iterations, byte[] data)
         {
+            digest = DigestUtilities.GetDigest(digest.AlgorithmName); // a fresh instance for each computation
             var generator = new Pkcs12ParametersGenerator(digest);
             generator.Init(password, salt, iterations);
             var key = (KeyParameter)generator.GenerateDerivedMacParameters(digest.GetDigestSize() * 8);
-            var hmac = new HMac(digest);
+            var hmac = new HMac(DigestUtilities.GetDigest(digest.AlgorithmName));
             hmac.Init(key);
             hmac.BlockUpdate(data, 0, data.Length);
             var result = new byte[hmac.GetMacSize()];
