@@ -19,6 +19,8 @@
         'Test-CertChain'
         'Import-PrivateKey'
         'Export-PrivateKey'
+        'Import-Cert'
+        'Export-Cert'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

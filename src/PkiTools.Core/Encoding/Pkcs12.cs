@@ -32,11 +32,12 @@ namespace PkiTools.Core.Encoding
         public int Mac { get; }
 
         /// <summary>
-        /// Modern: the key bag gets PBKDF2's full 600,000 rounds... capped at 300,000, the most .NET 9+'s PKCS#12
-        /// loader accepts per KDF by default (Pkcs12LoaderLimits.IndividualKdfIterationLimit). Certificates and the
-        /// MAC use 2048, OpenSSL 3's default: certificates are public, and the MAC's PKCS#12 KDF runs in managed code.
+        /// Modern: 300,000 rounds for the key bag, the certificate bag and the MAC alike. Any of the three lets an
+        /// attacker test password guesses offline, so none may be cheaper than the others. 300,000 is the most .NET 9+'s
+        /// PKCS#12 loader accepts per derivation by default (Pkcs12LoaderLimits.IndividualKdfIterationLimit; 900,000 in
+        /// all stays under its 1,000,000 total), which is why PFX files do not get PKCS#8's 600,000.
         /// </summary>
-        public static readonly PfxIterations Modern = new PfxIterations(300_000, 2048, 2048);
+        public static readonly PfxIterations Modern = new PfxIterations(300_000, 300_000, 300_000);
 
         /// <summary>Legacy (3DES, SHA-1 MAC): 2048 everywhere, what Windows writes and old Windows reads.</summary>
         public static readonly PfxIterations Legacy = new PfxIterations(PasswordBasedEncryption.LegacyIterations, PasswordBasedEncryption.LegacyIterations, PasswordBasedEncryption.LegacyIterations);

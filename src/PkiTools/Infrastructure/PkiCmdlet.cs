@@ -65,9 +65,9 @@ namespace PkiTools.Commands.Infrastructure
             {
                 return read();
             }
-            catch (PkiException ex) when (ex.Target == null)
+            catch (PkiException ex) when (ex.Message.IndexOf(file, StringComparison.Ordinal) < 0)
             {
-                throw new PkiException(ex.Code, $"'{file}': {ex.Message}", ex, file);
+                throw new PkiException(ex.Code, $"'{file}': {ex.Message}", ex, ex.Target ?? file);
             }
         }
 

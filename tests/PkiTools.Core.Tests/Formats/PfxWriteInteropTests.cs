@@ -35,8 +35,8 @@ namespace PkiTools.Core.Tests.Formats
             OpenSsl.Result r = OpenSsl.Run("pkcs12", "-info", "-nodes", "-in", path, "-passin", "pass:" + Password);
             Assert.True(r.ExitCode == 0, r.ToString());
             string all = r.All;
-            Assert.Contains("MAC: sha256, Iteration 2048", all);
-            Assert.Contains("PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256", all);
+            Assert.Contains("MAC: sha256, Iteration 300000", all);
+            Assert.Contains("PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 300000, PRF hmacWithSHA256", all);
             Assert.Contains("Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 300000, PRF hmacWithSHA256", all);
             Assert.Contains("friendlyName: My Leaf", all);
             Assert.Contains("localKeyID:", all);
