@@ -83,9 +83,10 @@ namespace PkiTools.Commands
                     throw new PkiException(PkiErrorCode.InvalidArgument,
                         $"{_certificates.Count} certificates arrived but a {Format} file{(Key != null ? " with -Key" : string.Empty)} holds one: export them one by one, or use -Format Pem or P7b for a bundle.");
                 }
-                byte[] content = Passwords.With(Password, Build);
+                string target = ResolveOutputPath(Path!);
+                byte[] content = WithSource(target, () => Passwords.With(Password, Build));
                 bool secret = Format == CertificateFormat.Pfx || (Format == CertificateFormat.Pem && IncludeKey);
-                if (WriteFiles(OutputPlan.Single(ResolveOutputPath(Path!), content, secret), Force, $"Write {Format} file") && PassThru)
+                if (WriteFiles(OutputPlan.Single(target, content, secret), Force, $"Write {Format} file") && PassThru)
                 {
                     foreach (X509Certificate2 certificate in _certificates) WriteObject(certificate);
                 }

@@ -58,7 +58,7 @@ namespace PkiTools.Commands.Infrastructure
             }
         }
 
-        /// <summary>Runs a read of <paramref name="file"/>, naming the file in any error it raises.</summary>
+        /// <summary>Runs work on <paramref name="file"/> (a read, or building what will be written there), naming the file in any error it raises.</summary>
         protected static T WithSource<T>(string file, Func<T> read)
         {
             try
