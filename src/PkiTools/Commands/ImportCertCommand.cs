@@ -49,17 +49,8 @@ namespace PkiTools.Commands
                 foreach (string line in Pem!) _text.Append(line).Append('\n');
                 return;
             }
-            bool literal = ParameterSetName == LiteralPathSet;
-            foreach (string pattern in literal ? LiteralPath! : Path!)
-            {
-                Guard(() =>
-                {
-                    foreach (string file in ResolveInputPaths(pattern, literal))
-                    {
-                        Guard(() => Emit(WithSource(file, () => Passwords.With(Password, pw => CertificateFiles.Read(CertificateReader.ReadFile(file), pw, file))), file));
-                    }
-                });
-            }
+            ForEachInputFile(ParameterSetName == LiteralPathSet ? LiteralPath! : Path!, ParameterSetName == LiteralPathSet,
+                (file, data) => Emit(Passwords.With(Password, pw => CertificateFiles.Read(data, pw, file)), file));
         }
 
         protected override void EndProcessing()

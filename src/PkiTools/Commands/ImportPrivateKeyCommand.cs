@@ -32,22 +32,12 @@ namespace PkiTools.Commands
 
         protected override void ProcessRecord()
         {
-            bool literal = ParameterSetName == LiteralPathSet;
-            foreach (string pattern in literal ? LiteralPath! : Path!)
+            ForEachInputFile(ParameterSetName == LiteralPathSet ? LiteralPath! : Path!, ParameterSetName == LiteralPathSet, (file, data) =>
             {
-                Guard(() =>
-                {
-                    foreach (string file in ResolveInputPaths(pattern, literal))
-                    {
-                        Guard(() =>
-                        {
-                            PrivateKey key = WithSource(file, () => Passwords.With(Password, pw => PrivateKey.Import(CertificateReader.ReadFile(file), pw)));
-                            WriteVerbose($"Read a {key.Algorithm} key, key id {key.KeyId}, from {file}.");
-                            WriteObject(key);
-                        });
-                    }
-                });
-            }
+                PrivateKey key = Passwords.With(Password, pw => PrivateKey.Import(data, pw));
+                WriteVerbose($"Read a {key.Algorithm} key, key id {key.KeyId}, from {file}.");
+                WriteObject(key);
+            });
         }
     }
 }

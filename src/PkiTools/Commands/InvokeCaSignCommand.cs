@@ -95,16 +95,7 @@ namespace PkiTools.Commands
         {
             if (ParameterSetName == FileSet)
             {
-                foreach (string pattern in CsrPath!)
-                {
-                    Guard(() =>
-                    {
-                        foreach (string file in ResolveInputPaths(pattern, literal: false))
-                        {
-                            Guard(() => Sign(Parse(CertificateReader.ReadFile(file), file)));
-                        }
-                    });
-                }
+                ForEachInputFile(CsrPath!, literal: false, (file, data) => Sign(CertificateSigningRequest.Parse(data)));
                 return;
             }
             object? input = Csr is PSObject ps ? ps.BaseObject : Csr;
@@ -116,10 +107,15 @@ namespace PkiTools.Commands
                         Sign(csr);
                         break;
                     case byte[] der:
-                        Sign(Parse(der, null));
+                        Sign(CertificateSigningRequest.Parse(der));
                         break;
                     case System.IO.FileInfo file:
-                        Sign(Parse(CertificateReader.ReadFile(file.FullName), file.FullName));
+                        string path = file.FullName;
+                        WithSource(path, () =>
+                        {
+                            Sign(CertificateSigningRequest.Parse(CertificateReader.ReadFile(path)));
+                            return true;
+                        });
                         break;
                     case string text:
                         // Get-Content sends a file line by line: gather lines until a PEM block is complete.
@@ -128,7 +124,7 @@ namespace PkiTools.Commands
                         {
                             string pem = _pemLines.ToString();
                             _pemLines.Clear();
-                            Sign(Parse(Encoding.UTF8.GetBytes(pem), null));
+                            Sign(CertificateSigningRequest.Parse(Encoding.UTF8.GetBytes(pem)));
                         }
                         break;
                     default:
@@ -145,9 +141,6 @@ namespace PkiTools.Commands
                 WriteError(ErrorFactory.Create(PkiErrorCode.FormatUnknown, "The PEM text ended without an END line: the CSR is truncated.", null));
             }
         }
-
-        private static CertificateSigningRequest Parse(byte[] data, string? file) =>
-            file == null ? CertificateSigningRequest.Parse(data) : WithSource(file, () => CertificateSigningRequest.Parse(data));
 
         private void Sign(CertificateSigningRequest csr)
         {

@@ -77,23 +77,13 @@ namespace PkiTools.Commands
                 }
                 return;
             }
-            bool literal = ParameterSetName == LiteralPathSet;
-            foreach (string pattern in literal ? LiteralPath! : Path!)
+            ForEachInputFile(ParameterSetName == LiteralPathSet ? LiteralPath! : Path!, ParameterSetName == LiteralPathSet, (file, data) =>
             {
-                Guard(() =>
-                {
-                    foreach (string file in ResolveInputPaths(pattern, literal))
-                    {
-                        Guard(() =>
-                        {
-                            IReadOnlyList<X509Certificate2> certificates = CertificateReader.ReadCertificates(CertificateReader.ReadFile(file), file);
-                            var extra = new X509Certificate2[certificates.Count - 1];
-                            for (int i = 1; i < certificates.Count; i++) extra[i - 1] = certificates[i];
-                            Validate(certificates[0], extra);
-                        });
-                    }
-                });
-            }
+                IReadOnlyList<X509Certificate2> certificates = CertificateFiles.Read(data, null, file);
+                var extra = new X509Certificate2[certificates.Count - 1];
+                for (int i = 1; i < certificates.Count; i++) extra[i - 1] = certificates[i];
+                Validate(certificates[0], extra);
+            });
         }
 
         private void Validate(X509Certificate2 certificate, X509Certificate2[] bundled)

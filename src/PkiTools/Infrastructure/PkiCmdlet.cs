@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PkiTools.Core;
+using PkiTools.Core.Encoding;
 using PkiTools.Core.IO;
 using PkiTools.Core.Keys;
 
@@ -28,6 +29,29 @@ namespace PkiTools.Commands.Infrastructure
             catch (ItemNotFoundException ex)
             {
                 throw new PkiException(PkiErrorCode.FileNotFound, $"The file '{path}' does not exist.", ex, path);
+            }
+        }
+
+        /// <summary>
+        /// Reads every file the patterns name (wildcards for -Path, as written for -LiteralPath), each capped in size, and
+        /// hands its path and bytes to <paramref name="process"/>. A bad pattern or file is one error naming the file,
+        /// and the rest go on.
+        /// </summary>
+        protected void ForEachInputFile(IEnumerable<string> patterns, bool literal, Action<string, byte[]> process)
+        {
+            foreach (string pattern in patterns)
+            {
+                Guard(() =>
+                {
+                    foreach (string file in ResolveInputPaths(pattern, literal))
+                    {
+                        Guard(() => WithSource(file, () =>
+                        {
+                            process(file, CertificateReader.ReadFile(file));
+                            return true;
+                        }));
+                    }
+                });
             }
         }
 
