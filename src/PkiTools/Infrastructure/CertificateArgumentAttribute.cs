@@ -10,7 +10,7 @@ using PkiTools.Core.Encoding;
 namespace PkiTools.Commands.Infrastructure
 {
     /// <summary>
-    /// Lets a certificate parameter take certificate objects, file paths (PEM bundles or DER) or FileInfo objects,
+    /// Lets a certificate parameter take certificate objects, file paths (PEM, DER, P7B or an unprotected PFX) or FileInfo objects,
     /// resolved through the provider: -TrustedRoot $root, -TrustedRoot ./root.crt, -TrustedRoot (dir *.crt).
     /// </summary>
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
@@ -68,7 +68,7 @@ namespace PkiTools.Commands.Infrastructure
             }
         }
 
-        private static IReadOnlyList<X509Certificate2> Load(string path) => Guarded(() => CertificateReader.ReadCertificates(CertificateReader.ReadFile(path), path));
+        private static IReadOnlyList<X509Certificate2> Load(string path) => Guarded(() => CertificateFiles.Read(CertificateReader.ReadFile(path), null, path));
 
         internal static T Guarded<T>(Func<T> read)
         {
