@@ -36,30 +36,66 @@ namespace PkiTools.Core.Revocation
         private readonly Dictionary<string, RevokedEntry> _bySerial;
         private string? _pem;
 
-        private CertificateRevocationList(byte[] der, byte[] tbsDer, CertificateList list)
+        private static readonly byte[] ReasonCodeOid = { 0x55, 0x1D, 0x15 };
+        private static readonly byte[] InvalidityDateOid = { 0x55, 0x1D, 0x18 };
+
+        /// <summary>
+        /// Reads the CRL with a DER walk: the revoked list (which may hold 100,000 entries) is decoded directly, the
+        /// small parts (algorithm, name, times, CRL extensions) by BouncyCastle. Every failure is an exception that
+        /// <see cref="ParseDer"/> turns into CrlInvalid.
+        /// </summary>
+        private CertificateRevocationList(byte[] der)
         {
             _der = der;
-            TbsDer = tbsDer;
-            TbsCertificateList tbs = list.TbsCertList;
-            if (!list.SignatureAlgorithm.Equals(tbs.Signature))
+            // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING }
+            var outer = new Reader(der, 0, der.Length);
+            Reader list = outer.Enter(0x30);
+            outer.End();
+            int tbsStart = list.Position;
+            Reader tbs = list.Enter(0x30);
+            TbsDer = Slice(der, tbsStart, list.Position - tbsStart);
+            SignatureAlgorithmId = AlgorithmIdentifier.GetInstance(Small(list.Element(0x30)));
+            (int sigStart, int sigLength) = list.Element(0x03);
+            list.End();
+            if (sigLength < 1 || der[sigStart] != 0) throw new ArgumentException("the signature is not a whole number of bytes");
+            Signature = Slice(der, sigStart + 1, sigLength - 1);
+
+            int version = 1;
+            if (tbs.Peek == 0x02)
+            {
+                (int vs, int vl) = tbs.Element(0x02);
+                if (vl != 1 || der[vs] != 1) throw new ArgumentException("unknown CRL version");
+                version = 2;
+            }
+            var innerAlgorithm = AlgorithmIdentifier.GetInstance(Small(tbs.Element(0x30)));
+            if (!SignatureAlgorithmId.Equals(innerAlgorithm))
             {
                 throw new ArgumentException("the signature algorithm inside and outside the signed part differ");
             }
-            if (list.Signature.PadBits != 0) throw new ArgumentException("the signature is not a whole number of bytes");
-            int version = tbs.Version;
-            if (version != 1 && version != 2) throw new ArgumentException($"unknown CRL version {version}");
-            SignatureAlgorithmId = list.SignatureAlgorithm;
-            Signature = list.Signature.GetOctets();
-            IssuerDer = tbs.Issuer.GetDerEncoded();
+            IssuerDer = X509Name.GetInstance(Small(tbs.Element(0x30))).GetDerEncoded();
             Issuer = Names.Describe(IssuerDer);
-            ThisUpdate = Utc(tbs.ThisUpdate);
-            NextUpdate = tbs.NextUpdate == null ? (DateTimeOffset?)null : Utc(tbs.NextUpdate);
+            ThisUpdate = ReadTime(tbs);
+            if (tbs.Peek == 0x17 || tbs.Peek == 0x18) NextUpdate = ReadTime(tbs);
             SignatureAlgorithm = Keys.SignatureAlgorithm.NameOf(SignatureAlgorithmId.Algorithm.Id);
 
-            X509Extensions? extensions = tbs.Extensions;
-            if (extensions != null)
+            var entries = new List<RevokedEntry>();
+            _bySerial = new Dictionary<string, RevokedEntry>(StringComparer.Ordinal);
+            if (tbs.Peek == 0x30)
+            {
+                Reader revoked = tbs.Enter(0x30);
+                while (!revoked.AtEnd)
+                {
+                    RevokedEntry entry = ReadEntry(revoked.Enter(0x30), version);
+                    entries.Add(entry);
+                    if (!_bySerial.ContainsKey(entry.SerialNumberHex)) _bySerial.Add(entry.SerialNumberHex, entry);
+                }
+            }
+            if (tbs.Peek == 0xA0)
             {
                 if (version != 2) throw new ArgumentException("a v1 CRL carries extensions");
+                Reader explicitTag = tbs.Enter(0xA0);
+                X509Extensions extensions = X509Extensions.GetInstance(Small(explicitTag.Element(0x30)));
+                explicitTag.End();
                 foreach (DerObjectIdentifier oid in extensions.ExtensionOids)
                 {
                     X509Extension ext = extensions.GetExtension(oid);
@@ -75,42 +111,197 @@ namespace PkiTools.Core.Revocation
                 X509Extension? aki = extensions.GetExtension(X509Extensions.AuthorityKeyIdentifier);
                 if (aki != null)
                 {
-                    byte[]? id = AuthorityKeyIdentifier.GetInstance(aki.GetParsedValue()).GetKeyIdentifier();
+                    byte[]? id = AuthorityKeyIdentifier.GetInstance(aki.GetParsedValue()).KeyIdentifier?.GetOctets();
                     if (id != null) AuthorityKeyId = Hex.Encode(id);
                 }
             }
+            tbs.End();
+            Entries = entries;
+        }
 
-            var entries = new List<RevokedEntry>();
-            _bySerial = new Dictionary<string, RevokedEntry>(StringComparer.Ordinal);
-            foreach (CrlEntry e in tbs.GetRevokedCertificateEnumeration())
+        private RevokedEntry ReadEntry(Reader entry, int version)
+        {
+            // SEQUENCE { userCertificate INTEGER, revocationDate Time, crlEntryExtensions Extensions OPTIONAL }
+            (int serialStart, int serialLength) = entry.Element(0x02);
+            if (serialLength == 0) throw new ArgumentException("a revoked serial number is empty");
+            if ((_der[serialStart] & 0x80) != 0) throw new ArgumentException("a revoked serial number is negative");
+            int skip = 0;
+            while (skip < serialLength - 1 && _der[serialStart + skip] == 0) skip++;
+            byte[] serial = Slice(_der, serialStart + skip, serialLength - skip);
+            DateTimeOffset date = ReadTime(entry);
+            RevocationReason? reason = null;
+            if (!entry.AtEnd)
             {
-                byte[] raw = e.UserCertificate.Value.ToByteArray();
-                if ((raw[0] & 0x80) != 0) throw new ArgumentException("a revoked serial number is negative");
-                byte[] serial = RevokedEntry.Canonical(raw);
-                RevocationReason? reason = null;
-                X509Extensions? entryExtensions = e.Extensions;
-                if (entryExtensions != null)
+                if (version != 2) throw new ArgumentException("a v1 CRL carries entry extensions");
+                Reader extensions = entry.Enter(0x30);
+                if (extensions.AtEnd) throw new ArgumentException("an entry has an empty extension list");
+                bool seenReason = false, seenInvalidity = false;
+                while (!extensions.AtEnd)
                 {
-                    if (version != 2) throw new ArgumentException("a v1 CRL carries entry extensions");
-                    foreach (DerObjectIdentifier oid in entryExtensions.ExtensionOids)
+                    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+                    Reader ext = extensions.Enter(0x30);
+                    (int oidStart, int oidLength) = ext.Element(0x06);
+                    bool critical = false;
+                    if (ext.Peek == 0x01)
                     {
-                        X509Extension ext = entryExtensions.GetExtension(oid);
-                        if (ext.IsCritical && !KnownEntryExtensions.Contains(oid.Id)) UnsupportedCriticalExtension ??= oid.Id;
+                        (int bs, int bl) = ext.Element(0x01);
+                        if (bl != 1) throw new ArgumentException("a BOOLEAN is not one byte");
+                        critical = _der[bs] != 0;
                     }
-                    X509Extension? reasonExt = entryExtensions.GetExtension(X509Extensions.ReasonCode);
-                    if (reasonExt != null)
+                    (int valueStart, int valueLength) = ext.Element(0x04);
+                    ext.End();
+                    if (Same(oidStart, oidLength, ReasonCodeOid))
                     {
-                        int code = DerEnumerated.GetInstance(reasonExt.GetParsedValue()).IntValueExact;
-                        if (!Enum.IsDefined(typeof(RevocationReason), code)) throw new ArgumentException($"unknown reason code {code}");
-                        reason = (RevocationReason)code;
+                        if (seenReason) throw new ArgumentException("an entry has two reason codes");
+                        seenReason = true;
+                        // CRLReason ::= ENUMERATED
+                        var value = new Reader(_der, valueStart, valueStart + valueLength);
+                        (int es, int el) = value.Element(0x0A);
+                        value.End();
+                        if (el != 1 || !Enum.IsDefined(typeof(RevocationReason), (int)_der[es])) throw new ArgumentException("unknown reason code");
+                        reason = (RevocationReason)_der[es];
+                    }
+                    else if (Same(oidStart, oidLength, InvalidityDateOid))
+                    {
+                        if (seenInvalidity) throw new ArgumentException("an entry has two invalidity dates");
+                        seenInvalidity = true;
+                    }
+                    else if (critical)
+                    {
+                        UnsupportedCriticalExtension ??= DerObjectIdentifier.GetInstance(Small((oidStart, oidLength))).Id;
                     }
                 }
-                string hex = Hex.Encode(serial);
-                var entry = new RevokedEntry(serial, hex, Utc(e.RevocationDate), reason);
-                entries.Add(entry);
-                if (!_bySerial.ContainsKey(hex)) _bySerial.Add(hex, entry);
             }
-            Entries = entries;
+            entry.End();
+            return new RevokedEntry(serial, Hex.Encode(serial), date, reason);
+        }
+
+        private bool Same(int start, int length, byte[] expected)
+        {
+            if (length != expected.Length) return false;
+            for (int i = 0; i < length; i++)
+            {
+                if (_der[start + i] != expected[i]) return false;
+            }
+            return true;
+        }
+
+        /// <summary>UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, the only forms RFC 5280 allows in CRLs.</summary>
+        private DateTimeOffset ReadTime(Reader r)
+        {
+            byte tag = r.Peek;
+            if (tag != 0x17 && tag != 0x18) throw new ArgumentException("a time is neither UTCTime nor GeneralizedTime");
+            (int start, int length) = r.Element(tag);
+            int p = start;
+            int year;
+            if (tag == 0x17)
+            {
+                if (length != 13) throw new ArgumentException("a UTCTime is not of the form YYMMDDHHMMSSZ");
+                year = Digits(ref p, 2);
+                year += year >= 50 ? 1900 : 2000;
+            }
+            else
+            {
+                if (length != 15) throw new ArgumentException("a GeneralizedTime is not of the form YYYYMMDDHHMMSSZ");
+                year = Digits(ref p, 4);
+            }
+            int month = Digits(ref p, 2), day = Digits(ref p, 2), hour = Digits(ref p, 2), minute = Digits(ref p, 2), second = Digits(ref p, 2);
+            if (_der[p] != (byte)'Z') throw new ArgumentException("a time is not in UTC (Z)");
+            if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            {
+                throw new ArgumentException("a time is out of range");
+            }
+            return new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+        }
+
+        private int Digits(ref int p, int count)
+        {
+            int value = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int d = _der[p++] - '0';
+                if (d < 0 || d > 9) throw new ArgumentException("a time has a non-digit");
+                value = value * 10 + d;
+            }
+            return value;
+        }
+
+        /// <summary>A small element (its content at <paramref name="element"/>) re-read with its header, for BouncyCastle.</summary>
+        private Asn1Object Small((int Start, int Length) element)
+        {
+            // Find the header start: walk back over the length octets to the tag.
+            int headerLength = element.Length < 0x80 ? 2 : element.Length < 0x100 ? 3 : element.Length < 0x10000 ? 4 : element.Length < 0x1000000 ? 5 : 6;
+            int start = element.Start - headerLength;
+            if (start < 0) throw new ArgumentException("bad element");
+            byte[] tlv = Slice(_der, start, element.Start + element.Length - start);
+            return Asn1Object.FromByteArray(tlv);
+        }
+
+        private static byte[] Slice(byte[] data, int start, int length)
+        {
+            var result = new byte[length];
+            Buffer.BlockCopy(data, start, result, 0, length);
+            return result;
+        }
+
+        /// <summary>A strict DER cursor over the content of one constructed element.</summary>
+        private sealed class Reader
+        {
+            private readonly byte[] _data;
+            private readonly int _limit;
+
+            public Reader(byte[] data, int start, int limit)
+            {
+                _data = data;
+                Position = start;
+                _limit = limit;
+            }
+
+            public int Position { get; private set; }
+
+            public bool AtEnd => Position >= _limit;
+
+            /// <summary>The next tag, or 0 at the end.</summary>
+            public byte Peek => Position < _limit ? _data[Position] : (byte)0;
+
+            /// <summary>Reads the next element, which must have <paramref name="tag"/>; returns its content.</summary>
+            public (int Start, int Length) Element(byte tag)
+            {
+                if (Position >= _limit) throw new ArgumentException($"an element (tag 0x{tag:X2}) is missing");
+                if (_data[Position] != tag) throw new ArgumentException($"expected tag 0x{tag:X2}, found 0x{_data[Position]:X2}");
+                int i = Position + 1;
+                if (i >= _limit) throw new ArgumentException("it ends inside a length");
+                int first = _data[i++];
+                int length;
+                if (first < 0x80)
+                {
+                    length = first;
+                }
+                else
+                {
+                    int n = first & 0x7F;
+                    if (n == 0 || n > 4 || i + n > _limit) throw new ArgumentException("a length is indefinite, too long or truncated");
+                    if (_data[i] == 0) throw new ArgumentException("a length is not minimal");
+                    long l = 0;
+                    for (int k = 0; k < n; k++) l = (l << 8) | _data[i++];
+                    if (l < 0x80 || l > int.MaxValue) throw new ArgumentException("a length is not minimal or too large");
+                    length = (int)l;
+                }
+                if (length > _limit - i) throw new ArgumentException("an element is longer than the data holding it");
+                Position = i + length;
+                return (i, length);
+            }
+
+            public Reader Enter(byte tag)
+            {
+                (int start, int length) = Element(tag);
+                return new Reader(_data, start, start + length);
+            }
+
+            public void End()
+            {
+                if (Position != _limit) throw new ArgumentException("unexpected data after the last element");
+            }
         }
 
         /// <summary>The issuer's distinguished name.</summary>
@@ -150,7 +341,7 @@ namespace PkiTools.Core.Revocation
         internal byte[] Signature { get; }
 
         /// <summary>The OID of the first critical extension (of the CRL or an entry) we do not process, or null.</summary>
-        internal string? UnsupportedCriticalExtension { get; }
+        internal string? UnsupportedCriticalExtension { get; private set; }
 
         /// <summary>The DER encoding (a copy).</summary>
         public byte[] GetEncoded() => (byte[])_der.Clone();
@@ -225,9 +416,8 @@ namespace PkiTools.Core.Revocation
         {
             try
             {
-                byte[] tbs = DerReader.FirstElement(der) ?? throw new ArgumentException("not a DER SEQUENCE holding a TBSCertList");
-                Asn1Object obj = Asn1Guard.Parse(der, PkiErrorCode.CrlInvalid, "The CRL");
-                return new CertificateRevocationList(der, tbs, CertificateList.GetInstance(obj));
+                Asn1Guard.CheckOne(der, 0, der.Length, PkiErrorCode.CrlInvalid, "The CRL");
+                return new CertificateRevocationList(der);
             }
             catch (PkiException ex) when (ex.Code == PkiErrorCode.CrlInvalid)
             {
@@ -239,6 +429,5 @@ namespace PkiTools.Core.Revocation
             }
         }
 
-        private static DateTimeOffset Utc(Time time) => new DateTimeOffset(DateTime.SpecifyKind(time.ToDateTime(), DateTimeKind.Utc));
     }
 }
