@@ -623,9 +623,16 @@ namespace PkiTools.Core.Validation
                     if (!Arrays.AreEqual(crl.IssuerDer, n.P.IssuerDer)) continue;
                     named = true;
                     string number = crl.CrlNumber != null ? $"CRL number {crl.CrlNumber}" : $"the CRL of {Format(crl.ThisUpdate.UtcDateTime)}";
-                    if (!CrlSignedBy(k, issuer))
+                    if (crl.AuthorityKeyId != null && issuer.P.SubjectKeyId != null && crl.AuthorityKeyId != Hex.Encode(issuer.P.SubjectKeyId))
                     {
-                        reasons.Add($"{number} is not signed by the issuer's key (wrongly signed, altered, or from another CA with the same name)");
+                        reasons.Add($"{number} names another key in its authorityKeyIdentifier (it comes from another CA with the same name, or a re-keyed one)");
+                        continue;
+                    }
+                    if (!CrlSignedBy(k, issuer, out bool budgetExhausted))
+                    {
+                        reasons.Add(budgetExhausted
+                            ? $"{number} was not checked: more than {MaxCrlSignatureChecks} CRL signature checks were needed (too many CRLs with this issuer name)"
+                            : $"{number} is not signed by the issuer's key (wrongly signed, altered, or from another CA with the same name)");
                         continue;
                     }
                     if (issuer.P.KeyUsage != null && !issuer.P.HasKeyUsage(Org.BouncyCastle.Asn1.X509.KeyUsage.CrlSign))
@@ -678,15 +685,17 @@ namespace PkiTools.Core.Validation
                     $"The revocation status of this certificate is unknown: {why}. Pass a current CRL from '{n.P.Issuer}', or turn revocation checking off."));
             }
 
-            private bool CrlSignedBy(int crl, Node issuer)
+            private bool CrlSignedBy(int crl, Node issuer, out bool budgetExhausted)
             {
+                budgetExhausted = false;
                 if (_crlSignatures.TryGetValue((crl, issuer.Id), out bool known)) return known;
-                bool ok = false;
-                if (_crlSignatureChecks < MaxCrlSignatureChecks)
+                if (_crlSignatureChecks >= MaxCrlSignatureChecks)
                 {
-                    _crlSignatureChecks++;
-                    ok = issuer.P.PublicKey is PublicKeyInfo key && _crls[crl].IsSignedBy(key);
+                    budgetExhausted = true;
+                    return false;
                 }
+                _crlSignatureChecks++;
+                bool ok = issuer.P.PublicKey is PublicKeyInfo key && _crls[crl].IsSignedBy(key);
                 _crlSignatures[(crl, issuer.Id)] = ok;
                 return ok;
             }

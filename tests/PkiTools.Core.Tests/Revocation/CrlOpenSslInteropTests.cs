@@ -67,6 +67,22 @@ namespace PkiTools.Core.Tests.Revocation
             }
         }
 
+        [Theory]
+        [InlineData(Core.Keys.KeyAlgorithm.Rsa2048)]
+        [InlineData(Core.Keys.KeyAlgorithm.EcdsaP384)]
+        [InlineData(Core.Keys.KeyAlgorithm.Ed25519)]
+        public void Crls_signed_with_every_key_type_verify_in_openssl(Core.Keys.KeyAlgorithm algorithm)
+        {
+            using var dir = new TempDir();
+            X509Certificate2 ca = ValidationPki.SelfSignedRoot("CN=CRL " + algorithm, Core.Keys.PrivateKey.Generate(algorithm)).Certificate;
+            CertificateRevocationList crl = CrlBuilder.Build(ca, new[] { new RevokedEntry(new byte[] { 0x42 }, ValidationPki.Days(-1), RevocationReason.Superseded) },
+                9, ValidationPki.Days(-1), ValidationPki.Days(6));
+            Assert.True(crl.IsSignedBy(ca));
+            string crlPath = CrlTestPki.WriteCrls(dir.File("crl.pem"), crl);
+            OpenSsl.Result r = OpenSsl.Run("crl", "-in", crlPath, "-noout", "-verify", "-CAfile", CrlTestPki.WritePem(dir.File("ca.pem"), ca));
+            Assert.True(r.ExitCode == 0 && r.All.Contains("verify OK"), r.ToString());
+        }
+
         public static IEnumerable<object[]> AgreementCases() => new[] { "revoked-leaf", "good-leaf", "revoked-intermediate", "expired-crl", "not-yet-valid-crl", "tampered-crl", "other-ca-same-name-crl", "no-crl-for-leaf" }.Select(n => new object[] { n });
 
         [Theory]

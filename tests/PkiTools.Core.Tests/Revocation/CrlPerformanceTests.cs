@@ -13,6 +13,13 @@ using Xunit.Abstractions;
 
 namespace PkiTools.Core.Tests.Revocation
 {
+    /// <summary>Timed CRL work runs alone (after the parallel tests), so it neither slows nor is slowed by other timed tests.</summary>
+    [CollectionDefinition(nameof(CrlTimingCollection), DisableParallelization = true)]
+    public sealed class CrlTimingCollection
+    {
+    }
+
+    [Collection(nameof(CrlTimingCollection))]
     public sealed class CrlPerformanceTests
     {
         private readonly ITestOutputHelper _output;

@@ -61,6 +61,36 @@ namespace PkiTools.Core.Tests.Revocation
         }
 
         [Fact]
+        public void Crls_of_another_key_are_skipped_by_their_aki_and_signature_checks_are_bounded()
+        {
+            X509Certificate2 impostor = ValidationPki.SelfSignedRoot(Pki.Intermediate.Subject).Certificate;
+            CertificateRevocationList other = CrlTestPki.Crl(impostor, Array.Empty<X509Certificate2>());
+            CertificateRevocationList good = CrlTestPki.Crl(Pki.Intermediate, Array.Empty<X509Certificate2>());
+            ChainProblem p = Assert.Single(Validate(Pki.GoodLeaf, null, other, RootCrl).Problems);
+            Assert.Contains("authorityKeyIdentifier", p.Message);
+            Assert.True(Validate(Pki.GoodLeaf, null, other, good, RootCrl).IsValid);
+
+            // 150 tampered CRLs with the right name and AKI: at most 100 signature checks, then the rest are not checked.
+            var crls = new System.Collections.Generic.List<CertificateRevocationList>();
+            for (int i = 0; i < 150; i++)
+            {
+                byte[] der = CrlTestPki.Crl(Pki.Intermediate, Array.Empty<X509Certificate2>(), number: 100 + i).GetEncoded();
+                der[der.Length - 5] ^= 0x01;
+                crls.Add(CertificateRevocationList.Parse(der));
+            }
+            crls.Add(good);
+            crls.Add(RootCrl);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            ChainValidationResult r = Validate(Pki.GoodLeaf, null, crls.ToArray());
+            sw.Stop();
+            // The budget is per validation: the leaf's 150 candidates exhaust it, so the root's CRL goes unchecked too.
+            Assert.All(r.Problems, q => Assert.Equal(ChainProblemCode.RevocationUnknown, q.Code));
+            Assert.Contains("was not checked", r.Problems[0].Message);
+            Assert.Equal(0, r.Problems[0].Index);
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), sw.Elapsed.ToString());
+        }
+
+        [Fact]
         public void Remove_from_crl_entries_do_not_revoke()
         {
             CertificateRevocationList crl = CrlTestPki.Crl(Pki.Intermediate, new[] { Pki.RevokedLeaf }, RevocationReason.RemoveFromCrl);
