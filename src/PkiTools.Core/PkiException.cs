@@ -49,6 +49,8 @@ namespace PkiTools.Core
         KeyMismatch,
         /// <summary>The signature just produced does not verify with the issuer's public key (a broken signer).</summary>
         SignatureSelfCheckFailed,
+        /// <summary>A certificate revocation list could not be parsed.</summary>
+        CrlInvalid,
     }
 
     /// <summary>The one exception type the core throws for expected failures. It always keeps its inner exception.</summary>

@@ -12,6 +12,16 @@ namespace PkiTools.Core.Validation
         Any,
     }
 
+    /// <summary>Whether certificates are checked against CRLs. The names are part of the cmdlet contract (-RevocationMode).</summary>
+    public enum RevocationMode
+    {
+        /// <summary>No revocation checking.</summary>
+        NoCheck,
+
+        /// <summary>Every certificate below the trust anchor is checked against the given CRLs only (no network).</summary>
+        Offline,
+    }
+
     /// <summary>Inputs of a path validation. Trust anchors and time are always explicit.</summary>
     public sealed class ChainValidationOptions
     {
@@ -37,5 +47,14 @@ namespace PkiTools.Core.Validation
 
         /// <summary>Accept certificates signed with MD5 or SHA-1 (legacy devices). Off: they give WeakSignatureAlgorithm.</summary>
         public bool AllowWeakSignatures { get; init; }
+
+        /// <summary>CRLs for <see cref="RevocationMode.Offline"/> checking (full CRLs; delta and indirect CRLs are not processed).</summary>
+        public IReadOnlyList<Revocation.CertificateRevocationList> Crls { get; init; } = Array.Empty<Revocation.CertificateRevocationList>();
+
+        /// <summary>Null: <see cref="Validation.RevocationMode.Offline"/> when <see cref="Crls"/> are given, else <see cref="Validation.RevocationMode.NoCheck"/>.</summary>
+        public RevocationMode? RevocationMode { get; init; }
+
+        /// <summary>The mode in effect.</summary>
+        public RevocationMode EffectiveRevocationMode => RevocationMode ?? ((Crls?.Count ?? 0) > 0 ? Validation.RevocationMode.Offline : Validation.RevocationMode.NoCheck);
     }
 }

@@ -33,6 +33,12 @@ namespace PkiTools.Core.Validation
 
         /// <summary>A name of the certificate is outside what a CA above it may certify (nameConstraints).</summary>
         NameConstraintViolation,
+
+        /// <summary>A CRL from the certificate's issuer lists it as revoked (the message gives the reason and date).</summary>
+        Revoked,
+
+        /// <summary>Revocation checking is on and no usable CRL covers the certificate (none given, expired, not yet valid, wrongly signed, unsupported).</summary>
+        RevocationUnknown,
     }
 
     /// <summary>One reason a chain is not valid: a code, the chain position (0 = the leaf), the subject, a sentence.</summary>

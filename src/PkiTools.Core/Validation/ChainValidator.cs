@@ -7,6 +7,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core.Encoding;
 using PkiTools.Core.Keys;
+using PkiTools.Core.Revocation;
 using PkiTools.Core.X509;
 
 namespace PkiTools.Core.Validation
@@ -27,6 +28,9 @@ namespace PkiTools.Core.Validation
 
         /// <summary>Complete candidate paths evaluated per validation.</summary>
         internal const int MaxCandidatePaths = 50;
+
+        /// <summary>CRL signature verifications allowed per validation (each CRL is verified once per issuer key).</summary>
+        internal const int MaxCrlSignatureChecks = 100;
 
         private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
         private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
@@ -306,6 +310,10 @@ namespace PkiTools.Core.Validation
             private int _candidates;
             private int _nameComparisons;
             private string? _limit;
+            private readonly CertificateRevocationList[] _crls;
+            private readonly bool _checkRevocation;
+            private readonly Dictionary<(int Crl, int Issuer), bool> _crlSignatures = new Dictionary<(int, int), bool>();
+            private int _crlSignatureChecks;
             private Candidate? _best;
             private Candidate? _valid;
 
@@ -314,6 +322,8 @@ namespace PkiTools.Core.Validation
                 _pool = pool;
                 _options = options;
                 _at = at;
+                _checkRevocation = options.EffectiveRevocationMode == RevocationMode.Offline;
+                _crls = (options.Crls ?? Array.Empty<CertificateRevocationList>()).Where(c => c != null).ToArray();
             }
 
             private bool Stop => _valid != null || _limit != null;
@@ -543,6 +553,12 @@ namespace PkiTools.Core.Validation
                 }
 
                 CheckNameConstraints(path, terminal == Terminal.BadSignature ? last - 1 : last, problems);
+                if (_checkRevocation)
+                {
+                    // Every certificate whose issuer is in the chain; the certificate at the end (the anchor) is not checked.
+                    int end = terminal == Terminal.BadSignature ? last - 1 : last;
+                    for (int i = 0; i < end; i++) CheckRevocation(path[i], i, path[i + 1], problems);
+                }
                 CheckNames(path[0], problems);
                 if (problems.Count > 1) problems = problems.OrderBy(p => p.Index).ToList();
                 return problems;
@@ -588,6 +604,100 @@ namespace PkiTools.Core.Validation
                         }
                     }
                 }
+            }
+
+            /// <summary>
+            /// Offline revocation check of <paramref name="n"/> against the CRLs named after its issuer and signed by
+            /// <paramref name="issuer"/>'s key. The newest usable CRL decides; a revocation listed in a correctly signed
+            /// but stale CRL still counts (revocation is permanent). No delta CRLs, indirect CRLs or distribution points.
+            /// </summary>
+            private void CheckRevocation(Node n, int i, Node issuer, List<ChainProblem> problems)
+            {
+                CertificateRevocationList? best = null;
+                CertificateRevocationList? stale = null;
+                var reasons = new List<string>();
+                bool named = false;
+                for (int k = 0; k < _crls.Length; k++)
+                {
+                    CertificateRevocationList crl = _crls[k];
+                    if (!Arrays.AreEqual(crl.IssuerDer, n.P.IssuerDer)) continue;
+                    named = true;
+                    string number = crl.CrlNumber != null ? $"CRL number {crl.CrlNumber}" : $"the CRL of {Format(crl.ThisUpdate.UtcDateTime)}";
+                    if (crl.AuthorityKeyId != null && issuer.P.SubjectKeyId != null && crl.AuthorityKeyId != Hex.Encode(issuer.P.SubjectKeyId))
+                    {
+                        reasons.Add($"{number} names another key in its authorityKeyIdentifier (it comes from another CA with the same name, or a re-keyed one)");
+                        continue;
+                    }
+                    if (!CrlSignedBy(k, issuer, out bool budgetExhausted))
+                    {
+                        reasons.Add(budgetExhausted
+                            ? $"{number} was not checked: more than {MaxCrlSignatureChecks} CRL signature checks were needed (too many CRLs with this issuer name)"
+                            : $"{number} is not signed by the issuer's key (wrongly signed, altered, or from another CA with the same name)");
+                        continue;
+                    }
+                    if (issuer.P.KeyUsage != null && !issuer.P.HasKeyUsage(Org.BouncyCastle.Asn1.X509.KeyUsage.CrlSign))
+                    {
+                        reasons.Add($"{number} is signed by a key whose certificate lacks the cRLSign key usage");
+                        continue;
+                    }
+                    if (crl.UnsupportedCriticalExtension is string oid)
+                    {
+                        reasons.Add($"{number} has a critical extension {oid} that is not supported (delta, indirect or partitioned CRLs are not processed)");
+                        continue;
+                    }
+                    if (crl.ThisUpdate.UtcDateTime > _at)
+                    {
+                        reasons.Add($"{number} is not valid before {Format(crl.ThisUpdate.UtcDateTime)}");
+                        stale ??= crl;
+                        continue;
+                    }
+                    if (crl.NextUpdate is DateTimeOffset next && next.UtcDateTime < _at)
+                    {
+                        reasons.Add($"{number} expired on {Format(next.UtcDateTime)} (its nextUpdate)");
+                        stale ??= crl;
+                        continue;
+                    }
+                    if (best == null || crl.ThisUpdate > best.ThisUpdate
+                        || (crl.ThisUpdate == best.ThisUpdate && (crl.CrlNumberValue ?? -1) > (best.CrlNumberValue ?? -1)))
+                    {
+                        best = crl;
+                    }
+                }
+                byte[] serial = n.P.Tbs.SerialNumber.Value.ToByteArrayUnsigned();
+                RevokedEntry? entry = best?.Find(serial);
+                if (entry == null && best == null && stale != null)
+                {
+                    entry = stale.Find(serial);
+                    if (entry?.Reason == RevocationReason.CertificateHold) entry = null; // a hold may have been lifted since
+                }
+                if (entry != null && entry.Reason != RevocationReason.RemoveFromCrl)
+                {
+                    string reason = entry.Reason is RevocationReason r ? r.ToString() : "no reason given";
+                    problems.Add(Problem(ChainProblemCode.Revoked, i, n,
+                        $"The certificate (serial {entry.SerialNumberHex}) was revoked on {Format(entry.RevocationDate.UtcDateTime)} by '{n.P.Issuer}' (reason: {reason}); replace it."));
+                    return;
+                }
+                if (best != null) return;
+                string why = !named
+                    ? $"no CRL issued by '{n.P.Issuer}' was given"
+                    : string.Join("; ", reasons);
+                problems.Add(Problem(ChainProblemCode.RevocationUnknown, i, n,
+                    $"The revocation status of this certificate is unknown: {why}. Pass a current CRL from '{n.P.Issuer}', or turn revocation checking off."));
+            }
+
+            private bool CrlSignedBy(int crl, Node issuer, out bool budgetExhausted)
+            {
+                budgetExhausted = false;
+                if (_crlSignatures.TryGetValue((crl, issuer.Id), out bool known)) return known;
+                if (_crlSignatureChecks >= MaxCrlSignatureChecks)
+                {
+                    budgetExhausted = true;
+                    return false;
+                }
+                _crlSignatureChecks++;
+                bool ok = issuer.P.PublicKey is PublicKeyInfo key && _crls[crl].IsSignedBy(key);
+                _crlSignatures[(crl, issuer.Id)] = ok;
+                return ok;
             }
 
             private void CheckValidity(Node n, int i, List<ChainProblem> problems)

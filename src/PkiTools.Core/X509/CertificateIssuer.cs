@@ -118,7 +118,7 @@ namespace PkiTools.Core.X509
             return type.Value;
         }
 
-        private static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)
+        internal static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)
         {
             if (CertificateKeys.Find(issuer) == null && CertificateKeys.KeyFileOf(issuer) is string keyFile)
             {

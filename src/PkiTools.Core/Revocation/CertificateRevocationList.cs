@@ -1,0 +1,433 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using PkiTools.Core.Encoding;
+using PkiTools.Core.Keys;
+using PkiTools.Core.X509;
+using X509Extension = Org.BouncyCastle.Asn1.X509.X509Extension;
+
+namespace PkiTools.Core.Revocation
+{
+    /// <summary>
+    /// A parsed X.509 CRL (RFC 5280 section 5): who issued it, when, what it revokes. Read with <see cref="Parse"/>
+    /// (PEM "X509 CRL" or DER) or made by <see cref="CrlBuilder"/>. Delta CRLs, indirect CRLs and issuing distribution
+    /// points are not processed: a CRL that marks any of them critical is reported as unusable by the validator.
+    /// </summary>
+    public sealed class CertificateRevocationList
+    {
+        /// <summary>CRL extensions we process (critical or not).</summary>
+        private static readonly HashSet<string> KnownCrlExtensions = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "2.5.29.20", // cRLNumber
+            "2.5.29.35", // authorityKeyIdentifier
+        };
+
+        /// <summary>CRL entry extensions we process (critical or not).</summary>
+        private static readonly HashSet<string> KnownEntryExtensions = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "2.5.29.21", // reasonCode
+            "2.5.29.24", // invalidityDate
+        };
+
+        private readonly byte[] _der;
+        private readonly Dictionary<string, RevokedEntry> _bySerial;
+        private string? _pem;
+
+        private static readonly byte[] ReasonCodeOid = { 0x55, 0x1D, 0x15 };
+        private static readonly byte[] InvalidityDateOid = { 0x55, 0x1D, 0x18 };
+
+        /// <summary>
+        /// Reads the CRL with a DER walk: the revoked list (which may hold 100,000 entries) is decoded directly, the
+        /// small parts (algorithm, name, times, CRL extensions) by BouncyCastle. Every failure is an exception that
+        /// <see cref="ParseDer"/> turns into CrlInvalid.
+        /// </summary>
+        private CertificateRevocationList(byte[] der)
+        {
+            _der = der;
+            // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING }
+            var outer = new Reader(der, 0, der.Length);
+            Reader list = outer.Enter(0x30);
+            outer.End();
+            int tbsStart = list.Position;
+            Reader tbs = list.Enter(0x30);
+            TbsDer = Slice(der, tbsStart, list.Position - tbsStart);
+            SignatureAlgorithmId = AlgorithmIdentifier.GetInstance(Small(list.Element(0x30)));
+            (int sigStart, int sigLength) = list.Element(0x03);
+            list.End();
+            if (sigLength < 1 || der[sigStart] != 0) throw new ArgumentException("the signature is not a whole number of bytes");
+            Signature = Slice(der, sigStart + 1, sigLength - 1);
+
+            int version = 1;
+            if (tbs.Peek == 0x02)
+            {
+                (int vs, int vl) = tbs.Element(0x02);
+                if (vl != 1 || der[vs] != 1) throw new ArgumentException("unknown CRL version");
+                version = 2;
+            }
+            var innerAlgorithm = AlgorithmIdentifier.GetInstance(Small(tbs.Element(0x30)));
+            if (!SignatureAlgorithmId.Equals(innerAlgorithm))
+            {
+                throw new ArgumentException("the signature algorithm inside and outside the signed part differ");
+            }
+            IssuerDer = X509Name.GetInstance(Small(tbs.Element(0x30))).GetDerEncoded();
+            Issuer = Names.Describe(IssuerDer);
+            ThisUpdate = ReadTime(tbs);
+            if (tbs.Peek == 0x17 || tbs.Peek == 0x18) NextUpdate = ReadTime(tbs);
+            SignatureAlgorithm = Keys.SignatureAlgorithm.NameOf(SignatureAlgorithmId.Algorithm.Id);
+
+            var entries = new List<RevokedEntry>();
+            _bySerial = new Dictionary<string, RevokedEntry>(StringComparer.Ordinal);
+            if (tbs.Peek == 0x30)
+            {
+                Reader revoked = tbs.Enter(0x30);
+                while (!revoked.AtEnd)
+                {
+                    RevokedEntry entry = ReadEntry(revoked.Enter(0x30), version);
+                    entries.Add(entry);
+                    if (!_bySerial.ContainsKey(entry.SerialNumberHex)) _bySerial.Add(entry.SerialNumberHex, entry);
+                }
+            }
+            if (tbs.Peek == 0xA0)
+            {
+                if (version != 2) throw new ArgumentException("a v1 CRL carries extensions");
+                Reader explicitTag = tbs.Enter(0xA0);
+                X509Extensions extensions = X509Extensions.GetInstance(Small(explicitTag.Element(0x30)));
+                explicitTag.End();
+                foreach (DerObjectIdentifier oid in extensions.ExtensionOids)
+                {
+                    X509Extension ext = extensions.GetExtension(oid);
+                    if (ext.IsCritical && !KnownCrlExtensions.Contains(oid.Id)) UnsupportedCriticalExtension ??= oid.Id;
+                }
+                X509Extension? number = extensions.GetExtension(X509Extensions.CrlNumber);
+                if (number != null)
+                {
+                    Org.BouncyCastle.Math.BigInteger n = DerInteger.GetInstance(number.GetParsedValue()).Value;
+                    if (n.SignValue < 0) throw new ArgumentException("the CRL number is negative");
+                    CrlNumberValue = System.Numerics.BigInteger.Parse(n.ToString(), CultureInfo.InvariantCulture);
+                }
+                X509Extension? aki = extensions.GetExtension(X509Extensions.AuthorityKeyIdentifier);
+                if (aki != null)
+                {
+                    byte[]? id = AuthorityKeyIdentifier.GetInstance(aki.GetParsedValue()).KeyIdentifier?.GetOctets();
+                    if (id != null) AuthorityKeyId = Hex.Encode(id);
+                }
+            }
+            tbs.End();
+            Entries = entries;
+        }
+
+        private RevokedEntry ReadEntry(Reader entry, int version)
+        {
+            // SEQUENCE { userCertificate INTEGER, revocationDate Time, crlEntryExtensions Extensions OPTIONAL }
+            (int serialStart, int serialLength) = entry.Element(0x02);
+            if (serialLength == 0) throw new ArgumentException("a revoked serial number is empty");
+            if ((_der[serialStart] & 0x80) != 0) throw new ArgumentException("a revoked serial number is negative");
+            int skip = 0;
+            while (skip < serialLength - 1 && _der[serialStart + skip] == 0) skip++;
+            byte[] serial = Slice(_der, serialStart + skip, serialLength - skip);
+            DateTimeOffset date = ReadTime(entry);
+            RevocationReason? reason = null;
+            if (!entry.AtEnd)
+            {
+                if (version != 2) throw new ArgumentException("a v1 CRL carries entry extensions");
+                Reader extensions = entry.Enter(0x30);
+                if (extensions.AtEnd) throw new ArgumentException("an entry has an empty extension list");
+                bool seenReason = false, seenInvalidity = false;
+                while (!extensions.AtEnd)
+                {
+                    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+                    Reader ext = extensions.Enter(0x30);
+                    (int oidStart, int oidLength) = ext.Element(0x06);
+                    bool critical = false;
+                    if (ext.Peek == 0x01)
+                    {
+                        (int bs, int bl) = ext.Element(0x01);
+                        if (bl != 1) throw new ArgumentException("a BOOLEAN is not one byte");
+                        critical = _der[bs] != 0;
+                    }
+                    (int valueStart, int valueLength) = ext.Element(0x04);
+                    ext.End();
+                    if (Same(oidStart, oidLength, ReasonCodeOid))
+                    {
+                        if (seenReason) throw new ArgumentException("an entry has two reason codes");
+                        seenReason = true;
+                        // CRLReason ::= ENUMERATED
+                        var value = new Reader(_der, valueStart, valueStart + valueLength);
+                        (int es, int el) = value.Element(0x0A);
+                        value.End();
+                        if (el != 1 || !Enum.IsDefined(typeof(RevocationReason), (int)_der[es])) throw new ArgumentException("unknown reason code");
+                        reason = (RevocationReason)_der[es];
+                    }
+                    else if (Same(oidStart, oidLength, InvalidityDateOid))
+                    {
+                        if (seenInvalidity) throw new ArgumentException("an entry has two invalidity dates");
+                        seenInvalidity = true;
+                    }
+                    else if (critical)
+                    {
+                        UnsupportedCriticalExtension ??= DerObjectIdentifier.GetInstance(Small((oidStart, oidLength))).Id;
+                    }
+                }
+            }
+            entry.End();
+            return new RevokedEntry(serial, Hex.Encode(serial), date, reason);
+        }
+
+        private bool Same(int start, int length, byte[] expected)
+        {
+            if (length != expected.Length) return false;
+            for (int i = 0; i < length; i++)
+            {
+                if (_der[start + i] != expected[i]) return false;
+            }
+            return true;
+        }
+
+        /// <summary>UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, the only forms RFC 5280 allows in CRLs.</summary>
+        private DateTimeOffset ReadTime(Reader r)
+        {
+            byte tag = r.Peek;
+            if (tag != 0x17 && tag != 0x18) throw new ArgumentException("a time is neither UTCTime nor GeneralizedTime");
+            (int start, int length) = r.Element(tag);
+            int p = start;
+            int year;
+            if (tag == 0x17)
+            {
+                if (length != 13) throw new ArgumentException("a UTCTime is not of the form YYMMDDHHMMSSZ");
+                year = Digits(ref p, 2);
+                year += year >= 50 ? 1900 : 2000;
+            }
+            else
+            {
+                if (length != 15) throw new ArgumentException("a GeneralizedTime is not of the form YYYYMMDDHHMMSSZ");
+                year = Digits(ref p, 4);
+            }
+            int month = Digits(ref p, 2), day = Digits(ref p, 2), hour = Digits(ref p, 2), minute = Digits(ref p, 2), second = Digits(ref p, 2);
+            if (_der[p] != (byte)'Z') throw new ArgumentException("a time is not in UTC (Z)");
+            if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            {
+                throw new ArgumentException("a time is out of range");
+            }
+            return new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+        }
+
+        private int Digits(ref int p, int count)
+        {
+            int value = 0;
+            for (int i = 0; i < count; i++)
+            {
+                int d = _der[p++] - '0';
+                if (d < 0 || d > 9) throw new ArgumentException("a time has a non-digit");
+                value = value * 10 + d;
+            }
+            return value;
+        }
+
+        /// <summary>A small element (its content at <paramref name="element"/>) re-read with its header, for BouncyCastle.</summary>
+        private Asn1Object Small((int Start, int Length) element)
+        {
+            // Find the header start: walk back over the length octets to the tag.
+            int headerLength = element.Length < 0x80 ? 2 : element.Length < 0x100 ? 3 : element.Length < 0x10000 ? 4 : element.Length < 0x1000000 ? 5 : 6;
+            int start = element.Start - headerLength;
+            if (start < 0) throw new ArgumentException("bad element");
+            byte[] tlv = Slice(_der, start, element.Start + element.Length - start);
+            return Asn1Object.FromByteArray(tlv);
+        }
+
+        private static byte[] Slice(byte[] data, int start, int length)
+        {
+            var result = new byte[length];
+            Buffer.BlockCopy(data, start, result, 0, length);
+            return result;
+        }
+
+        /// <summary>A strict DER cursor over the content of one constructed element.</summary>
+        private sealed class Reader
+        {
+            private readonly byte[] _data;
+            private readonly int _limit;
+
+            public Reader(byte[] data, int start, int limit)
+            {
+                _data = data;
+                Position = start;
+                _limit = limit;
+            }
+
+            public int Position { get; private set; }
+
+            public bool AtEnd => Position >= _limit;
+
+            /// <summary>The next tag, or 0 at the end.</summary>
+            public byte Peek => Position < _limit ? _data[Position] : (byte)0;
+
+            /// <summary>Reads the next element, which must have <paramref name="tag"/>; returns its content.</summary>
+            public (int Start, int Length) Element(byte tag)
+            {
+                if (Position >= _limit) throw new ArgumentException($"an element (tag 0x{tag:X2}) is missing");
+                if (_data[Position] != tag) throw new ArgumentException($"expected tag 0x{tag:X2}, found 0x{_data[Position]:X2}");
+                int i = Position + 1;
+                if (i >= _limit) throw new ArgumentException("it ends inside a length");
+                int first = _data[i++];
+                int length;
+                if (first < 0x80)
+                {
+                    length = first;
+                }
+                else
+                {
+                    int n = first & 0x7F;
+                    if (n == 0 || n > 4 || i + n > _limit) throw new ArgumentException("a length is indefinite, too long or truncated");
+                    if (_data[i] == 0) throw new ArgumentException("a length is not minimal");
+                    long l = 0;
+                    for (int k = 0; k < n; k++) l = (l << 8) | _data[i++];
+                    if (l < 0x80 || l > int.MaxValue) throw new ArgumentException("a length is not minimal or too large");
+                    length = (int)l;
+                }
+                if (length > _limit - i) throw new ArgumentException("an element is longer than the data holding it");
+                Position = i + length;
+                return (i, length);
+            }
+
+            public Reader Enter(byte tag)
+            {
+                (int start, int length) = Element(tag);
+                return new Reader(_data, start, start + length);
+            }
+
+            public void End()
+            {
+                if (Position != _limit) throw new ArgumentException("unexpected data after the last element");
+            }
+        }
+
+        /// <summary>The issuer's distinguished name.</summary>
+        public string Issuer { get; }
+
+        public DateTimeOffset ThisUpdate { get; }
+
+        /// <summary>When the next CRL is due; null when the CRL does not say (RFC 5280 requires it, old CAs omit it).</summary>
+        public DateTimeOffset? NextUpdate { get; }
+
+        /// <summary>The cRLNumber in decimal (as openssl crl -text prints it), or null when the CRL has none.</summary>
+        public string? CrlNumber => CrlNumberValue?.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The cRLNumber, or null when the CRL has none.</summary>
+        public System.Numerics.BigInteger? CrlNumberValue { get; }
+
+        /// <summary>The authorityKeyIdentifier's key identifier in upper-case hex, or null.</summary>
+        public string? AuthorityKeyId { get; }
+
+        /// <summary>Sha256WithRsa, EcdsaSha256, Ed25519, ... or the OID of an algorithm we do not know.</summary>
+        public string SignatureAlgorithm { get; }
+
+        public int RevokedCount => Entries.Count;
+
+        /// <summary>The revoked certificates, in CRL order.</summary>
+        public IReadOnlyList<RevokedEntry> Entries { get; }
+
+        /// <summary>The CRL in PEM ("X509 CRL").</summary>
+        public string Pem => _pem ??= Encoding.Pem.Encode("X509 CRL", _der);
+
+        internal byte[] IssuerDer { get; }
+
+        internal byte[] TbsDer { get; }
+
+        internal AlgorithmIdentifier SignatureAlgorithmId { get; }
+
+        internal byte[] Signature { get; }
+
+        /// <summary>The OID of the first critical extension (of the CRL or an entry) we do not process, or null.</summary>
+        internal string? UnsupportedCriticalExtension { get; private set; }
+
+        /// <summary>The DER encoding (a copy).</summary>
+        public byte[] GetEncoded() => (byte[])_der.Clone();
+
+        /// <summary>The entry for a serial number (big-endian; leading zero bytes ignored), or null when it is not listed.</summary>
+        public RevokedEntry? Find(byte[] serialNumber)
+        {
+            if (serialNumber == null) throw new ArgumentNullException(nameof(serialNumber));
+            return _bySerial.TryGetValue(Hex.Encode(RevokedEntry.Canonical(serialNumber)), out RevokedEntry? e) ? e : null;
+        }
+
+        /// <summary>The entry for the certificate's serial number, or null when it is not listed.</summary>
+        public RevokedEntry? Find(X509Certificate2 certificate)
+        {
+            if (certificate == null) throw new ArgumentNullException(nameof(certificate));
+            byte[] littleEndian = certificate.GetSerialNumber();
+            Array.Reverse(littleEndian);
+            return Find(littleEndian);
+        }
+
+        /// <summary>True when the CRL's signature verifies with <paramref name="issuer"/>'s public key and names it as issuer.</summary>
+        public bool IsSignedBy(X509Certificate2 issuer)
+        {
+            if (issuer == null) throw new ArgumentNullException(nameof(issuer));
+            try
+            {
+                ParsedCertificate parsed = ParsedCertificate.Parse(issuer.RawData);
+                return Arrays.AreEqual(parsed.SubjectDer, IssuerDer) && parsed.PublicKey is PublicKeyInfo key && IsSignedBy(key);
+            }
+            catch (PkiException)
+            {
+                return false;
+            }
+        }
+
+        internal bool IsSignedBy(PublicKeyInfo key) => key.Verify(SignatureAlgorithmId, TbsDer, Signature);
+
+        public override string ToString() => $"CRL {Issuer} #{CrlNumber ?? "-"} ({RevokedCount} revoked, next update {NextUpdate?.UtcDateTime.ToString("u", CultureInfo.InvariantCulture) ?? "none"})";
+
+        /// <summary>Reads a CRL from PEM ("X509 CRL") or DER. Anything malformed is a PkiException with code CrlInvalid.</summary>
+        public static CertificateRevocationList Parse(byte[] data)
+        {
+            if (data == null) throw new ArgumentNullException(nameof(data));
+            byte[] der = data;
+            if (Encoding.Pem.LooksLikePem(data))
+            {
+                IReadOnlyList<PemBlock> blocks;
+                try
+                {
+                    blocks = Encoding.Pem.Decode(System.Text.Encoding.UTF8.GetString(data));
+                }
+                catch (PkiException ex)
+                {
+                    throw new PkiException(PkiErrorCode.CrlInvalid, "The CRL file is not valid PEM: " + ex.Message, ex);
+                }
+                PemBlock? block = null;
+                foreach (PemBlock b in blocks)
+                {
+                    if (b.Label == "X509 CRL")
+                    {
+                        block = b;
+                        break;
+                    }
+                }
+                der = block?.Data ?? throw new PkiException(PkiErrorCode.CrlInvalid,
+                    "The PEM text holds no 'X509 CRL' block" + (blocks.Count > 0 ? $" (it holds '{blocks[0].Label}')" : string.Empty) + ".");
+            }
+            return ParseDer(der);
+        }
+
+        internal static CertificateRevocationList ParseDer(byte[] der)
+        {
+            try
+            {
+                Asn1Guard.CheckOne(der, 0, der.Length, PkiErrorCode.CrlInvalid, "The CRL");
+                return new CertificateRevocationList(der);
+            }
+            catch (PkiException ex) when (ex.Code == PkiErrorCode.CrlInvalid)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                throw new PkiException(PkiErrorCode.CrlInvalid, "The CRL is malformed: " + ex.Message, ex);
+            }
+        }
+
+    }
+}

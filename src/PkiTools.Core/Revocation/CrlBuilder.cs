@@ -1,0 +1,238 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Asn1.X509;
+using PkiTools.Core.Keys;
+using PkiTools.Core.X509;
+
+namespace PkiTools.Core.Revocation
+{
+    /// <summary>
+    /// Builds and signs v2 CRLs (RFC 5280 section 5) with authorityKeyIdentifier and cRLNumber, and a reasonCode per
+    /// entry that has a reason. The TBSCertList is written as DER directly into one pre-sized buffer (100,000 entries
+    /// in a few tens of milliseconds); the signature is verified against the issuer's public key before returning.
+    /// </summary>
+    public static class CrlBuilder
+    {
+        private static readonly byte[] OidAki = { 0x06, 0x03, 0x55, 0x1D, 0x23 };
+        private static readonly byte[] OidCrlNumber = { 0x06, 0x03, 0x55, 0x1D, 0x14 };
+        private static readonly byte[] OidReasonCode = { 0x06, 0x03, 0x55, 0x1D, 0x15 };
+
+        /// <summary>Signs with the issuer certificate's own private key (attached by PkiTools or held by the platform).</summary>
+        public static CertificateRevocationList Build(X509Certificate2 issuer, IReadOnlyList<RevokedEntry> entries,
+            System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, HashAlgorithmName? hash = null)
+        {
+            if (issuer == null) throw new ArgumentNullException(nameof(issuer));
+            CheckIssuer(issuer);
+            return Build(issuer, CertificateIssuer.SignerFor(issuer, hash), entries, crlNumber, thisUpdate, nextUpdate);
+        }
+
+        /// <summary>Signs with an external signer (a store key, an HSM, a test's broken signer).</summary>
+        public static CertificateRevocationList Build(X509Certificate2 issuer, ICertificateSigner signer, IReadOnlyList<RevokedEntry> entries,
+            System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
+        {
+            if (issuer == null) throw new ArgumentNullException(nameof(issuer));
+            if (signer == null) throw new ArgumentNullException(nameof(signer));
+            if (entries == null) throw new ArgumentNullException(nameof(entries));
+            ParsedCertificate parsed = CheckIssuer(issuer);
+            if (crlNumber.Sign < 0 || crlNumber.ToByteArray().Length > 20)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"The CRL number must be between 0 and 2^159-1 (RFC 5280 5.2.3); got {crlNumber}.");
+            }
+            DateTime from = Truncate(thisUpdate.UtcDateTime), to = Truncate(nextUpdate.UtcDateTime);
+            if (from >= to)
+            {
+                throw new PkiException(PkiErrorCode.ValidityInvalid, $"thisUpdate ({from:u}) must be earlier than nextUpdate ({to:u}).");
+            }
+            PublicKeyInfo publicKey = parsed.PublicKey ?? throw new PkiException(PkiErrorCode.CertificateInvalid, "The issuer certificate's public key is malformed.", null, issuer);
+            byte[] keyId = parsed.SubjectKeyId ?? CertificateBuilder.KeyIdentifier(parsed.Tbs.SubjectPublicKeyInfo.GetDerEncoded());
+            byte[] algorithm = signer.SignatureAlgorithm;
+            byte[] issuerName = parsed.SubjectDer;
+
+            // revokedCertificates: each entry is SEQUENCE { serial INTEGER, revocationDate Time, [crlEntryExtensions] }.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            long entriesLength = 0;
+            for (int i = 0; i < entries.Count; i++)
+            {
+                RevokedEntry e = entries[i] ?? throw new ArgumentException("An entry is null.", nameof(entries));
+                if (!seen.Add(e.SerialNumberHex))
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The serial number {e.SerialNumberHex} is listed twice.");
+                }
+                entriesLength += Tlv(EntryContentLength(e));
+            }
+            if (entriesLength > 1 << 30) throw new PkiException(PkiErrorCode.InvalidArgument, "Too many entries for one CRL.");
+
+            byte[] crlNumberDer = IntegerContent(crlNumber);
+            int akiValue = Tlv(Tlv(keyId.Length)); // SEQUENCE { [0] keyIdentifier }
+            int akiExt = Tlv(OidAki.Length + Tlv(akiValue));
+            int numberExt = Tlv(OidCrlNumber.Length + Tlv(Tlv(crlNumberDer.Length)));
+            int extensions = Tlv(Tlv(akiExt + numberExt)); // [0] EXPLICIT SEQUENCE OF Extension
+            long tbsContent = 3 /* version */ + algorithm.Length + issuerName.Length + TimeLength(from) + TimeLength(to)
+                + (entries.Count > 0 ? Tlv((int)entriesLength) : 0) + extensions;
+            var w = new DerWriter(Tlv((int)tbsContent));
+            w.Header(0x30, (int)tbsContent);
+            w.Raw(new byte[] { 0x02, 0x01, 0x01 });
+            w.Raw(algorithm);
+            w.Raw(issuerName);
+            w.Time(from);
+            w.Time(to);
+            if (entries.Count > 0)
+            {
+                w.Header(0x30, (int)entriesLength);
+                for (int i = 0; i < entries.Count; i++)
+                {
+                    RevokedEntry e = entries[i];
+                    w.Header(0x30, EntryContentLength(e));
+                    WriteInteger(w, e.Magnitude);
+                    w.Time(Truncate(e.RevocationDate.UtcDateTime));
+                    if (e.Reason is RevocationReason reason)
+                    {
+                        w.Header(0x30, 12);
+                        w.Header(0x30, 10);
+                        w.Raw(OidReasonCode);
+                        w.Header(0x04, 3);
+                        w.Header(0x0A, 1);
+                        w.Byte((byte)reason);
+                    }
+                }
+            }
+            w.Header(0xA0, Tlv(akiExt + numberExt));
+            w.Header(0x30, akiExt + numberExt);
+            w.Header(0x30, OidAki.Length + Tlv(akiValue));
+            w.Raw(OidAki);
+            w.Header(0x04, akiValue);
+            w.Header(0x30, Tlv(keyId.Length));
+            w.Header(0x80, keyId.Length);
+            w.Raw(keyId);
+            w.Header(0x30, OidCrlNumber.Length + Tlv(Tlv(crlNumberDer.Length)));
+            w.Raw(OidCrlNumber);
+            w.Header(0x04, Tlv(crlNumberDer.Length));
+            w.Header(0x02, crlNumberDer.Length);
+            w.Raw(crlNumberDer);
+            byte[] tbs = w.ToArray();
+
+            byte[] signature = signer.Sign(tbs);
+            AlgorithmIdentifier algorithmId = AlgorithmIdentifier.GetInstance(algorithm);
+            if (!publicKey.Verify(algorithmId, tbs, signature))
+            {
+                throw new PkiException(PkiErrorCode.SignatureSelfCheckFailed,
+                    "The CRL signature just produced does not verify with the issuer's public key: the signing key does not match the issuer certificate, or the signer is broken. No CRL was written.");
+            }
+            int outerContent = tbs.Length + algorithm.Length + Tlv(signature.Length + 1);
+            var outer = new DerWriter(Tlv(outerContent));
+            outer.Header(0x30, outerContent);
+            outer.Raw(tbs);
+            outer.Raw(algorithm);
+            outer.Header(0x03, signature.Length + 1);
+            outer.Byte(0);
+            outer.Raw(signature);
+            return CertificateRevocationList.ParseDer(outer.ToArray());
+        }
+
+        private static ParsedCertificate CheckIssuer(X509Certificate2 issuer)
+        {
+            ParsedCertificate parsed = ParsedCertificate.Parse(issuer.RawData);
+            if (!parsed.IsCa || !parsed.HasKeyUsage(Org.BouncyCastle.Asn1.X509.KeyUsage.CrlSign))
+            {
+                throw new PkiException(PkiErrorCode.IssuerNotCa,
+                    $"The issuer '{parsed.Subject}' may not sign CRLs: it needs basicConstraints CA:TRUE and, when it has a key usage, cRLSign.",
+                    null, issuer);
+            }
+            return parsed;
+        }
+
+        private static int EntryContentLength(RevokedEntry e)
+        {
+            byte[] serial = e.Magnitude;
+            int serialLength = serial.Length + ((serial[0] & 0x80) != 0 ? 1 : 0);
+            return Tlv(serialLength) + TimeLength(e.RevocationDate.UtcDateTime) + (e.Reason != null ? 14 : 0);
+        }
+
+        private static void WriteInteger(DerWriter w, byte[] magnitude)
+        {
+            bool pad = (magnitude[0] & 0x80) != 0;
+            w.Header(0x02, magnitude.Length + (pad ? 1 : 0));
+            if (pad) w.Byte(0);
+            w.Raw(magnitude);
+        }
+
+        private static byte[] IntegerContent(System.Numerics.BigInteger value)
+        {
+            byte[] le = value.ToByteArray(); // two's complement, little-endian, minimal
+            Array.Reverse(le);
+            return le;
+        }
+
+        /// <summary>UTCTime (13 characters) for 1950-2049, GeneralizedTime (15) otherwise (RFC 5280 5.1.2.4).</summary>
+        private static int TimeLength(DateTime utc) => utc.Year >= 1950 && utc.Year < 2050 ? 15 : 17;
+
+        /// <summary>Length of a TLV with <paramref name="contentLength"/> bytes of content.</summary>
+        internal static int Tlv(int contentLength) => 1 + LengthOfLength(contentLength) + contentLength;
+
+        private static int LengthOfLength(int length) => length < 0x80 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : length < 0x1000000 ? 4 : 5;
+
+        private static DateTime Truncate(DateTime utc) => new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+
+        /// <summary>Writes DER into a buffer of known size.</summary>
+        private sealed class DerWriter
+        {
+            private readonly byte[] _buffer;
+            private int _pos;
+
+            public DerWriter(int size) => _buffer = new byte[size];
+
+            public void Byte(byte b) => _buffer[_pos++] = b;
+
+            public void Raw(byte[] data)
+            {
+                Buffer.BlockCopy(data, 0, _buffer, _pos, data.Length);
+                _pos += data.Length;
+            }
+
+            public void Header(byte tag, int length)
+            {
+                _buffer[_pos++] = tag;
+                int n = LengthOfLength(length);
+                if (n == 1)
+                {
+                    _buffer[_pos++] = (byte)length;
+                    return;
+                }
+                _buffer[_pos++] = (byte)(0x80 | (n - 1));
+                for (int k = n - 2; k >= 0; k--) _buffer[_pos++] = (byte)(length >> (8 * k));
+            }
+
+            public void Time(DateTime utc)
+            {
+                bool utcTime = utc.Year >= 1950 && utc.Year < 2050;
+                Header(utcTime ? (byte)0x17 : (byte)0x18, utcTime ? 13 : 15);
+                if (utcTime) Digits(utc.Year % 100, 2);
+                else Digits(utc.Year, 4);
+                Digits(utc.Month, 2);
+                Digits(utc.Day, 2);
+                Digits(utc.Hour, 2);
+                Digits(utc.Minute, 2);
+                Digits(utc.Second, 2);
+                _buffer[_pos++] = (byte)'Z';
+            }
+
+            private void Digits(int value, int count)
+            {
+                for (int k = count - 1; k >= 0; k--)
+                {
+                    _buffer[_pos + k] = (byte)('0' + value % 10);
+                    value /= 10;
+                }
+                _pos += count;
+            }
+
+            public byte[] ToArray()
+            {
+                if (_pos != _buffer.Length) throw new InvalidOperationException($"DER size mismatch: wrote {_pos} of {_buffer.Length} bytes.");
+                return _buffer;
+            }
+        }
+    }
+}
