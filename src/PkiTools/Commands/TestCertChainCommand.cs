@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core;
 using PkiTools.Core.Encoding;
+using PkiTools.Core.Revocation;
 using PkiTools.Core.Validation;
 
 namespace PkiTools.Commands
@@ -63,6 +64,15 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter UseSystemTrust { get; set; }
 
+        /// <summary>CRLs to check revocation against: objects or files (PEM or DER).</summary>
+        [Parameter]
+        [CrlArgument]
+        public CertificateRevocationList[] Crl { get; set; } = Array.Empty<CertificateRevocationList>();
+
+        /// <summary>NoCheck, or Offline (the given CRLs). Default: Offline when -Crl is given, else NoCheck.</summary>
+        [Parameter]
+        public RevocationMode RevocationMode { get; set; }
+
         /// <summary>Output only $true or $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
@@ -102,6 +112,8 @@ namespace PkiTools.Commands
                 Purpose = purpose,
                 At = bound.ContainsKey(nameof(At)) ? Templates.ToUtc(At) : (DateTimeOffset?)null,
                 UseSystemTrust = UseSystemTrust,
+                Crls = Crl,
+                RevocationMode = bound.ContainsKey(nameof(RevocationMode)) ? RevocationMode : (RevocationMode?)null,
             };
             ChainValidationResult result = ChainValidator.Validate(certificate, options);
             foreach (ChainProblem problem in result.Problems)

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core;
 using PkiTools.Core.Encoding;
+using PkiTools.Core.Revocation;
 
 namespace PkiTools.Commands.Infrastructure
 {
@@ -80,6 +81,39 @@ namespace PkiTools.Commands.Infrastructure
             {
                 throw new ArgumentTransformationMetadataException($"{ex.Code}: {ex.Message}", ex);
             }
+        }
+    }
+
+    /// <summary>Lets -Crl take CRL objects or files (PEM "X509 CRL" or DER), resolved through the provider.</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class CrlArgumentAttribute : ArgumentTransformationAttribute
+    {
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            var crls = new List<CertificateRevocationList>();
+            object? value = inputData is PSObject ps ? ps.BaseObject : inputData;
+            IEnumerable items = value is IEnumerable list && !(value is string) ? list : new[] { value };
+            foreach (object? item in items)
+            {
+                switch (item is PSObject p ? p.BaseObject : item)
+                {
+                    case null:
+                        break;
+                    case CertificateRevocationList crl:
+                        crls.Add(crl);
+                        break;
+                    case FileInfo file:
+                        crls.Add(CertificateArgumentAttribute.Guarded(() => CertificateRevocationList.Parse(CertificateReader.ReadFile(file.FullName))));
+                        break;
+                    case string path:
+                        string resolved = CertificateArgumentAttribute.ResolvePath(engineIntrinsics, path);
+                        crls.Add(CertificateArgumentAttribute.Guarded(() => CertificateRevocationList.Parse(CertificateReader.ReadFile(resolved))));
+                        break;
+                    default:
+                        throw new ArgumentTransformationMetadataException($"Cannot use a {item.GetType().Name} as a CRL: pass a CRL object or the path of a PEM or DER CRL file.");
+                }
+            }
+            return crls.ToArray();
         }
     }
 
