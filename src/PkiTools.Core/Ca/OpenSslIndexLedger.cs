@@ -374,22 +374,45 @@ namespace PkiTools.Core.Ca
         public static bool TryParseTime(string text, out DateTimeOffset time)
         {
             time = default;
+            int year, i;
             if (text.Length == 13 && text[12] == 'Z')
             {
-                if (!DateTime.TryParseExact(text.Substring(2, 10), "MMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)) return false;
-                if (!int.TryParse(text.Substring(0, 2), NumberStyles.None, CultureInfo.InvariantCulture, out int yy)) return false;
-                text = (yy < 50 ? "20" : "19") + text;
+                if (!Digits(text, 0, 2, out int yy)) return false;
+                year = yy < 50 ? 2000 + yy : 1900 + yy;
+                i = 2;
             }
-            if (text.Length != 15 || text[14] != 'Z') return false;
-            if (!DateTime.TryParseExact(text.Substring(0, 14), "yyyyMMddHHmmss", CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTime parsed)) return false;
-            time = new DateTimeOffset(parsed, TimeSpan.Zero);
+            else if (text.Length == 15 && text[14] == 'Z')
+            {
+                if (!Digits(text, 0, 4, out year)) return false;
+                i = 4;
+            }
+            else
+            {
+                return false;
+            }
+            if (!Digits(text, i, 2, out int month) || !Digits(text, i + 2, 2, out int day) || !Digits(text, i + 4, 2, out int hour) ||
+                !Digits(text, i + 6, 2, out int minute) || !Digits(text, i + 8, 2, out int second)) return false;
+            if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return false;
+            time = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+            return true;
+        }
+
+        private static bool Digits(string s, int start, int count, out int value)
+        {
+            value = 0;
+            for (int i = start; i < start + count; i++)
+            {
+                char c = s[i];
+                if (c < '0' || c > '9') return false;
+                value = value * 10 + (c - '0');
+            }
             return true;
         }
 
         /// <summary>Upper-case hex with an even number of digits and no leading zero octet ("00" for zero), as BN_bn2hex.</summary>
         public static string NormalizeSerial(string serial)
         {
+            if (IsCanonical(serial)) return serial;
             string s = serial.Trim().Replace(":", "").Replace(" ", "");
             if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) s = s.Substring(2);
             if (s.Length == 0 || !IsHex(s))
@@ -399,6 +422,16 @@ namespace PkiTools.Core.Ca
             s = s.ToUpperInvariant().TrimStart('0');
             if (s.Length == 0) return "00";
             return s.Length % 2 == 1 ? "0" + s : s;
+        }
+
+        private static bool IsCanonical(string s)
+        {
+            if (s.Length == 0 || s.Length % 2 == 1 || (s.Length > 2 && s[0] == '0' && s[1] == '0')) return false;
+            foreach (char c in s)
+            {
+                if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) return false;
+            }
+            return true;
         }
 
         private static bool IsHex(string s)

@@ -233,6 +233,9 @@ namespace PkiTools.Core.Tests.Ca
             var open = Stopwatch.StartNew();
             var big = CaDirectory.Open(ca.Path);
             open.Stop();
+            var reopen = Stopwatch.StartNew();
+            CaDirectory.Open(ca.Path);
+            reopen.Stop();
             big.Issue(Csr("warmup.example")); // loads the key, JITs the path
             var times = new List<double>();
             for (int i = 0; i < 5; i++)
@@ -243,8 +246,8 @@ namespace PkiTools.Core.Tests.Ca
                 times.Add(one.Elapsed.TotalMilliseconds);
             }
             times.Sort();
-            _output.WriteLine($"open 100,000 entries: {open.ElapsedMilliseconds} ms; issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms");
-            Console.WriteLine($"[CaDirectoryTests] open 100,000 entries: {open.ElapsedMilliseconds} ms; issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms");
+            _output.WriteLine($"open 100,000 entries: {open.ElapsedMilliseconds} ms (again: {reopen.ElapsedMilliseconds} ms); issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms");
+            Console.WriteLine($"[CaDirectoryTests] open 100,000 entries: {open.ElapsedMilliseconds} ms (again: {reopen.ElapsedMilliseconds} ms); issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms");
             Assert.True(times[2] < 100, $"median issuance {times[2]} ms");
             Assert.Equal(100_006, Lines(ca.Path).Length);
         }
