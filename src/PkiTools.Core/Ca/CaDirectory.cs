@@ -242,6 +242,31 @@ namespace PkiTools.Core.Ca
             return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Sign(csr, t), easyRsaName);
         }
 
+        /// <summary>
+        /// Issues for a key with the names of the template (no CSR round trip), under the same policy and with the same
+        /// ledger guarantee as the CSR overload.
+        /// </summary>
+        public IssuedCertificate Issue(PrivateKey subjectKey, CertificateTemplate template, char[]? password = null)
+        {
+            var names = new List<string>(template.DnsNames);
+            var ips = new List<string>(template.IpAddresses);
+            if (template.Subject != null)
+            {
+                foreach (string cn in CommonNames(Names.ParseDistinguishedName(template.Subject)))
+                {
+                    if (System.Net.IPAddress.TryParse(cn, out _)) ips.Add(cn);
+                    else if (cn.IndexOf('.') > 0 && cn.IndexOf(' ') < 0) names.Add(cn);
+                }
+            }
+            string? easyRsaName = null;
+            if (Layout == CaLayout.EasyRsa)
+            {
+                string? cn = template.Subject == null ? null : CommonNames(Names.ParseDistinguishedName(template.Subject)).FirstOrDefault();
+                easyRsaName = SafeName(cn ?? template.DnsNames.FirstOrDefault() ?? template.IpAddresses.FirstOrDefault() ?? "");
+            }
+            return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Issue(subjectKey, t), easyRsaName);
+        }
+
         private IssuedCertificate IssueChecked(CertificateTemplate template, char[]? password, bool checkPolicy, Func<CertificateTemplate, IssuedCertificate> sign) =>
             IssueChecked(template, password, checkPolicy, new List<string>(), new List<string>(), sign, null);
 
@@ -303,6 +328,17 @@ namespace PkiTools.Core.Ca
         /// <summary>Marks a certificate revoked in the ledger (the CRL is made from it).</summary>
         public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null) =>
             Ledger.Revoke(serialNumber, reason, revokedAt ?? Clock());
+
+        /// <summary>Revokes a certificate this CA issued (Revoke-Cert -Certificate). One from another issuer is InvalidArgument.</summary>
+        public LedgerEntry Revoke(X509Certificate2 certificate, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
+        {
+            if (!certificate.IssuerName.RawData.SequenceEqual(Certificate.SubjectName.RawData))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    $"The certificate '{certificate.Subject}' was issued by '{certificate.Issuer}', not by this CA ('{Certificate.Subject}').", null, certificate);
+            }
+            return Revoke(certificate.SerialNumber, reason, revokedAt);
+        }
 
         /// <summary>The ledger, filtered.</summary>
         public IReadOnlyList<LedgerEntry> Entries(LedgerQuery? query = null)
@@ -416,7 +452,11 @@ namespace PkiTools.Core.Ca
         private static string EasyRsaName(CertificateSigningRequest csr)
         {
             string? cn = CommonNames(X509Name.GetInstance(Asn1Object.FromByteArray(csr.SubjectDer))).FirstOrDefault();
-            string name = !string.IsNullOrEmpty(cn) ? cn! : csr.DnsNames.FirstOrDefault() ?? csr.IpAddresses.FirstOrDefault() ?? "";
+            return SafeName(!string.IsNullOrEmpty(cn) ? cn! : csr.DnsNames.FirstOrDefault() ?? csr.IpAddresses.FirstOrDefault() ?? "");
+        }
+
+        private static string SafeName(string name)
+        {
             var safe = new StringBuilder();
             foreach (char c in name) safe.Append(char.IsLetterOrDigit(c) || c == '.' || c == '-' || c == '_' ? c : '_');
             if (safe.Length == 0 || safe.ToString().Trim('.').Length == 0)

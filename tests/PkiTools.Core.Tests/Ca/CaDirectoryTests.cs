@@ -154,6 +154,23 @@ namespace PkiTools.Core.Tests.Ca
         }
 
         [Fact]
+        public void Issue_for_a_key_and_revoke_by_certificate()
+        {
+            using var tmp = new TempDir();
+            var ca = CaDirectory.Create(tmp.File("ca"), "CN=Root", policy: new CaPolicy { PermittedDnsSuffixes = { "corp.example" } });
+            var other = CaDirectory.Create(tmp.File("other"), "CN=Other");
+            var key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+            var issued = ca.Issue(key, new CertificateTemplate { DnsNames = new[] { "k.corp.example" }, Profile = CertificateProfile.TlsClient });
+            Assert.Equal(PkiErrorCode.PolicyViolation, Assert.Throws<PkiException>(() => ca.Issue(key, new CertificateTemplate { Subject = "CN=x.evil.example", DnsNames = new[] { "k.corp.example" } })).Code);
+            var foreign = other.Issue(key, new CertificateTemplate { DnsNames = new[] { "k.corp.example" } });
+            Assert.Equal(PkiErrorCode.InvalidArgument, Assert.Throws<PkiException>(() => ca.Revoke(foreign.Certificate)).Code);
+            var at = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
+            LedgerEntry revoked = ca.Revoke(issued.Certificate, RevocationReason.CessationOfOperation, at);
+            Assert.Equal(at, revoked.RevokedAt);
+            Assert.Contains("\t260301080000Z,cessationOfOperation\t", File.ReadAllText(Path.Combine(ca.Path, "index.txt")));
+        }
+
+        [Fact]
         public void A_torn_last_line_is_reported_and_discarded_at_the_next_append()
         {
             using var tmp = new TempDir();
