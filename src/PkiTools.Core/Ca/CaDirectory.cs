@@ -142,7 +142,8 @@ namespace PkiTools.Core.Ca
             }
 
             Directory.CreateDirectory(full);
-            foreach (string folder in new[] { "private", "certs", "crl" }) Directory.CreateDirectory(System.IO.Path.Combine(full, folder));
+            CreatePrivateFolder(System.IO.Path.Combine(full, "private"));
+            foreach (string folder in new[] { "certs", "crl" }) Directory.CreateDirectory(System.IO.Path.Combine(full, folder));
             var serial = new byte[16];
             using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(serial);
             serial[0] &= 0x7F;
@@ -512,6 +513,19 @@ namespace PkiTools.Core.Ca
                    "commonName             = optional\n" +
                    "emailAddress           = optional\n";
         }
+
+        /// <summary>private/ is created 0700 on Unix (as easy-rsa does); the key inside is 0600 on its own anyway.</summary>
+        private static void CreatePrivateFolder(string path)
+        {
+            if (!System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows))
+            {
+                if (mkdir(path, 0x1C0) == 0) return; // 0700
+            }
+            Directory.CreateDirectory(path);
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+        private static extern int mkdir([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPStr)] string path, int mode);
 
         private static byte[] Ascii(string s) => System.Text.Encoding.ASCII.GetBytes(s);
 

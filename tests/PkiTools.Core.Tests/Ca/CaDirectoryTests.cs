@@ -46,6 +46,8 @@ namespace PkiTools.Core.Tests.Ca
             {
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "private/ca.key")));
                 Assert.True(File.GetUnixFileMode(Path.Combine(dir, "ca.crt")).HasFlag(UnixFileMode.OtherRead));
+                Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(Path.Combine(dir, "private")) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.OtherExecute));
+                Assert.True(File.GetUnixFileMode(Path.Combine(dir, "index.txt")).HasFlag(UnixFileMode.OtherRead));
             }
             Assert.Equal(CaLayout.PkiTools, ca.Layout);
             Assert.Equal(CaPolicy.FromJson(File.ReadAllText(Path.Combine(dir, "policy.json"))).ToJson(), ca.Policy.ToJson());
