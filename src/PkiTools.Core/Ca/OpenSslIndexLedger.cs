@@ -40,6 +40,7 @@ namespace PkiTools.Core.Ca
         private readonly Dictionary<string, int> _bySerial = new Dictionary<string, int>(StringComparer.Ordinal);
         private readonly List<string> _warnings = new List<string>();
         private long _length = -1;
+        private DateTime _stamp;
         private byte[] _lastLine = Array.Empty<byte>();
         private bool _tornTail;
         private bool _tailNeedsNewline;
@@ -101,6 +102,7 @@ namespace PkiTools.Core.Ca
                             stream.Flush(true);
                             _length = stream.Length;
                         }
+                        _stamp = File.GetLastWriteTimeUtc(IndexPath);
                     }
                     catch (IOException ex)
                     {
@@ -143,6 +145,7 @@ namespace PkiTools.Core.Ca
                     _lines[index] = line;
                     _entries[index] = revoked;
                     _length = bytes.Length;
+                    _stamp = File.GetLastWriteTimeUtc(IndexPath);
                     _lastLine = Latin1.GetBytes(_lines[_lines.Count - 1] + "\n");
                     _tornTail = false;
                     _tailNeedsNewline = false;
@@ -213,11 +216,18 @@ namespace PkiTools.Core.Ca
             bool full;
             try
             {
+                DateTime stamp = File.GetLastWriteTimeUtc(IndexPath);
                 using var stream = new FileStream(IndexPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
                 long length = stream.Length;
                 full = _length < 0 || length < _length || !SameTail(stream);
+                if (!full && length == _length && !_tornTail)
+                {
+                    // Same length: unchanged, unless rewritten in place (openssl ca -updatedb turns V into E).
+                    if (stamp == _stamp) return;
+                    full = true;
+                }
+                _stamp = stamp;
                 long start = full ? 0 : _length;
-                if (!full && length == _length && !_tornTail) return;
                 tail = new byte[length - start];
                 stream.Seek(start, SeekOrigin.Begin);
                 int read = 0;

@@ -110,6 +110,14 @@ namespace PkiTools.Core.Tests.Ca
             Assert.DoesNotContain(c.Certificate.SerialNumber, text);
             Assert.DoesNotContain(d.Certificate.SerialNumber, text);
             Assert.Equal(4, CaDirectory.Open(ca.Path).Entries().Count);
+            // openssl ca -updatedb rewrites lines in place (V to E, same length): an open instance notices.
+            string index = Path.Combine(ca.Path, "index.txt");
+            Assert.Equal(LedgerStatus.Valid, ca.Ledger.Find(c.Certificate.SerialNumber)!.Status);
+            string[] raw = File.ReadAllLines(index);
+            File.WriteAllLines(index, raw.Select(l => l.Contains(c.Certificate.SerialNumber) ? "E" + l.Substring(1) : l));
+            File.SetLastWriteTimeUtc(index, DateTime.UtcNow.AddSeconds(5));
+            Assert.Equal(LedgerStatus.Expired, ca.Ledger.Find(c.Certificate.SerialNumber)!.Status);
+            File.WriteAllLines(index, raw);
             var again = Assert.Throws<PkiException>(() => ca.Revoke(a.Certificate.SerialNumber));
             Assert.Equal(PkiErrorCode.InvalidArgument, again.Code);
             Assert.Equal(PkiErrorCode.SerialNotFound, Assert.Throws<PkiException>(() => ca.Revoke("0102")).Code);
