@@ -79,6 +79,26 @@ namespace PkiTools.Core.Ca
 
         public ICaLedger Ledger { get; }
 
+        /// <summary>What Get-Ca should tell the user: a torn ledger line, an openssl.cnf that points at another folder (the directory was moved).</summary>
+        public IReadOnlyList<string> Warnings
+        {
+            get
+            {
+                var warnings = new List<string>(Ledger.Warnings);
+                string cnf = System.IO.Path.Combine(Path, "openssl.cnf");
+                if (Layout == CaLayout.PkiTools && File.Exists(cnf))
+                {
+                    string? dirLine = File.ReadAllLines(cnf).FirstOrDefault(l => l.TrimStart().StartsWith("dir ", StringComparison.Ordinal) || l.TrimStart().StartsWith("dir=", StringComparison.Ordinal));
+                    string? dir = dirLine?.Substring(dirLine.IndexOf('=') + 1).Trim().Replace("\\", "");
+                    if (dir != null && !string.Equals(dir.TrimEnd('/'), Path.Replace('\\', '/').TrimEnd('/'), StringComparison.Ordinal))
+                    {
+                        warnings.Add($"'{cnf}' points at '{dir}', not at this folder (was the CA directory moved?): `openssl ca -config` would use that folder. Fix its 'dir' line.");
+                    }
+                }
+                return warnings;
+            }
+        }
+
         /// <summary>The clock for validity, revocation dates and expiry queries. Replace it in tests.</summary>
         public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
 

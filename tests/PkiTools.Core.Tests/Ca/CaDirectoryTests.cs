@@ -52,6 +52,10 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Equal(CaLayout.PkiTools, ca.Layout);
             Assert.Equal(CaPolicy.FromJson(File.ReadAllText(Path.Combine(dir, "policy.json"))).ToJson(), ca.Policy.ToJson());
             Assert.Throws<PkiException>(() => CaDirectory.Create(dir, "CN=Again"));
+            Assert.Empty(ca.Warnings);
+            Directory.Move(dir, tmp.File("moved"));
+            Assert.Contains(CaDirectory.Open(tmp.File("moved")).Warnings, w => w.Contains("moved"));
+            Assert.Equal(PkiErrorCode.CaNotFound, Assert.Throws<PkiException>(() => CaDirectory.Open(tmp.Path)).Code);
         }
 
         [Fact]
