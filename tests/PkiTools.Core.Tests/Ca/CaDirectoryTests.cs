@@ -250,6 +250,16 @@ namespace PkiTools.Core.Tests.Ca
         {
             using var tmp = new TempDir();
             var ca = CaDirectory.Create(tmp.File("ca"), "CN=Root");
+            ca.Issue(Csr("warmup.example"));
+            var small = new List<double>();
+            for (int i = 0; i < 5; i++)
+            {
+                var csr = Csr($"small{i}.example");
+                var one = Stopwatch.StartNew();
+                ca.Issue(csr);
+                small.Add(one.Elapsed.TotalMilliseconds);
+            }
+            small.Sort();
             var text = new System.Text.StringBuilder();
             var random = new Random(42);
             var serial = new byte[16];
@@ -260,7 +270,7 @@ namespace PkiTools.Core.Tests.Ca
                 text.Append(i % 10 == 0 ? "R\t270101000000Z\t260101000000Z,superseded\t" : "V\t270101000000Z\t\t")
                     .Append(Convert.ToHexString(serial)).Append("\tunknown\t/CN=host").Append(i).Append(".example\n");
             }
-            File.WriteAllText(Path.Combine(ca.Path, "index.txt"), text.ToString());
+            File.AppendAllText(Path.Combine(ca.Path, "index.txt"), text.ToString());
             var open = Stopwatch.StartNew();
             var big = CaDirectory.Open(ca.Path);
             open.Stop();
@@ -277,10 +287,10 @@ namespace PkiTools.Core.Tests.Ca
                 times.Add(one.Elapsed.TotalMilliseconds);
             }
             times.Sort();
-            _output.WriteLine($"open 100,000 entries: {open.ElapsedMilliseconds} ms (again: {reopen.ElapsedMilliseconds} ms); issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms");
-            Console.WriteLine($"[CaDirectoryTests] open 100,000 entries: {open.ElapsedMilliseconds} ms (again: {reopen.ElapsedMilliseconds} ms); issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms");
+            _output.WriteLine($"open 100,000 entries: {open.ElapsedMilliseconds} ms (again: {reopen.ElapsedMilliseconds} ms); issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms (empty ledger: median {small[2]:0.00} ms)");
+            Console.WriteLine($"[CaDirectoryTests] open 100,000 entries: {open.ElapsedMilliseconds} ms (again: {reopen.ElapsedMilliseconds} ms); issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms (empty ledger: median {small[2]:0.00} ms)");
             Assert.True(times[2] < 100, $"median issuance {times[2]} ms");
-            Assert.Equal(100_006, Lines(ca.Path).Length);
+            Assert.Equal(100_012, Lines(ca.Path).Length);
         }
 
         [Fact]
