@@ -246,6 +246,29 @@ namespace PkiTools.Core.Tests.Ca
         }
 
         [Fact]
+        public void One_instance_shared_by_four_threads_issues_and_revokes()
+        {
+            using var tmp = new TempDir();
+            var ca = CaDirectory.Create(tmp.File("ca"), "CN=Root", KeyAlgorithm.Rsa2048, password: "pw".ToCharArray());
+            ca.Issue(Csr("first.example"), null, "pw".ToCharArray());
+            var serials = new System.Collections.Concurrent.ConcurrentBag<string>();
+            Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
+            {
+                for (int i = 0; i < 25; i++)
+                {
+                    var issued = ca.Issue(Csr($"s{t}-{i}.example"));
+                    serials.Add(issued.Certificate.SerialNumber);
+                    if (i % 5 == 0) ca.Revoke(issued.Certificate.SerialNumber, RevocationReason.Superseded);
+                }
+            });
+            var entries = CaDirectory.Open(ca.Path).Entries();
+            Assert.Equal(101, entries.Count);
+            Assert.Equal(20, entries.Count(e => e.Status == LedgerStatus.Revoked));
+            Assert.All(serials, s => Assert.Contains(entries, e => e.SerialNumber == s));
+            Assert.All(Lines(ca.Path), l => Assert.Matches(IndexLine, l));
+        }
+
+        [Fact]
         public void Appending_to_a_ledger_of_100000_entries_is_fast()
         {
             using var tmp = new TempDir();
