@@ -51,6 +51,18 @@ namespace PkiTools.Core
         SignatureSelfCheckFailed,
         /// <summary>A certificate revocation list could not be parsed.</summary>
         CrlInvalid,
+        /// <summary>A request falls outside the CA's policy (names, validity, profile): nothing was issued or recorded.</summary>
+        PolicyViolation,
+        /// <summary>The CA's ledger (index.txt) holds a line that is not in OpenSSL's format.</summary>
+        LedgerCorrupt,
+        /// <summary>The folder is not a CA directory (PkiTools, easy-rsa 3 pki or openssl ca layout).</summary>
+        CaNotFound,
+        /// <summary>A serial number is already in the CA's ledger.</summary>
+        SerialConflict,
+        /// <summary>The CA directory's lock was held by another process for longer than the timeout.</summary>
+        LockTimeout,
+        /// <summary>No certificate with that serial number is in the CA's ledger.</summary>
+        SerialNotFound,
     }
 
     /// <summary>The one exception type the core throws for expected failures. It always keeps its inner exception.</summary>

@@ -31,6 +31,15 @@ namespace PkiTools.Commands.Infrastructure
             PkiErrorCode.KeyNotExportable => ErrorCategory.PermissionDenied,
             PkiErrorCode.IssuerKeyMissing => ErrorCategory.ObjectNotFound,
             PkiErrorCode.UnsupportedAlgorithm => ErrorCategory.NotImplemented,
+            PkiErrorCode.PasswordIncorrect => ErrorCategory.AuthenticationError,
+            PkiErrorCode.PasswordRequired => ErrorCategory.AuthenticationError,
+            PkiErrorCode.CrlInvalid => ErrorCategory.InvalidData,
+            PkiErrorCode.PolicyViolation => ErrorCategory.PermissionDenied,
+            PkiErrorCode.LedgerCorrupt => ErrorCategory.InvalidData,
+            PkiErrorCode.CaNotFound => ErrorCategory.ObjectNotFound,
+            PkiErrorCode.SerialNotFound => ErrorCategory.ObjectNotFound,
+            PkiErrorCode.SerialConflict => ErrorCategory.ResourceExists,
+            PkiErrorCode.LockTimeout => ErrorCategory.ResourceBusy,
             _ => ErrorCategory.InvalidArgument,
         };
     }

@@ -1,0 +1,566 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.RegularExpressions;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using PkiTools.Core.Encoding;
+using PkiTools.Core.IO;
+using PkiTools.Core.Keys;
+using PkiTools.Core.X509;
+
+using PkiTools.Core.Revocation;
+
+namespace PkiTools.Core.Ca
+{
+    /// <summary>The on-disk layout of a CA directory.</summary>
+    public enum CaLayout
+    {
+        /// <summary>ca.crt, private/ca.key, index.txt, certs/&lt;SERIAL&gt;.pem, crl/, policy.json, openssl.cnf.</summary>
+        PkiTools,
+
+        /// <summary>An easy-rsa 3 pki: ca.crt, private/ca.key, index.txt, issued/&lt;name&gt;.crt, certs_by_serial/&lt;SERIAL&gt;.pem.</summary>
+        EasyRsa,
+
+        /// <summary>The conventional <c>openssl ca</c> demoCA: cacert.pem, private/cakey.pem, index.txt, newcerts/&lt;SERIAL&gt;.pem.</summary>
+        OpenSsl,
+    }
+
+    /// <summary>Filters for <see cref="CaDirectory.Entries"/> (Get-IssuedCert). Null members do not filter.</summary>
+    public sealed class LedgerQuery
+    {
+        /// <summary>Effective status: a V line past its notAfter counts as Expired.</summary>
+        public LedgerStatus? Status { get; set; }
+
+        /// <summary>Valid certificates whose notAfter falls within this many days from now.</summary>
+        public int? ExpiringWithinDays { get; set; }
+
+        /// <summary>A wildcard ("*.corp.example", "web?") matched against the subject CN and the DNS names of the certificate file.</summary>
+        public string? DnsName { get; set; }
+
+        /// <summary>Hex, any spelling ("0A:1B", "a1b").</summary>
+        public string? SerialNumber { get; set; }
+    }
+
+    /// <summary>
+    /// A CA kept in a directory that <c>openssl ca</c> and easy-rsa understand too. Issuance order: a random serial
+    /// unique in the ledger is reserved, the certificate is signed, its file is written atomically (certs/&lt;SERIAL&gt;.pem),
+    /// the ledger line is appended, and only then is the certificate returned. A process killed between writing the
+    /// file and appending the line leaves an orphan certificate file that no one received and the ledger does not
+    /// list: harmless (it can be deleted); a certificate is never handed out that the ledger lacks.
+    /// </summary>
+    public sealed class CaDirectory
+    {
+        private readonly object _keyGate = new object();
+        private CertificateIssuer? _issuer;
+
+        private CaDirectory(string path, CaLayout layout, X509Certificate2 certificate, string keyPath, CaPolicy policy, ICaLedger ledger)
+        {
+            Path = path;
+            Layout = layout;
+            Certificate = certificate;
+            KeyPath = keyPath;
+            Policy = policy;
+            Ledger = ledger;
+        }
+
+        public string Path { get; }
+
+        public CaLayout Layout { get; }
+
+        /// <summary>The CA certificate (without its key; the key is read from <see cref="KeyPath"/> at the first issuance).</summary>
+        public X509Certificate2 Certificate { get; }
+
+        public string KeyPath { get; }
+
+        public CaPolicy Policy { get; }
+
+        public ICaLedger Ledger { get; }
+
+        /// <summary>What Get-Ca should tell the user: a torn ledger line, an openssl.cnf that points at another folder (the directory was moved).</summary>
+        public IReadOnlyList<string> Warnings
+        {
+            get
+            {
+                var warnings = new List<string>(Ledger.Warnings);
+                string cnf = System.IO.Path.Combine(Path, "openssl.cnf");
+                if (Layout == CaLayout.PkiTools && File.Exists(cnf))
+                {
+                    string? dirLine = File.ReadAllLines(cnf).FirstOrDefault(l => l.TrimStart().StartsWith("dir ", StringComparison.Ordinal) || l.TrimStart().StartsWith("dir=", StringComparison.Ordinal));
+                    string? dir = dirLine?.Substring(dirLine.IndexOf('=') + 1).Trim().Replace("\\", "");
+                    if (dir != null && !string.Equals(dir.TrimEnd('/'), Path.Replace('\\', '/').TrimEnd('/'), StringComparison.Ordinal))
+                    {
+                        warnings.Add($"'{cnf}' points at '{dir}', not at this folder (was the CA directory moved?): `openssl ca -config` would use that folder. Fix its 'dir' line.");
+                    }
+                }
+                return warnings;
+            }
+        }
+
+        /// <summary>The clock for validity, revocation dates and expiry queries. Replace it in tests.</summary>
+        public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
+
+        /// <summary>Randomness for serial numbers. Replace it in tests.</summary>
+        public Action<byte[]> FillRandom { get; set; } = bytes =>
+        {
+            using var rng = RandomNumberGenerator.Create();
+            rng.GetBytes(bytes);
+        };
+
+        /// <summary>Where certificates are kept by serial (certs/, certs_by_serial/, newcerts/).</summary>
+        public string CertificatesFolder => System.IO.Path.Combine(Path, Layout switch
+        {
+            CaLayout.EasyRsa => "certs_by_serial",
+            CaLayout.OpenSsl => "newcerts",
+            _ => "certs",
+        });
+
+        /// <summary>The file of an issued certificate.</summary>
+        public string CertificatePath(string serialNumber) =>
+            System.IO.Path.Combine(CertificatesFolder, OpenSslIndexLedger.NormalizeSerial(serialNumber) + ".pem");
+
+        /// <summary>
+        /// Makes a new CA directory at <paramref name="path"/> (missing or empty). Without <paramref name="parent"/> a
+        /// self-signed root; with one, an intermediate signed by the parent and recorded in the parent's ledger (the
+        /// parent's name policy does not apply to its own sub-CAs). The key is created owner-only, encrypted with
+        /// <paramref name="password"/> when given.
+        /// </summary>
+        public static CaDirectory Create(string path, string subject, KeyAlgorithm keyAlgorithm = KeyAlgorithm.EcdsaP256, int validYears = 10,
+            char[]? password = null, CaPolicy? policy = null, CaDirectory? parent = null, char[]? parentPassword = null, int? pathLength = null,
+            DateTimeOffset? now = null)
+        {
+            if (validYears < 1 || validYears > 100) throw new PkiException(PkiErrorCode.InvalidArgument, "-ValidYears must be between 1 and 100.");
+            policy ??= new CaPolicy();
+            policy.Validate();
+            string full = System.IO.Path.GetFullPath(path);
+            if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+            {
+                throw new PkiException(PkiErrorCode.FileExists, $"The folder '{full}' is not empty: a new CA needs a new or empty folder.", null, full);
+            }
+            DateTimeOffset when = now ?? parent?.Clock() ?? DateTimeOffset.UtcNow;
+            PrivateKey key = PrivateKey.Generate(keyAlgorithm);
+            IssuedCertificate caCertificate;
+            var chain = new List<X509Certificate2>();
+            if (parent == null)
+            {
+                caCertificate = CertificateIssuer.SelfSign(key, new CertificateTemplate
+                {
+                    Subject = subject, Profile = CertificateProfile.RootCa, PathLength = pathLength, NotAfter = when.AddYears(validYears),
+                }, when);
+            }
+            else
+            {
+                var template = new CertificateTemplate
+                {
+                    Subject = subject, Profile = CertificateProfile.IntermediateCa, PathLength = pathLength, NotAfter = when.AddYears(validYears),
+                };
+                caCertificate = parent.IssueChecked(template, parentPassword, checkPolicy: false, sign: t => parent.Issuer(parentPassword).Issue(key, t));
+                chain.Add(parent.Certificate);
+                chain.AddRange(CertificateChains.Issuers(parent.Certificate));
+            }
+
+            Directory.CreateDirectory(full);
+            CreatePrivateFolder(System.IO.Path.Combine(full, "private"));
+            foreach (string folder in new[] { "certs", "crl" }) Directory.CreateDirectory(System.IO.Path.Combine(full, folder));
+            var serial = new byte[16];
+            using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(serial);
+            serial[0] &= 0x7F;
+            serial[0] |= 0x10;
+            var files = new List<OutputFile>
+            {
+                new OutputFile(System.IO.Path.Combine(full, "private", "ca.key"), Ascii(key.ExportPem(PrivateKeyFormat.Pkcs8, password)), secret: true),
+                new OutputFile(System.IO.Path.Combine(full, "ca.crt"), Ascii(caCertificate.Pem), secret: false),
+                new OutputFile(System.IO.Path.Combine(full, "index.txt"), Array.Empty<byte>(), secret: false),
+                new OutputFile(System.IO.Path.Combine(full, "index.txt.attr"), Ascii("unique_subject = no\n"), secret: false),
+                new OutputFile(System.IO.Path.Combine(full, "serial"), Ascii(Hex.Encode(serial) + "\n"), secret: false),
+                new OutputFile(System.IO.Path.Combine(full, "crlnumber"), Ascii("01\n"), secret: false),
+                new OutputFile(System.IO.Path.Combine(full, "openssl.cnf"), Ascii(OpenSslConfig(full, keyAlgorithm, policy)), secret: false),
+                new OutputFile(System.IO.Path.Combine(full, CaPolicy.FileName), Ascii(policy.ToJson()), secret: false),
+            };
+            if (parent != null)
+            {
+                var pem = new StringBuilder(caCertificate.Pem);
+                foreach (X509Certificate2 c in chain) pem.Append(Pem.Encode("CERTIFICATE", c.RawData));
+                files.Add(new OutputFile(System.IO.Path.Combine(full, "chain.pem"), Ascii(pem.ToString()), secret: false));
+            }
+            AtomicFileWriter.WriteAll(files, overwrite: false);
+            return Open(full);
+        }
+
+        /// <summary>
+        /// Opens a CA directory: ours, an easy-rsa 3 pki, or an <c>openssl ca</c> directory (or the folder holding its
+        /// demoCA). Throws <see cref="PkiErrorCode.CaNotFound"/> when it is none of them.
+        /// </summary>
+        public static CaDirectory Open(string path)
+        {
+            string full = System.IO.Path.GetFullPath(path);
+            if (!File.Exists(System.IO.Path.Combine(full, "index.txt")) && Directory.Exists(System.IO.Path.Combine(full, "demoCA")))
+            {
+                full = System.IO.Path.Combine(full, "demoCA");
+            }
+            string F(params string[] parts) => System.IO.Path.Combine(new[] { full }.Concat(parts).ToArray());
+            CaLayout layout;
+            string certificatePath, keyPath;
+            if (File.Exists(F("ca.crt")) && File.Exists(F("private", "ca.key")))
+            {
+                bool ours = File.Exists(F(CaPolicy.FileName)) || Directory.Exists(F("certs"));
+                bool easyRsa = Directory.Exists(F("certs_by_serial")) || Directory.Exists(F("issued")) || File.Exists(F("openssl-easyrsa.cnf"));
+                layout = easyRsa && !ours ? CaLayout.EasyRsa : CaLayout.PkiTools;
+                certificatePath = F("ca.crt");
+                keyPath = F("private", "ca.key");
+            }
+            else if (File.Exists(F("cacert.pem")) && File.Exists(F("private", "cakey.pem")))
+            {
+                layout = CaLayout.OpenSsl;
+                certificatePath = F("cacert.pem");
+                keyPath = F("private", "cakey.pem");
+            }
+            else
+            {
+                throw new PkiException(PkiErrorCode.CaNotFound,
+                    $"'{full}' is not a CA directory: expected ca.crt and private/ca.key (PkiTools or an easy-rsa pki) or cacert.pem and private/cakey.pem (openssl ca).", null, full);
+            }
+            if (!File.Exists(F("index.txt")) && layout != CaLayout.PkiTools)
+            {
+                throw new PkiException(PkiErrorCode.CaNotFound, $"'{full}' has no index.txt: initialise it (easyrsa init-pki / touch index.txt) first.", null, full);
+            }
+            IReadOnlyList<X509Certificate2> certificates = CertificateReader.ReadCertificates(CertificateReader.ReadFile(certificatePath), certificatePath);
+            X509Certificate2 certificate = certificates[0];
+            string chainPath = F("chain.pem");
+            if (File.Exists(chainPath))
+            {
+                CertificateChains.RememberFromBundle(CertificateReader.ReadCertificates(CertificateReader.ReadFile(chainPath), chainPath).ToList());
+                IReadOnlyList<X509Certificate2> chain = CertificateReader.ReadCertificates(CertificateReader.ReadFile(chainPath), chainPath);
+                if (chain.Count > 1 && chain[0].RawData.SequenceEqual(certificate.RawData)) CertificateChains.Remember(certificate, chain.Skip(1).ToList());
+            }
+            CaPolicy policy = File.Exists(F(CaPolicy.FileName))
+                ? CaPolicy.FromJson(System.Text.Encoding.UTF8.GetString(CertificateReader.ReadFile(F(CaPolicy.FileName))), F(CaPolicy.FileName))
+                : new CaPolicy();
+            var ledger = new OpenSslIndexLedger(F("index.txt"));
+            var ca = new CaDirectory(full, layout, certificate, keyPath, policy, ledger);
+            Directory.CreateDirectory(ca.CertificatesFolder);
+            return ca;
+        }
+
+        /// <summary>
+        /// Signs a CSR under the CA's policy (profile, lifetime, DNS suffixes, IP ranges: <see cref="PkiErrorCode.PolicyViolation"/>
+        /// with nothing issued or recorded) and records it in the ledger before returning it. A null template uses the
+        /// policy's default profile and the longest lifetime allowed (capped at the profile's default).
+        /// </summary>
+        public IssuedCertificate Issue(CertificateSigningRequest csr, CertificateTemplate? template = null, char[]? password = null)
+        {
+            template ??= new CertificateTemplate { Profile = Policy.DefaultProfile };
+            var names = new List<string>(csr.DnsNames);
+            var ips = new List<string>(csr.IpAddresses);
+            foreach (string cn in CommonNames(X509Name.GetInstance(Asn1Object.FromByteArray(csr.SubjectDer))))
+            {
+                if (System.Net.IPAddress.TryParse(cn, out _)) ips.Add(cn);
+                else if (cn.IndexOf('.') > 0 && cn.IndexOf(' ') < 0) names.Add(cn);
+            }
+            string? easyRsaName = Layout == CaLayout.EasyRsa ? EasyRsaName(csr) : null;
+            return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Sign(csr, t), easyRsaName);
+        }
+
+        /// <summary>
+        /// Issues for a key with the names of the template (no CSR round trip), under the same policy and with the same
+        /// ledger guarantee as the CSR overload.
+        /// </summary>
+        public IssuedCertificate Issue(PrivateKey subjectKey, CertificateTemplate template, char[]? password = null)
+        {
+            var names = new List<string>(template.DnsNames);
+            var ips = new List<string>(template.IpAddresses);
+            if (template.Subject != null)
+            {
+                foreach (string cn in CommonNames(Names.ParseDistinguishedName(template.Subject)))
+                {
+                    if (System.Net.IPAddress.TryParse(cn, out _)) ips.Add(cn);
+                    else if (cn.IndexOf('.') > 0 && cn.IndexOf(' ') < 0) names.Add(cn);
+                }
+            }
+            string? easyRsaName = null;
+            if (Layout == CaLayout.EasyRsa)
+            {
+                string? cn = template.Subject == null ? null : CommonNames(Names.ParseDistinguishedName(template.Subject)).FirstOrDefault();
+                easyRsaName = SafeName(cn ?? template.DnsNames.FirstOrDefault() ?? template.IpAddresses.FirstOrDefault() ?? "");
+            }
+            return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Issue(subjectKey, t), easyRsaName);
+        }
+
+        private IssuedCertificate IssueChecked(CertificateTemplate template, char[]? password, bool checkPolicy, Func<CertificateTemplate, IssuedCertificate> sign) =>
+            IssueChecked(template, password, checkPolicy, new List<string>(), new List<string>(), sign, null);
+
+        private IssuedCertificate IssueChecked(CertificateTemplate template, char[]? password, bool checkPolicy, List<string> dnsNames, List<string> ips,
+            Func<CertificateTemplate, IssuedCertificate> sign, string? easyRsaName)
+        {
+            DateTimeOffset now = Clock();
+            int? validDays = template.ValidDays;
+            if (template.NotAfter == null && validDays == null)
+            {
+                validDays = Math.Min(Profiles.DefaultValidDays(template.Profile), checkPolicy ? Policy.MaxValidityDays : int.MaxValue);
+            }
+            if (checkPolicy)
+            {
+                int days = template.NotAfter is DateTimeOffset end ? (int)Math.Ceiling((end - now).TotalDays) : validDays!.Value;
+                Policy.Check(template.Profile, dnsNames, ips, days);
+            }
+            Issuer(password); // the key first: a wrong password must not cost a serial
+            string? issuedPath = easyRsaName == null ? null : System.IO.Path.Combine(Path, "issued", easyRsaName + ".crt");
+            if (issuedPath != null && File.Exists(issuedPath))
+            {
+                throw new PkiException(PkiErrorCode.FileExists, $"easy-rsa already has a certificate named '{easyRsaName}' ({issuedPath}); revoke or rename it first.", null, issuedPath);
+            }
+
+            // (a) A random serial unique in the ledger and on disk.
+            string serial = ReserveSerial();
+            // (b) Sign.
+            IssuedCertificate issued = sign(WithSerialAndValidity(template, serial, validDays));
+            // (c) The file(s), atomically.
+            var files = new List<OutputFile> { new OutputFile(CertificatePath(serial), Ascii(issued.Pem), secret: false) };
+            if (issuedPath != null)
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(issuedPath)!);
+                files.Add(new OutputFile(issuedPath, Ascii(issued.Pem), secret: false));
+            }
+            try
+            {
+                AtomicFileWriter.WriteAll(files, overwrite: false);
+            }
+            catch (PkiException ex) when (ex.Code == PkiErrorCode.FileExists)
+            {
+                throw new PkiException(PkiErrorCode.SerialConflict, $"Another process wrote a certificate with serial {serial} at the same moment; nothing was issued. Try again.", ex, serial);
+            }
+            // (d) The ledger line; only then (e) is the certificate handed out.
+            var tbs = X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(issued.Der));
+            var entry = new LedgerEntry(LedgerStatus.Valid, new DateTimeOffset(tbs.EndDate.ToDateTime(), TimeSpan.Zero), null, null, serial, "unknown", OpenSslNames.OneLine(tbs.Subject));
+            try
+            {
+                Ledger.Append(entry);
+            }
+            catch (Exception)
+            {
+                foreach (OutputFile f in files) TryDelete(f.Path);
+                throw;
+            }
+            return issued;
+        }
+
+        /// <summary>Marks a certificate revoked in the ledger (the CRL is made from it).</summary>
+        public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null) =>
+            Ledger.Revoke(serialNumber, reason, revokedAt ?? Clock());
+
+        /// <summary>Revokes a certificate this CA issued (Revoke-Cert -Certificate). One from another issuer is InvalidArgument.</summary>
+        public LedgerEntry Revoke(X509Certificate2 certificate, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
+        {
+            if (!certificate.IssuerName.RawData.SequenceEqual(Certificate.SubjectName.RawData))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    $"The certificate '{certificate.Subject}' was issued by '{certificate.Issuer}', not by this CA ('{Certificate.Subject}').", null, certificate);
+            }
+            return Revoke(certificate.SerialNumber, reason, revokedAt);
+        }
+
+        /// <summary>The ledger, filtered.</summary>
+        public IReadOnlyList<LedgerEntry> Entries(LedgerQuery? query = null)
+        {
+            IReadOnlyList<LedgerEntry> all = Ledger.Entries();
+            if (query == null) return all;
+            DateTimeOffset now = Clock();
+            string? serial = query.SerialNumber == null ? null : OpenSslIndexLedger.NormalizeSerial(query.SerialNumber);
+            Regex? pattern = query.DnsName == null ? null
+                : new Regex("^" + Regex.Escape(query.DnsName.Trim().TrimEnd('.')).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            var result = new List<LedgerEntry>();
+            foreach (LedgerEntry e in all)
+            {
+                if (serial != null && OpenSslIndexLedger.NormalizeSerial(e.SerialNumber) != serial) continue;
+                LedgerStatus status = e.StatusAt(now);
+                if (query.Status != null && status != query.Status) continue;
+                if (query.ExpiringWithinDays is int days && (status != LedgerStatus.Valid || e.NotAfter > now.AddDays(days))) continue;
+                if (pattern != null && !DnsNamesOf(e).Any(n => pattern.IsMatch(n))) continue;
+                result.Add(e);
+            }
+            return result;
+        }
+
+        private IEnumerable<string> DnsNamesOf(LedgerEntry entry)
+        {
+            foreach (string part in entry.Subject.Split('/'))
+            {
+                if (part.StartsWith("CN=", StringComparison.Ordinal)) yield return part.Substring(3);
+            }
+            string file = CertificatePath(entry.SerialNumber);
+            if (!File.Exists(file)) yield break;
+            X509Certificate2 certificate;
+            try
+            {
+                certificate = CertificateReader.ReadCertificates(CertificateReader.ReadFile(file), file)[0];
+            }
+            catch (PkiException)
+            {
+                yield break;
+            }
+            ParsedCertificate parsed = ParsedCertificate.Parse(certificate.RawData);
+            foreach (string dns in parsed.DnsNames) yield return dns;
+        }
+
+        private string ReserveSerial()
+        {
+            var bytes = new byte[16];
+            for (int attempt = 0; attempt < 100; attempt++)
+            {
+                FillRandom(bytes);
+                bytes[0] &= 0x7F; // positive
+                if (bytes[0] == 0) bytes[0] = 0x01; // 16 octets always: 120+ random bits
+                string serial = Hex.Encode(bytes);
+                if (!Ledger.SerialExists(serial) && !File.Exists(CertificatePath(serial))) return serial;
+            }
+            throw new PkiException(PkiErrorCode.SerialConflict, "No unused serial number was found in 100 attempts: the random source is broken.");
+        }
+
+        private CertificateIssuer Issuer(char[]? password)
+        {
+            lock (_keyGate)
+            {
+                if (_issuer != null) return _issuer;
+                PrivateKey key;
+                try
+                {
+                    key = PrivateKey.Import(CertificateReader.ReadFile(KeyPath), password);
+                }
+                catch (PkiException ex) when (ex.Target == null)
+                {
+                    throw new PkiException(ex.Code, $"The CA key '{KeyPath}': {ex.Message}", ex, KeyPath);
+                }
+                if (!CertificateFacts.KeyMatches(Certificate, key))
+                {
+                    throw new PkiException(PkiErrorCode.KeyMismatch, $"The CA key '{KeyPath}' does not belong to the CA certificate.", null, KeyPath);
+                }
+                X509Certificate2 withKey = CertificateKeys.Attach(Certificate, key);
+                IReadOnlyList<X509Certificate2> above = CertificateChains.Issuers(Certificate);
+                if (above.Count > 0) CertificateChains.Remember(withKey, above);
+                _issuer = new CertificateIssuer(withKey) { Clock = () => Clock() };
+                return _issuer;
+            }
+        }
+
+        private static CertificateTemplate WithSerialAndValidity(CertificateTemplate t, string serialHex, int? validDays)
+        {
+            var serial = new byte[serialHex.Length / 2];
+            for (int i = 0; i < serial.Length; i++) serial[i] = Convert.ToByte(serialHex.Substring(2 * i, 2), 16);
+            return new CertificateTemplate
+            {
+                Subject = t.Subject,
+                DnsNames = t.DnsNames,
+                IpAddresses = t.IpAddresses,
+                Profile = t.Profile,
+                ValidDays = t.NotAfter == null ? validDays : t.ValidDays,
+                NotAfter = t.NotAfter,
+                NotBefore = t.NotBefore,
+                PathLength = t.PathLength,
+                SerialNumber = serial,
+                HashAlgorithm = t.HashAlgorithm,
+                AllowWeakKey = t.AllowWeakKey,
+            };
+        }
+
+        private static IEnumerable<string> CommonNames(X509Name name)
+        {
+            foreach (object v in name.GetValueList(X509Name.CN)) yield return v.ToString()!;
+        }
+
+        /// <summary>easy-rsa names files after the request: the CN (or first DNS name), made safe as a file name.</summary>
+        private static string EasyRsaName(CertificateSigningRequest csr)
+        {
+            string? cn = CommonNames(X509Name.GetInstance(Asn1Object.FromByteArray(csr.SubjectDer))).FirstOrDefault();
+            return SafeName(!string.IsNullOrEmpty(cn) ? cn! : csr.DnsNames.FirstOrDefault() ?? csr.IpAddresses.FirstOrDefault() ?? "");
+        }
+
+        private static string SafeName(string name)
+        {
+            var safe = new StringBuilder();
+            foreach (char c in name) safe.Append(char.IsLetterOrDigit(c) || c == '.' || c == '-' || c == '_' ? c : '_');
+            if (safe.Length == 0 || safe.ToString().Trim('.').Length == 0)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "easy-rsa needs a name for the certificate: the request has no CN and no DNS name.");
+            }
+            return safe.ToString();
+        }
+
+        /// <summary>The [ca] section <c>openssl ca -gencrl</c> and <c>openssl ca -revoke</c> need on this directory.</summary>
+        internal static string OpenSslConfig(string directory, KeyAlgorithm algorithm, CaPolicy policy)
+        {
+            string dir = directory.Replace('\\', '/');
+            var escaped = new StringBuilder();
+            foreach (char c in dir)
+            {
+                if (c == '$' || c == '#' || c == '"' || c == '\'' || c == ';') escaped.Append('\\');
+                escaped.Append(c);
+            }
+            string md = algorithm switch
+            {
+                KeyAlgorithm.EcdsaP384 => "sha384",
+                KeyAlgorithm.EcdsaP521 => "sha512",
+                KeyAlgorithm.Ed25519 => "default",
+                _ => "sha256",
+            };
+            return "# Written by PkiTools so that `openssl ca -config openssl.cnf -gencrl` and `-revoke` work on this CA directory.\n" +
+                   "# Certificates are issued by PkiTools (random serials, policy.json); the serial file is only for openssl.\n" +
+                   "[ ca ]\n" +
+                   "default_ca = CA_default\n\n" +
+                   "[ CA_default ]\n" +
+                   "dir              = " + escaped + "\n" +
+                   "database         = $dir/index.txt\n" +
+                   "new_certs_dir    = $dir/certs\n" +
+                   "certificate      = $dir/ca.crt\n" +
+                   "private_key      = $dir/private/ca.key\n" +
+                   "serial           = $dir/serial\n" +
+                   "crlnumber        = $dir/crlnumber\n" +
+                   "crl              = $dir/crl/ca.crl\n" +
+                   "default_md       = " + md + "\n" +
+                   "default_days     = " + Math.Min(365, policy.MaxValidityDays) + "\n" +
+                   "default_crl_days = " + policy.DefaultCrlDays + "\n" +
+                   "unique_subject   = no\n" +
+                   "copy_extensions  = none\n" +
+                   "preserve         = no\n" +
+                   "policy           = policy_any\n\n" +
+                   "[ policy_any ]\n" +
+                   "countryName            = optional\n" +
+                   "stateOrProvinceName    = optional\n" +
+                   "localityName           = optional\n" +
+                   "organizationName       = optional\n" +
+                   "organizationalUnitName = optional\n" +
+                   "commonName             = optional\n" +
+                   "emailAddress           = optional\n";
+        }
+
+        /// <summary>private/ is created 0700 on Unix (as easy-rsa does); the key inside is 0600 on its own anyway.</summary>
+        private static void CreatePrivateFolder(string path)
+        {
+            if (!System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows))
+            {
+                if (mkdir(path, 0x1C0) == 0) return; // 0700
+            }
+            Directory.CreateDirectory(path);
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+        private static extern int mkdir([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPStr)] string path, int mode);
+
+        private static byte[] Ascii(string s) => System.Text.Encoding.ASCII.GetBytes(s);
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception)
+            {
+                // best effort: an orphan certificate file is harmless
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using System.Text;
+using PkiTools.Core.X509;
+
+namespace PkiTools.Core.Ca
+{
+    /// <summary>
+    /// What a CA may issue, kept in <c>policy.json</c> in the CA directory (human-editable). Empty name lists allow
+    /// every name; a name outside a non-empty list is a <see cref="PkiErrorCode.PolicyViolation"/>.
+    /// </summary>
+    public sealed class CaPolicy
+    {
+        public const string FileName = "policy.json";
+
+        /// <summary>The longest lifetime a certificate may get, in days.</summary>
+        public int MaxValidityDays { get; set; } = 825;
+
+        /// <summary>Profiles (and so EKUs) this CA issues; IntermediateCa only when listed.</summary>
+        public List<CertificateProfile> AllowedProfiles { get; set; } = new List<CertificateProfile>
+        {
+            CertificateProfile.TlsServer, CertificateProfile.TlsClient, CertificateProfile.TlsServerClient,
+        };
+
+        /// <summary>DNS suffixes ("corp.example" allows corp.example and *.corp.example names). Empty: any.</summary>
+        public List<string> PermittedDnsSuffixes { get; set; } = new List<string>();
+
+        /// <summary>CIDR ranges ("10.0.0.0/8", "2001:db8::/32"). Empty: any.</summary>
+        public List<string> PermittedIpRanges { get; set; } = new List<string>();
+
+        public CertificateProfile DefaultProfile { get; set; } = CertificateProfile.TlsServer;
+
+        /// <summary>nextUpdate of a CRL, in days after thisUpdate.</summary>
+        public int DefaultCrlDays { get; set; } = 30;
+
+        /// <summary>Throws <see cref="PkiErrorCode.PolicyViolation"/> unless the profile, every name and the lifetime fit.</summary>
+        public void Check(CertificateProfile profile, IEnumerable<string> dnsNames, IEnumerable<string> ipAddresses, int validDays)
+        {
+            if (!AllowedProfiles.Contains(profile))
+            {
+                throw Violation($"the profile {profile} is not allowed (allowedProfiles: {string.Join(", ", AllowedProfiles)}).");
+            }
+            if (validDays > MaxValidityDays)
+            {
+                throw Violation($"a lifetime of {validDays} days exceeds maxValidityDays ({MaxValidityDays}).");
+            }
+            foreach (string dns in dnsNames)
+            {
+                if (!DnsPermitted(dns)) throw Violation($"the DNS name '{dns}' is outside permittedDnsSuffixes ({string.Join(", ", PermittedDnsSuffixes)}).");
+            }
+            foreach (string ip in ipAddresses)
+            {
+                if (!IpPermitted(ip)) throw Violation($"the IP address '{ip}' is outside permittedIpRanges ({string.Join(", ", PermittedIpRanges)}).");
+            }
+        }
+
+        public bool DnsPermitted(string name)
+        {
+            if (PermittedDnsSuffixes.Count == 0) return true;
+            string n = name.Trim().TrimEnd('.').ToLowerInvariant();
+            if (n.StartsWith("*.", StringComparison.Ordinal)) n = n.Substring(2);
+            foreach (string suffix in PermittedDnsSuffixes)
+            {
+                string s = suffix.Trim().TrimStart('.').TrimEnd('.').ToLowerInvariant();
+                if (n == s || n.EndsWith("." + s, StringComparison.Ordinal)) return true;
+            }
+            return false;
+        }
+
+        public bool IpPermitted(string address)
+        {
+            if (PermittedIpRanges.Count == 0) return true;
+            if (!IPAddress.TryParse(address, out IPAddress? ip)) return false;
+            byte[] a = ip.GetAddressBytes();
+            foreach (string range in PermittedIpRanges)
+            {
+                (byte[] network, int bits) = ParseCidr(range);
+                if (network.Length != a.Length) continue;
+                bool match = true;
+                for (int i = 0; i < bits && match; i++)
+                {
+                    int mask = 0x80 >> (i % 8);
+                    match = (a[i / 8] & mask) == (network[i / 8] & mask);
+                }
+                if (match) return true;
+            }
+            return false;
+        }
+
+        private static (byte[] Network, int Bits) ParseCidr(string range)
+        {
+            string[] parts = range.Trim().Split('/');
+            if (!IPAddress.TryParse(parts[0], out IPAddress? ip))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"'{range}' is not an IP range in CIDR form (10.0.0.0/8).", null, range);
+            }
+            byte[] bytes = ip.GetAddressBytes();
+            int bits = bytes.Length * 8;
+            if (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out bits) || bits > bytes.Length * 8) || parts.Length > 2)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"'{range}' is not an IP range in CIDR form (10.0.0.0/8).", null, range);
+            }
+            return (bytes, bits);
+        }
+
+        /// <summary>Checks the values themselves (ranges parse, numbers positive).</summary>
+        public void Validate()
+        {
+            if (MaxValidityDays < 1) throw new PkiException(PkiErrorCode.InvalidArgument, "maxValidityDays must be at least 1.");
+            if (DefaultCrlDays < 1) throw new PkiException(PkiErrorCode.InvalidArgument, "defaultCrlDays must be at least 1.");
+            foreach (string r in PermittedIpRanges) ParseCidr(r);
+        }
+
+        private static PkiException Violation(string what) =>
+            new PkiException(PkiErrorCode.PolicyViolation, "The CA's policy refuses this request: " + what + " Nothing was issued.");
+
+        /// <summary>policy.json, indented, one setting a line.</summary>
+        public string ToJson()
+        {
+            static string Str(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+            static string List(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(Str)) + "]";
+            var b = new StringBuilder();
+            b.Append("{\n");
+            b.Append("  \"maxValidityDays\": ").Append(MaxValidityDays.ToString(CultureInfo.InvariantCulture)).Append(",\n");
+            b.Append("  \"allowedProfiles\": ").Append(List(AllowedProfiles.Select(p => p.ToString()))).Append(",\n");
+            b.Append("  \"permittedDnsSuffixes\": ").Append(List(PermittedDnsSuffixes)).Append(",\n");
+            b.Append("  \"permittedIpRanges\": ").Append(List(PermittedIpRanges)).Append(",\n");
+            b.Append("  \"defaultProfile\": ").Append(Str(DefaultProfile.ToString())).Append(",\n");
+            b.Append("  \"defaultCrlDays\": ").Append(DefaultCrlDays.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            b.Append("}\n");
+            return b.ToString();
+        }
+
+        /// <summary>Reads policy.json; unknown keys are refused (a typo must not silently loosen the policy).</summary>
+        public static CaPolicy FromJson(string json, string? source = null)
+        {
+            object? root;
+            try
+            {
+                root = new MiniJson(json).ParseDocument();
+            }
+            catch (FormatException ex)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"The CA policy {source} is not valid JSON: {ex.Message}", ex, source);
+            }
+            if (!(root is Dictionary<string, object?> map))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"The CA policy {source} must be a JSON object.", null, source);
+            }
+            var policy = new CaPolicy();
+            foreach (KeyValuePair<string, object?> kv in map)
+            {
+                try
+                {
+                    switch (kv.Key)
+                    {
+                        case "maxValidityDays": policy.MaxValidityDays = Convert.ToInt32((double)kv.Value!); break;
+                        case "defaultCrlDays": policy.DefaultCrlDays = Convert.ToInt32((double)kv.Value!); break;
+                        case "allowedProfiles": policy.AllowedProfiles = Strings(kv.Value).Select(ParseProfile).ToList(); break;
+                        case "permittedDnsSuffixes": policy.PermittedDnsSuffixes = Strings(kv.Value); break;
+                        case "permittedIpRanges": policy.PermittedIpRanges = Strings(kv.Value); break;
+                        case "defaultProfile": policy.DefaultProfile = ParseProfile((string)kv.Value!); break;
+                        default: throw new FormatException($"unknown setting '{kv.Key}'");
+                    }
+                }
+                catch (Exception ex) when (ex is InvalidCastException || ex is NullReferenceException || ex is FormatException || ex is ArgumentException || ex is OverflowException)
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The CA policy {source}: '{kv.Key}' is invalid ({ex.Message}).", ex, source);
+                }
+            }
+            policy.Validate();
+            return policy;
+        }
+
+        private static CertificateProfile ParseProfile(string name) =>
+            (CertificateProfile)Enum.Parse(typeof(CertificateProfile), name, ignoreCase: true);
+
+        private static List<string> Strings(object? value) => ((List<object?>)value!).Select(v => (string)v!).ToList();
+
+        /// <summary>Just enough JSON for policy.json: objects, arrays, strings, numbers, true/false/null.</summary>
+        private sealed class MiniJson
+        {
+            private readonly string _s;
+            private int _i;
+
+            public MiniJson(string s) => _s = s;
+
+            public object? ParseDocument()
+            {
+                object? v = Value();
+                Skip();
+                if (_i != _s.Length) throw new FormatException($"unexpected text at offset {_i}");
+                return v;
+            }
+
+            private void Skip()
+            {
+                while (_i < _s.Length && char.IsWhiteSpace(_s[_i])) _i++;
+            }
+
+            private object? Value()
+            {
+                Skip();
+                if (_i >= _s.Length) throw new FormatException("unexpected end");
+                char c = _s[_i];
+                if (c == '{')
+                {
+                    _i++;
+                    var map = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    Skip();
+                    if (Peek('}')) return map;
+                    while (true)
+                    {
+                        Skip();
+                        string key = String();
+                        Skip();
+                        Expect(':');
+                        map[key] = Value();
+                        Skip();
+                        if (Peek('}')) return map;
+                        Expect(',');
+                    }
+                }
+                if (c == '[')
+                {
+                    _i++;
+                    var list = new List<object?>();
+                    Skip();
+                    if (Peek(']')) return list;
+                    while (true)
+                    {
+                        list.Add(Value());
+                        Skip();
+                        if (Peek(']')) return list;
+                        Expect(',');
+                    }
+                }
+                if (c == '"') return String();
+                if (Word("true")) return true;
+                if (Word("false")) return false;
+                if (Word("null")) return null;
+                int start = _i;
+                while (_i < _s.Length && "+-0123456789.eE".IndexOf(_s[_i]) >= 0) _i++;
+                if (start == _i) throw new FormatException($"unexpected '{c}' at offset {start}");
+                return double.Parse(_s.Substring(start, _i - start), NumberStyles.Float, CultureInfo.InvariantCulture);
+            }
+
+            private bool Word(string w)
+            {
+                if (string.CompareOrdinal(_s, _i, w, 0, w.Length) != 0) return false;
+                _i += w.Length;
+                return true;
+            }
+
+            private bool Peek(char c)
+            {
+                if (_i < _s.Length && _s[_i] == c)
+                {
+                    _i++;
+                    return true;
+                }
+                return false;
+            }
+
+            private void Expect(char c)
+            {
+                if (!Peek(c)) throw new FormatException($"expected '{c}' at offset {_i}");
+            }
+
+            private string String()
+            {
+                Expect('"');
+                var b = new StringBuilder();
+                while (true)
+                {
+                    if (_i >= _s.Length) throw new FormatException("unterminated string");
+                    char c = _s[_i++];
+                    if (c == '"') return b.ToString();
+                    if (c != '\\')
+                    {
+                        b.Append(c);
+                        continue;
+                    }
+                    if (_i >= _s.Length) throw new FormatException("unterminated string");
+                    char e = _s[_i++];
+                    switch (e)
+                    {
+                        case 'n': b.Append('\n'); break;
+                        case 't': b.Append('\t'); break;
+                        case 'r': b.Append('\r'); break;
+                        case 'b': b.Append('\b'); break;
+                        case 'f': b.Append('\f'); break;
+                        case 'u':
+                            if (_i + 4 > _s.Length) throw new FormatException("bad \\u escape");
+                            b.Append((char)int.Parse(_s.Substring(_i, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                            _i += 4;
+                            break;
+                        default: b.Append(e); break;
+                    }
+                }
+            }
+        }
+    }
+}

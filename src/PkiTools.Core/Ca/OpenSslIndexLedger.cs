@@ -1,0 +1,479 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using PkiTools.Core.IO;
+
+using PkiTools.Core.Revocation;
+
+namespace PkiTools.Core.Ca
+{
+    /// <summary>
+    /// The ledger as OpenSSL's <c>index.txt</c> (the database of <c>openssl ca</c> and easy-rsa), byte for byte as openssl
+    /// writes it: <c>V|R|E \t expiry \t revocation[,reason] \t SERIAL \t unknown \t /CN=subject</c>.
+    /// <para>
+    /// Cross-process safety: every read-modify-write holds an exclusive lock on <c>index.txt.lock</c> (opened with
+    /// FileShare.None, which is flock(2) on Unix and a share lock on Windows; the kernel releases it when a process dies).
+    /// An append is one write of one complete line, after checking the file ends with a newline; a torn last line (a
+    /// crash or power loss in the middle of a write) is discarded on the next append and reported in
+    /// <see cref="Warnings"/>. A revocation rewrites the file through a temporary file and a rename, so readers see the
+    /// old or the new ledger and never a mix.
+    /// </para>
+    /// <para>
+    /// Scale: the entries and a serial→line index are built once per instance; afterwards only the bytes appended since
+    /// the last read are parsed (the length is tracked, and the last line read is compared so a rewrite by
+    /// <c>openssl ca -revoke</c> or another process triggers a full re-read).
+    /// </para>
+    /// </summary>
+    public sealed class OpenSslIndexLedger : ICaLedger
+    {
+        private static readonly System.Text.Encoding Latin1 = System.Text.Encoding.GetEncoding("iso-8859-1");
+
+        private static readonly string[] ReasonNames =
+        {
+            "unspecified", "keyCompromise", "CACompromise", "affiliationChanged", "superseded", "cessationOfOperation", "certificateHold", "", "removeFromCRL",
+        };
+
+        private readonly object _gate = new object();
+        private readonly List<LedgerEntry> _entries = new List<LedgerEntry>();
+        private readonly List<string> _lines = new List<string>();
+        private readonly Dictionary<string, int> _bySerial = new Dictionary<string, int>(StringComparer.Ordinal);
+        private readonly List<string> _warnings = new List<string>();
+        private long _length = -1;
+        private DateTime _stamp;
+        private byte[] _lastLine = Array.Empty<byte>();
+        private bool _tornTail;
+        private bool _tailNeedsNewline;
+
+        /// <summary>Opens (or, when missing, creates empty) the ledger at <paramref name="indexPath"/>.</summary>
+        public OpenSslIndexLedger(string indexPath)
+        {
+            IndexPath = Path.GetFullPath(indexPath);
+            LockPath = IndexPath + ".lock";
+            if (!File.Exists(IndexPath))
+            {
+                AtomicFileWriter.Write(IndexPath, Array.Empty<byte>(), secret: false, overwrite: false);
+            }
+            using (AcquireLock())
+            {
+                Refresh();
+            }
+        }
+
+        public string IndexPath { get; }
+
+        public string LockPath { get; }
+
+        /// <summary>How long to wait for another process's lock before <see cref="PkiErrorCode.LockTimeout"/>.</summary>
+        public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        public IReadOnlyList<string> Warnings
+        {
+            get
+            {
+                lock (_gate) return _warnings.ToArray();
+            }
+        }
+
+        public void Append(LedgerEntry entry)
+        {
+            string line = FormatLine(entry);
+            string serial = NormalizeSerial(entry.SerialNumber);
+            lock (_gate)
+            {
+                using (AcquireLock())
+                {
+                    Refresh();
+                    if (_bySerial.ContainsKey(serial))
+                    {
+                        throw new PkiException(PkiErrorCode.SerialConflict, $"The serial number {serial} is already in the ledger '{IndexPath}'.", null, serial);
+                    }
+                    byte[] bytes = Latin1.GetBytes((_tailNeedsNewline ? "\n" : "") + line + "\n");
+                    try
+                    {
+                        using (var stream = new FileStream(IndexPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+                        {
+                            if (_tornTail && stream.Length > _length)
+                            {
+                                stream.SetLength(_length); // the torn remains of a killed writer
+                            }
+                            stream.Seek(0, SeekOrigin.End);
+                            stream.Write(bytes, 0, bytes.Length); // one write of complete line(s)
+                            stream.Flush(true);
+                            _length = stream.Length;
+                        }
+                        _stamp = File.GetLastWriteTimeUtc(IndexPath);
+                    }
+                    catch (IOException ex)
+                    {
+                        throw new PkiException(PkiErrorCode.FileWriteFailed, $"Could not append to the ledger '{IndexPath}': {ex.Message}", ex, IndexPath);
+                    }
+                    _tornTail = false;
+                    _tailNeedsNewline = false;
+                    _lastLine = Latin1.GetBytes(line + "\n");
+                    Add(line, ParseLine(line, _lines.Count + 1));
+                }
+            }
+        }
+
+        public LedgerEntry Revoke(string serialNumber, RevocationReason reason, DateTimeOffset revokedAt)
+        {
+            if ((int)reason >= ReasonNames.Length || ReasonNames[(int)reason].Length == 0)
+            {
+                // OpenSSL's index.txt has no name for these reasons: writing one would break openssl ca -gencrl.
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"The reason {reason} cannot be recorded in an OpenSSL index.txt ledger (openssl ca knows no name for it); use KeyCompromise, Superseded, CessationOfOperation or another reason openssl knows.");
+            }
+            string serial = NormalizeSerial(serialNumber);
+            lock (_gate)
+            {
+                using (AcquireLock())
+                {
+                    Refresh();
+                    if (!_bySerial.TryGetValue(serial, out int index))
+                    {
+                        throw new PkiException(PkiErrorCode.SerialNotFound, $"No certificate with serial number {serial} is in the ledger '{IndexPath}'.", null, serial);
+                    }
+                    LedgerEntry old = _entries[index];
+                    if (old.Status == LedgerStatus.Revoked)
+                    {
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already revoked (on {old.RevokedAt:u}).", null, serial);
+                    }
+                    var revoked = new LedgerEntry(LedgerStatus.Revoked, old.NotAfter, revokedAt, reason, old.SerialNumber, old.FileName, old.Subject);
+                    string line = FormatLine(revoked);
+                    var text = new System.Text.StringBuilder();
+                    for (int i = 0; i < _lines.Count; i++)
+                    {
+                        text.Append(i == index ? line : _lines[i]).Append('\n');
+                    }
+                    byte[] bytes = Latin1.GetBytes(text.ToString());
+                    AtomicFileWriter.Write(IndexPath, bytes, secret: false, overwrite: true);
+                    _lines[index] = line;
+                    _entries[index] = revoked;
+                    _length = bytes.Length;
+                    _stamp = File.GetLastWriteTimeUtc(IndexPath);
+                    _lastLine = Latin1.GetBytes(_lines[_lines.Count - 1] + "\n");
+                    _tornTail = false;
+                    _tailNeedsNewline = false;
+                    return revoked;
+                }
+            }
+        }
+
+        public IReadOnlyList<LedgerEntry> Entries()
+        {
+            lock (_gate)
+            {
+                using (AcquireLock())
+                {
+                    Refresh();
+                }
+                return _entries.ToArray();
+            }
+        }
+
+        public LedgerEntry? Find(string serialNumber)
+        {
+            string serial = NormalizeSerial(serialNumber);
+            lock (_gate)
+            {
+                using (AcquireLock())
+                {
+                    Refresh();
+                }
+                return _bySerial.TryGetValue(serial, out int index) ? _entries[index] : null;
+            }
+        }
+
+        public bool SerialExists(string serialNumber) => Find(serialNumber) != null;
+
+        /// <summary>Holds the cross-process lock of this ledger (the CA directory uses it around its own multi-file steps).</summary>
+        public IDisposable AcquireLock()
+        {
+            var clock = Stopwatch.StartNew();
+            int delay = 1;
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                }
+                catch (IOException) when (clock.Elapsed < LockTimeout)
+                {
+                    Thread.Sleep(delay);
+                    delay = Math.Min(delay * 2, 25);
+                }
+                catch (IOException ex)
+                {
+                    throw new PkiException(PkiErrorCode.LockTimeout,
+                        $"The CA ledger is locked by another process ('{LockPath}') and did not become free within {LockTimeout.TotalSeconds:0.#} s. Try again; if no PkiTools job is running, the lock is stale only on a network share.", ex, LockPath);
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    throw new PkiException(PkiErrorCode.FileWriteFailed, $"Cannot open the lock file '{LockPath}': {ex.Message}", ex, LockPath);
+                }
+            }
+        }
+
+        /// <summary>Reads what changed since the last read (everything the first time, or after a rewrite). Caller holds the lock.</summary>
+        private void Refresh()
+        {
+            byte[] tail;
+            bool full;
+            try
+            {
+                DateTime stamp = File.GetLastWriteTimeUtc(IndexPath);
+                using var stream = new FileStream(IndexPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                long length = stream.Length;
+                full = _length < 0 || length < _length || !SameTail(stream);
+                if (!full && length == _length && !_tornTail)
+                {
+                    // Same length: unchanged, unless rewritten in place (openssl ca -updatedb turns V into E).
+                    if (stamp == _stamp) return;
+                    full = true;
+                }
+                _stamp = stamp;
+                long start = full ? 0 : _length;
+                tail = new byte[length - start];
+                stream.Seek(start, SeekOrigin.Begin);
+                int read = 0;
+                while (read < tail.Length)
+                {
+                    int n = stream.Read(tail, read, tail.Length - read);
+                    if (n <= 0) break;
+                    read += n;
+                }
+                if (read < tail.Length) Array.Resize(ref tail, read);
+            }
+            catch (FileNotFoundException ex)
+            {
+                throw new PkiException(PkiErrorCode.CaNotFound, $"The ledger '{IndexPath}' does not exist.", ex, IndexPath);
+            }
+            catch (IOException ex)
+            {
+                throw new PkiException(PkiErrorCode.FileReadFailed, $"Could not read the ledger '{IndexPath}': {ex.Message}", ex, IndexPath);
+            }
+
+            if (full)
+            {
+                _entries.Clear();
+                _lines.Clear();
+                _bySerial.Clear();
+                _length = 0;
+                _lastLine = Array.Empty<byte>();
+            }
+            _tornTail = false;
+            _tailNeedsNewline = false;
+            int lineStart = 0;
+            for (int i = 0; i < tail.Length; i++)
+            {
+                if (tail[i] != (byte)'\n') continue;
+                string line = Latin1.GetString(tail, lineStart, i - lineStart);
+                if (line.EndsWith("\r", StringComparison.Ordinal)) line = line.Substring(0, line.Length - 1);
+                if (line.Length > 0) Add(line, ParseLine(line, _lines.Count + 1));
+                _lastLine = new byte[i + 1 - lineStart];
+                Array.Copy(tail, lineStart, _lastLine, 0, _lastLine.Length);
+                lineStart = i + 1;
+            }
+            _length += lineStart;
+            if (lineStart < tail.Length)
+            {
+                string partial = Latin1.GetString(tail, lineStart, tail.Length - lineStart);
+                LedgerEntry? entry = TryParseLine(partial);
+                if (entry != null && !_bySerial.ContainsKey(NormalizeSerial(entry.SerialNumber)))
+                {
+                    // A complete line without its newline (an edit by hand): kept, and the newline added before the next append.
+                    Add(partial, entry);
+                    _length += tail.Length - lineStart;
+                    _lastLine = Latin1.GetBytes(partial);
+                    _tailNeedsNewline = true;
+                }
+                else
+                {
+                    _tornTail = true;
+                    string warning = $"The last line of '{IndexPath}' was incomplete (a process was killed while writing it) and is ignored; it is removed at the next issuance: '{partial}'.";
+                    if (!_warnings.Contains(warning)) _warnings.Add(warning);
+                }
+            }
+        }
+
+        private bool SameTail(FileStream stream)
+        {
+            if (_lastLine.Length == 0) return _length == 0;
+            if (stream.Length < _length) return false;
+            var buffer = new byte[_lastLine.Length];
+            stream.Seek(_length - _lastLine.Length, SeekOrigin.Begin);
+            int read = 0;
+            while (read < buffer.Length)
+            {
+                int n = stream.Read(buffer, read, buffer.Length - read);
+                if (n <= 0) return false;
+                read += n;
+            }
+            for (int i = 0; i < buffer.Length; i++)
+            {
+                if (buffer[i] != _lastLine[i]) return false;
+            }
+            return true;
+        }
+
+        private void Add(string line, LedgerEntry entry)
+        {
+            string serial = NormalizeSerial(entry.SerialNumber);
+            _lines.Add(line);
+            _entries.Add(entry);
+            _bySerial[serial] = _entries.Count - 1; // openssl tolerates duplicates in old files; the last one wins here
+        }
+
+        private LedgerEntry ParseLine(string line, int number) =>
+            TryParseLine(line) ?? throw new PkiException(PkiErrorCode.LedgerCorrupt,
+                $"Line {number} of the ledger '{IndexPath}' is not in OpenSSL's index.txt format: '{line}'.", null, IndexPath);
+
+        /// <summary>Parses one index.txt line, or null.</summary>
+        public static LedgerEntry? TryParseLine(string line)
+        {
+            // Six tab-separated fields, scanned in place (a 100,000-line ledger is read at every open).
+            var tabs = new int[5];
+            int count = 0;
+            for (int i = 0; i < line.Length; i++)
+            {
+                if (line[i] != '\t') continue;
+                if (count == 5) return null;
+                tabs[count++] = i;
+            }
+            if (count != 5 || tabs[0] != 1) return null;
+            LedgerStatus status;
+            switch (line[0])
+            {
+                case 'V': status = LedgerStatus.Valid; break;
+                case 'R': status = LedgerStatus.Revoked; break;
+                case 'E': status = LedgerStatus.Expired; break;
+                default: return null;
+            }
+            if (!TryParseTime(line, 2, tabs[1] - 2, out DateTimeOffset notAfter)) return null;
+            DateTimeOffset? revokedAt = null;
+            RevocationReason? reason = null;
+            int revStart = tabs[1] + 1, revLength = tabs[2] - revStart;
+            if (revLength > 0)
+            {
+                int comma = line.IndexOf(',', revStart, revLength);
+                if (!TryParseTime(line, revStart, (comma < 0 ? tabs[2] : comma) - revStart, out DateTimeOffset when)) return null;
+                revokedAt = when;
+                if (comma >= 0)
+                {
+                    int end = line.IndexOf(',', comma + 1, tabs[2] - comma - 1);
+                    string name = line.Substring(comma + 1, (end < 0 ? tabs[2] : end) - comma - 1);
+                    int r = Array.FindIndex(ReasonNames, n => n.Length > 0 && string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+                    if (r < 0) return null;
+                    reason = (RevocationReason)r;
+                }
+            }
+            else if (status == LedgerStatus.Revoked)
+            {
+                return null;
+            }
+            string serial = line.Substring(tabs[2] + 1, tabs[3] - tabs[2] - 1);
+            if (serial.Length == 0 || !IsHex(serial)) return null;
+            int fileLength = tabs[4] - tabs[3] - 1;
+            string file = fileLength == 7 && string.CompareOrdinal(line, tabs[3] + 1, "unknown", 0, 7) == 0 ? "unknown" : line.Substring(tabs[3] + 1, fileLength);
+            return new LedgerEntry(status, notAfter, revokedAt, reason, serial, file, line.Substring(tabs[4] + 1));
+        }
+
+        /// <summary>One line as openssl writes it (without the newline).</summary>
+        public static string FormatLine(LedgerEntry entry)
+        {
+            string status = entry.Status == LedgerStatus.Valid ? "V" : entry.Status == LedgerStatus.Revoked ? "R" : "E";
+            string revocation = "";
+            if (entry.RevokedAt is DateTimeOffset at)
+            {
+                revocation = FormatTime(at);
+                if (entry.Reason is RevocationReason reason) revocation += "," + ReasonNames[(int)reason];
+            }
+            string subject = entry.Subject.Replace("\t", "\\x09").Replace("\n", "\\x0A").Replace("\r", "\\x0D");
+            return status + "\t" + FormatTime(entry.NotAfter) + "\t" + revocation + "\t" + NormalizeSerial(entry.SerialNumber) + "\t" +
+                (string.IsNullOrEmpty(entry.FileName) ? "unknown" : entry.FileName) + "\t" + subject;
+        }
+
+        /// <summary>UTCTime (YYMMDDHHMMSSZ) before 2050, GeneralizedTime (YYYYMMDDHHMMSSZ) from 2050, as openssl does.</summary>
+        public static string FormatTime(DateTimeOffset time)
+        {
+            DateTime utc = time.UtcDateTime;
+            return utc.ToString(utc.Year >= 2050 || utc.Year < 1950 ? "yyyyMMddHHmmss'Z'" : "yyMMddHHmmss'Z'", CultureInfo.InvariantCulture);
+        }
+
+        public static bool TryParseTime(string text, out DateTimeOffset time) => TryParseTime(text, 0, text.Length, out time);
+
+        private static bool TryParseTime(string text, int start, int length, out DateTimeOffset time)
+        {
+            time = default;
+            int year, i;
+            if (length == 13 && text[start + 12] == 'Z')
+            {
+                if (!Digits(text, start, 2, out int yy)) return false;
+                year = yy < 50 ? 2000 + yy : 1900 + yy;
+                i = start + 2;
+            }
+            else if (length == 15 && text[start + 14] == 'Z')
+            {
+                if (!Digits(text, start, 4, out year)) return false;
+                i = start + 4;
+            }
+            else
+            {
+                return false;
+            }
+            if (!Digits(text, i, 2, out int month) || !Digits(text, i + 2, 2, out int day) || !Digits(text, i + 4, 2, out int hour) ||
+                !Digits(text, i + 6, 2, out int minute) || !Digits(text, i + 8, 2, out int second)) return false;
+            if (year < 1 || month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return false;
+            time = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+            return true;
+        }
+
+        private static bool Digits(string s, int start, int count, out int value)
+        {
+            value = 0;
+            for (int i = start; i < start + count; i++)
+            {
+                char c = s[i];
+                if (c < '0' || c > '9') return false;
+                value = value * 10 + (c - '0');
+            }
+            return true;
+        }
+
+        /// <summary>Upper-case hex with an even number of digits and no leading zero octet ("00" for zero), as BN_bn2hex.</summary>
+        public static string NormalizeSerial(string serial)
+        {
+            if (IsCanonical(serial)) return serial;
+            string s = serial.Trim().Replace(":", "").Replace(" ", "");
+            if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) s = s.Substring(2);
+            if (s.Length == 0 || !IsHex(s))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"'{serial}' is not a hexadecimal serial number.", null, serial);
+            }
+            s = s.ToUpperInvariant().TrimStart('0');
+            if (s.Length == 0) return "00";
+            return s.Length % 2 == 1 ? "0" + s : s;
+        }
+
+        private static bool IsCanonical(string s)
+        {
+            if (s.Length == 0 || s.Length % 2 == 1 || (s.Length > 2 && s[0] == '0' && s[1] == '0')) return false;
+            foreach (char c in s)
+            {
+                if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) return false;
+            }
+            return true;
+        }
+
+        private static bool IsHex(string s)
+        {
+            foreach (char c in s)
+            {
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+            }
+            return true;
+        }
+    }
+}

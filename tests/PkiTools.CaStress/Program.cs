@@ -1,0 +1,38 @@
+using System;
+using System.Linq;
+using PkiTools.Core.Ca;
+using PkiTools.Core.Revocation;
+using PkiTools.Core.Keys;
+using PkiTools.Core.X509;
+
+// Usage: PkiTools.CaStress issue <ca-dir> <count> <tag>
+//        PkiTools.CaStress revoke <ca-dir>
+// Prints "ISSUED <serial>" / "REVOKED <serial>" after each operation returned (so a test knows what was handed out).
+string mode = args[0];
+var ca = CaDirectory.Open(args[1]);
+Console.Out.Flush();
+if (mode == "issue")
+{
+    int count = int.Parse(args[2]);
+    string tag = args[3];
+    var key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+    for (int i = 0; i < count; i++)
+    {
+        string name = $"{tag}-{i}.example";
+        var csr = CertificateSigningRequest.Create(key, "CN=" + name, new[] { name }, Array.Empty<string>());
+        IssuedCertificate issued = ca.Issue(csr);
+        Console.WriteLine("ISSUED " + issued.Certificate.SerialNumber);
+        Console.Out.Flush();
+    }
+}
+else if (mode == "revoke")
+{
+    foreach (LedgerEntry e in ca.Entries(new LedgerQuery { Status = LedgerStatus.Valid }).ToList())
+    {
+        ca.Revoke(e.SerialNumber, RevocationReason.Superseded);
+        Console.WriteLine("REVOKED " + e.SerialNumber);
+        Console.Out.Flush();
+    }
+}
+Console.WriteLine("DONE");
+return 0;
