@@ -24,13 +24,13 @@ namespace PkiTools.Core.Encoding
                 byte[] raw = certificate.RawData;
                 certs.Write(raw, 0, raw.Length);
             }
-            byte[] signedData = Tlv(0x30,
+            byte[] signedData = DerWriter.Tlv(0x30,
                 new byte[] { 0x02, 0x01, 0x01 },          // version 1
                 new byte[] { 0x31, 0x00 },                // digestAlgorithms: none
-                Tlv(0x30, DataOid),                       // encapContentInfo: id-data, no content
-                Tlv(0xA0, certs.ToArray()),               // [0] IMPLICIT certificates
+                DerWriter.Tlv(0x30, DataOid),                       // encapContentInfo: id-data, no content
+                DerWriter.Tlv(0xA0, certs.ToArray()),               // [0] IMPLICIT certificates
                 new byte[] { 0x31, 0x00 });               // signerInfos: none
-            return Tlv(0x30, SignedDataOid, Tlv(0xA0, signedData));
+            return DerWriter.Tlv(0x30, SignedDataOid, DerWriter.Tlv(0xA0, signedData));
         }
 
         public static List<byte[]> Read(byte[] data, string where)
@@ -70,26 +70,6 @@ namespace PkiTools.Core.Encoding
             {
                 throw new PkiException(PkiErrorCode.CertificateInvalid, $"{where} is not a well-formed PKCS#7 (.p7b) file (damaged or truncated): {ex.Message}", ex);
             }
-        }
-
-        internal static byte[] Tlv(byte tag, params byte[][] parts)
-        {
-            int length = 0;
-            foreach (byte[] part in parts) length += part.Length;
-            var output = new MemoryStream(length + 6);
-            output.WriteByte(tag);
-            if (length < 0x80)
-            {
-                output.WriteByte((byte)length);
-            }
-            else
-            {
-                int bytes = length > 0xFFFFFF ? 4 : length > 0xFFFF ? 3 : length > 0xFF ? 2 : 1;
-                output.WriteByte((byte)(0x80 | bytes));
-                for (int i = bytes - 1; i >= 0; i--) output.WriteByte((byte)(length >> (8 * i)));
-            }
-            foreach (byte[] part in parts) output.Write(part, 0, part.Length);
-            return output.ToArray();
         }
 
         internal static bool IsSignedDataOid(byte[] data, int offset) => Matches(data, offset, SignedDataOid);

@@ -1,4 +1,5 @@
 using System;
+using PkiTools.Core.Encoding;
 
 namespace PkiTools.Core.Keys
 {
@@ -13,14 +14,7 @@ namespace PkiTools.Core.Keys
             int half = p1363.Length / 2;
             byte[] r = IntegerContent(p1363, 0, half);
             byte[] s = IntegerContent(p1363, half, half);
-            int inner = TlvSize(r.Length) + TlvSize(s.Length);
-            var output = new byte[TlvSize(inner)];
-            int pos = 0;
-            output[pos++] = 0x30;
-            pos = WriteLength(output, pos, inner);
-            pos = WriteInteger(output, pos, r);
-            WriteInteger(output, pos, s);
-            return output;
+            return DerWriter.Tlv(0x30, DerWriter.Tlv(0x02, r), DerWriter.Tlv(0x02, s));
         }
 
         /// <summary>DER to P1363 with each half <paramref name="fieldSize"/> bytes; null when the DER is malformed.</summary>
@@ -84,38 +78,6 @@ namespace PkiTools.Core.Keys
             var content = new byte[end - start + (pad ? 1 : 0)];
             Buffer.BlockCopy(src, start, content, pad ? 1 : 0, end - start);
             return content;
-        }
-
-        private static int LengthOfLength(int len) => len < 0x80 ? 1 : len < 0x100 ? 2 : 3;
-
-        private static int TlvSize(int contentLength) => 1 + LengthOfLength(contentLength) + contentLength;
-
-        private static int WriteLength(byte[] output, int pos, int len)
-        {
-            if (len < 0x80)
-            {
-                output[pos++] = (byte)len;
-            }
-            else if (len < 0x100)
-            {
-                output[pos++] = 0x81;
-                output[pos++] = (byte)len;
-            }
-            else
-            {
-                output[pos++] = 0x82;
-                output[pos++] = (byte)(len >> 8);
-                output[pos++] = (byte)len;
-            }
-            return pos;
-        }
-
-        private static int WriteInteger(byte[] output, int pos, byte[] content)
-        {
-            output[pos++] = 0x02;
-            pos = WriteLength(output, pos, content.Length);
-            Buffer.BlockCopy(content, 0, output, pos, content.Length);
-            return pos + content.Length;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using PkiTools.Core.Encoding;
 using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -60,18 +61,18 @@ namespace PkiTools.Core.Revocation
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument, $"The serial number {e.SerialNumberHex} is listed twice.");
                 }
-                entriesLength += Tlv(EntryContentLength(e));
+                entriesLength += DerWriter.Tlv(EntryContentLength(e));
             }
             if (entriesLength > 1 << 30) throw new PkiException(PkiErrorCode.InvalidArgument, "Too many entries for one CRL.");
 
             byte[] crlNumberDer = IntegerContent(crlNumber);
-            int akiValue = Tlv(Tlv(keyId.Length)); // SEQUENCE { [0] keyIdentifier }
-            int akiExt = Tlv(OidAki.Length + Tlv(akiValue));
-            int numberExt = Tlv(OidCrlNumber.Length + Tlv(Tlv(crlNumberDer.Length)));
-            int extensions = Tlv(Tlv(akiExt + numberExt)); // [0] EXPLICIT SEQUENCE OF Extension
+            int akiValue = DerWriter.Tlv(DerWriter.Tlv(keyId.Length)); // SEQUENCE { [0] keyIdentifier }
+            int akiExt = DerWriter.Tlv(OidAki.Length + DerWriter.Tlv(akiValue));
+            int numberExt = DerWriter.Tlv(OidCrlNumber.Length + DerWriter.Tlv(DerWriter.Tlv(crlNumberDer.Length)));
+            int extensions = DerWriter.Tlv(DerWriter.Tlv(akiExt + numberExt)); // [0] EXPLICIT SEQUENCE OF Extension
             long tbsContent = 3 /* version */ + algorithm.Length + issuerName.Length + TimeLength(from) + TimeLength(to)
-                + (entries.Count > 0 ? Tlv((int)entriesLength) : 0) + extensions;
-            var w = new DerWriter(Tlv((int)tbsContent));
+                + (entries.Count > 0 ? DerWriter.Tlv((int)entriesLength) : 0) + extensions;
+            var w = new DerWriter(DerWriter.Tlv((int)tbsContent));
             w.Header(0x30, (int)tbsContent);
             w.Raw(new byte[] { 0x02, 0x01, 0x01 });
             w.Raw(algorithm);
@@ -98,17 +99,17 @@ namespace PkiTools.Core.Revocation
                     }
                 }
             }
-            w.Header(0xA0, Tlv(akiExt + numberExt));
+            w.Header(0xA0, DerWriter.Tlv(akiExt + numberExt));
             w.Header(0x30, akiExt + numberExt);
-            w.Header(0x30, OidAki.Length + Tlv(akiValue));
+            w.Header(0x30, OidAki.Length + DerWriter.Tlv(akiValue));
             w.Raw(OidAki);
             w.Header(0x04, akiValue);
-            w.Header(0x30, Tlv(keyId.Length));
+            w.Header(0x30, DerWriter.Tlv(keyId.Length));
             w.Header(0x80, keyId.Length);
             w.Raw(keyId);
-            w.Header(0x30, OidCrlNumber.Length + Tlv(Tlv(crlNumberDer.Length)));
+            w.Header(0x30, OidCrlNumber.Length + DerWriter.Tlv(DerWriter.Tlv(crlNumberDer.Length)));
             w.Raw(OidCrlNumber);
-            w.Header(0x04, Tlv(crlNumberDer.Length));
+            w.Header(0x04, DerWriter.Tlv(crlNumberDer.Length));
             w.Header(0x02, crlNumberDer.Length);
             w.Raw(crlNumberDer);
             byte[] tbs = w.ToArray();
@@ -120,8 +121,8 @@ namespace PkiTools.Core.Revocation
                 throw new PkiException(PkiErrorCode.SignatureSelfCheckFailed,
                     "The CRL signature just produced does not verify with the issuer's public key: the signing key does not match the issuer certificate, or the signer is broken. No CRL was written.");
             }
-            int outerContent = tbs.Length + algorithm.Length + Tlv(signature.Length + 1);
-            var outer = new DerWriter(Tlv(outerContent));
+            int outerContent = tbs.Length + algorithm.Length + DerWriter.Tlv(signature.Length + 1);
+            var outer = new DerWriter(DerWriter.Tlv(outerContent));
             outer.Header(0x30, outerContent);
             outer.Raw(tbs);
             outer.Raw(algorithm);
@@ -147,7 +148,7 @@ namespace PkiTools.Core.Revocation
         {
             byte[] serial = e.Magnitude;
             int serialLength = serial.Length + ((serial[0] & 0x80) != 0 ? 1 : 0);
-            return Tlv(serialLength) + TimeLength(e.RevocationDate.UtcDateTime) + (e.Reason != null ? 14 : 0);
+            return DerWriter.Tlv(serialLength) + TimeLength(e.RevocationDate.UtcDateTime) + (e.Reason != null ? 14 : 0);
         }
 
         private static void WriteInteger(DerWriter w, byte[] magnitude)
@@ -168,71 +169,6 @@ namespace PkiTools.Core.Revocation
         /// <summary>UTCTime (13 characters) for 1950-2049, GeneralizedTime (15) otherwise (RFC 5280 5.1.2.4).</summary>
         private static int TimeLength(DateTime utc) => utc.Year >= 1950 && utc.Year < 2050 ? 15 : 17;
 
-        /// <summary>Length of a TLV with <paramref name="contentLength"/> bytes of content.</summary>
-        internal static int Tlv(int contentLength) => 1 + LengthOfLength(contentLength) + contentLength;
-
-        private static int LengthOfLength(int length) => length < 0x80 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : length < 0x1000000 ? 4 : 5;
-
         private static DateTime Truncate(DateTime utc) => new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
-
-        /// <summary>Writes DER into a buffer of known size.</summary>
-        private sealed class DerWriter
-        {
-            private readonly byte[] _buffer;
-            private int _pos;
-
-            public DerWriter(int size) => _buffer = new byte[size];
-
-            public void Byte(byte b) => _buffer[_pos++] = b;
-
-            public void Raw(byte[] data)
-            {
-                Buffer.BlockCopy(data, 0, _buffer, _pos, data.Length);
-                _pos += data.Length;
-            }
-
-            public void Header(byte tag, int length)
-            {
-                _buffer[_pos++] = tag;
-                int n = LengthOfLength(length);
-                if (n == 1)
-                {
-                    _buffer[_pos++] = (byte)length;
-                    return;
-                }
-                _buffer[_pos++] = (byte)(0x80 | (n - 1));
-                for (int k = n - 2; k >= 0; k--) _buffer[_pos++] = (byte)(length >> (8 * k));
-            }
-
-            public void Time(DateTime utc)
-            {
-                bool utcTime = utc.Year >= 1950 && utc.Year < 2050;
-                Header(utcTime ? (byte)0x17 : (byte)0x18, utcTime ? 13 : 15);
-                if (utcTime) Digits(utc.Year % 100, 2);
-                else Digits(utc.Year, 4);
-                Digits(utc.Month, 2);
-                Digits(utc.Day, 2);
-                Digits(utc.Hour, 2);
-                Digits(utc.Minute, 2);
-                Digits(utc.Second, 2);
-                _buffer[_pos++] = (byte)'Z';
-            }
-
-            private void Digits(int value, int count)
-            {
-                for (int k = count - 1; k >= 0; k--)
-                {
-                    _buffer[_pos + k] = (byte)('0' + value % 10);
-                    value /= 10;
-                }
-                _pos += count;
-            }
-
-            public byte[] ToArray()
-            {
-                if (_pos != _buffer.Length) throw new InvalidOperationException($"DER size mismatch: wrote {_pos} of {_buffer.Length} bytes.");
-                return _buffer;
-            }
-        }
     }
 }

@@ -118,9 +118,9 @@ namespace PkiTools.Core.Tests.Formats
                 Assert.IsType<PkiException>(Record.Exception(() => CertificateFiles.Read(input, null)));
             }
             // Inside a P7B and a PFX, where the outer headers are right.
-            byte[] p7b = Pkcs7Certificates.Tlv(0x30, new byte[] { 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02 }, Pkcs7Certificates.Tlv(0xA0, DefiniteNesting(tag, 20_000)));
+            byte[] p7b = DerWriter.Tlv(0x30, new byte[] { 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02 }, DerWriter.Tlv(0xA0, DefiniteNesting(tag, 20_000)));
             Assert.IsType<PkiException>(Record.Exception(() => CertificateFiles.Read(p7b, null)));
-            byte[] pfx = Pkcs7Certificates.Tlv(0x30, new byte[] { 0x02, 0x01, 0x03 }, DefiniteNesting(tag, 20_000));
+            byte[] pfx = DerWriter.Tlv(0x30, new byte[] { 0x02, 0x01, 0x03 }, DefiniteNesting(tag, 20_000));
             Assert.IsType<PkiException>(Record.Exception(() => CertificateFiles.Read(pfx, null)));
         }
 
