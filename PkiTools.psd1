@@ -21,6 +21,12 @@
         'Export-PrivateKey'
         'Import-Cert'
         'Export-Cert'
+        'New-Ca'
+        'Get-Ca'
+        'Get-IssuedCert'
+        'Revoke-Cert'
+        'New-Crl'
+        'Update-Crl'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

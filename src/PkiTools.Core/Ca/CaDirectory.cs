@@ -57,9 +57,18 @@ namespace PkiTools.Core.Ca
     {
         private readonly object _keyGate = new object();
         private CertificateIssuer? _issuer;
+        private X509Certificate2? _certificateWithKey;
 
-        private CaDirectory(string path, CaLayout layout, X509Certificate2 certificate, string keyPath, CaPolicy policy, ICaLedger ledger)
+        private readonly string _certificatesFolder;
+        private readonly string _crlPath;
+        private readonly string _crlNumberPath;
+
+        private CaDirectory(string path, CaLayout layout, X509Certificate2 certificate, string keyPath, CaPolicy policy, ICaLedger ledger,
+            string certificatesFolder, string crlPath, string crlNumberPath)
         {
+            _certificatesFolder = certificatesFolder;
+            _crlPath = crlPath;
+            _crlNumberPath = crlNumberPath;
             Path = path;
             Layout = layout;
             Certificate = certificate;
@@ -80,6 +89,36 @@ namespace PkiTools.Core.Ca
         public CaPolicy Policy { get; }
 
         public ICaLedger Ledger { get; }
+
+        /// <summary>The CA's subject ("CN=Corp Root CA, O=Corp").</summary>
+        public string Subject => Certificate.Subject;
+
+        /// <summary>"ECDSA P-256", "RSA 3072", "Ed25519".</summary>
+        public string KeyAlgorithm => CertificateFacts.KeyAlgorithm(Certificate);
+
+        public DateTime NotAfter => Certificate.NotAfter;
+
+        /// <summary>True for a self-signed root, false for an intermediate.</summary>
+        public bool IsRoot => Certificate.SubjectName.RawData.SequenceEqual(Certificate.IssuerName.RawData);
+
+        /// <summary>Certificates in the ledger.</summary>
+        public int IssuedCount => Ledger.Entries().Count;
+
+        /// <summary>Ledger entries valid now (not revoked, not expired).</summary>
+        public int ValidCount => CountAt(LedgerStatus.Valid);
+
+        public int RevokedCount => CountAt(LedgerStatus.Revoked);
+
+        public int ExpiredCount => CountAt(LedgerStatus.Expired);
+
+        private int CountAt(LedgerStatus status)
+        {
+            DateTimeOffset now = Clock();
+            return Ledger.Entries().Count(e => e.StatusAt(now) == status);
+        }
+
+        /// <summary>Where the CA's current CRL (PEM) is kept: crl/ca.crl here, crl.pem in an easy-rsa pki or a demoCA. The DER copy sits beside it (.der).</summary>
+        public string CrlPath => _crlPath;
 
         /// <summary>What Get-Ca should tell the user: a torn ledger line, an openssl.cnf that points at another folder (the directory was moved).</summary>
         public IReadOnlyList<string> Warnings
@@ -102,22 +141,17 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>The clock for validity, revocation dates and expiry queries. Replace it in tests.</summary>
-        public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
+        internal Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
 
         /// <summary>Randomness for serial numbers. Replace it in tests.</summary>
-        public Action<byte[]> FillRandom { get; set; } = bytes =>
+        internal Action<byte[]> FillRandom { get; set; } = bytes =>
         {
             using var rng = RandomNumberGenerator.Create();
             rng.GetBytes(bytes);
         };
 
         /// <summary>Where certificates are kept by serial (certs/, certs_by_serial/, newcerts/).</summary>
-        public string CertificatesFolder => System.IO.Path.Combine(Path, Layout switch
-        {
-            CaLayout.EasyRsa => "certs_by_serial",
-            CaLayout.OpenSsl => "newcerts",
-            _ => "certs",
-        });
+        public string CertificatesFolder => _certificatesFolder;
 
         /// <summary>The file of an issued certificate.</summary>
         public string CertificatePath(string serialNumber) =>
@@ -129,7 +163,7 @@ namespace PkiTools.Core.Ca
         /// parent's name policy does not apply to its own sub-CAs). The key is created owner-only, encrypted with
         /// <paramref name="password"/> when given.
         /// </summary>
-        public static CaDirectory Create(string path, string subject, KeyAlgorithm keyAlgorithm = KeyAlgorithm.EcdsaP256, int validYears = 10,
+        public static CaDirectory Create(string path, string subject, Keys.KeyAlgorithm keyAlgorithm = Keys.KeyAlgorithm.EcdsaP256, int validYears = 10,
             char[]? password = null, CaPolicy? policy = null, CaDirectory? parent = null, char[]? parentPassword = null, int? pathLength = null,
             DateTimeOffset? now = null)
         {
@@ -150,6 +184,7 @@ namespace PkiTools.Core.Ca
                 caCertificate = CertificateIssuer.SelfSign(key, new CertificateTemplate
                 {
                     Subject = subject, Profile = CertificateProfile.RootCa, PathLength = pathLength, NotAfter = when.AddYears(validYears),
+                    PermittedDnsDomains = policy.PermittedDnsSuffixes, PermittedIpRanges = policy.PermittedIpRanges,
                 }, when);
             }
             else
@@ -157,6 +192,7 @@ namespace PkiTools.Core.Ca
                 var template = new CertificateTemplate
                 {
                     Subject = subject, Profile = CertificateProfile.IntermediateCa, PathLength = pathLength, NotAfter = when.AddYears(validYears),
+                    PermittedDnsDomains = policy.PermittedDnsSuffixes, PermittedIpRanges = policy.PermittedIpRanges,
                 };
                 caCertificate = parent.IssueChecked(template, parentPassword, checkPolicy: false, sign: t => parent.Issuer(parentPassword).Issue(key, t));
                 chain.Add(parent.Certificate);
@@ -198,6 +234,7 @@ namespace PkiTools.Core.Ca
         public static CaDirectory Open(string path)
         {
             string full = System.IO.Path.GetFullPath(path);
+            if (File.Exists(full)) return OpenConfig(full);
             if (!File.Exists(System.IO.Path.Combine(full, "index.txt")) && Directory.Exists(System.IO.Path.Combine(full, "demoCA")))
             {
                 full = System.IO.Path.Combine(full, "demoCA");
@@ -241,7 +278,32 @@ namespace PkiTools.Core.Ca
                 ? CaPolicy.FromJson(System.Text.Encoding.UTF8.GetString(CertificateReader.ReadFile(F(CaPolicy.FileName))), F(CaPolicy.FileName))
                 : new CaPolicy();
             var ledger = new OpenSslIndexLedger(F("index.txt"));
-            var ca = new CaDirectory(full, layout, certificate, keyPath, policy, ledger);
+            string certificatesFolder = F(layout switch { CaLayout.EasyRsa => "certs_by_serial", CaLayout.OpenSsl => "newcerts", _ => "certs" });
+            string crl = layout == CaLayout.PkiTools ? F("crl", "ca.crl") : F("crl.pem");
+            var ca = new CaDirectory(full, layout, certificate, keyPath, policy, ledger, certificatesFolder, crl, F("crlnumber"));
+            Directory.CreateDirectory(ca.CertificatesFolder);
+            return ca;
+        }
+
+        /// <summary>An openssl ca set up by its config file: the paths come from the default_ca section.</summary>
+        private static CaDirectory OpenConfig(string configPath)
+        {
+            OpenSslCaConfig config = OpenSslCaConfig.Read(configPath);
+            foreach (string required in new[] { config.Certificate, config.PrivateKey, config.Database })
+            {
+                if (!File.Exists(required))
+                {
+                    throw new PkiException(PkiErrorCode.CaNotFound, $"'{configPath}' names '{required}', which does not exist.", null, required);
+                }
+            }
+            X509Certificate2 certificate = CertificateReader.ReadCertificates(CertificateReader.ReadFile(config.Certificate), config.Certificate)[0];
+            string policyPath = System.IO.Path.Combine(config.Directory, CaPolicy.FileName);
+            CaPolicy policy = File.Exists(policyPath)
+                ? CaPolicy.FromJson(System.Text.Encoding.UTF8.GetString(CertificateReader.ReadFile(policyPath)), policyPath)
+                : new CaPolicy();
+            var ca = new CaDirectory(config.Directory, CaLayout.OpenSsl, certificate, config.PrivateKey, policy, new OpenSslIndexLedger(config.Database),
+                config.NewCertsDirectory, config.Crl ?? System.IO.Path.Combine(config.Directory, "crl.pem"),
+                config.CrlNumber ?? System.IO.Path.Combine(config.Directory, "crlnumber"));
             Directory.CreateDirectory(ca.CertificatesFolder);
             return ca;
         }
@@ -317,7 +379,11 @@ namespace PkiTools.Core.Ca
             // (a) A random serial unique in the ledger and on disk.
             string serial = ReserveSerial();
             // (b) Sign.
-            IssuedCertificate issued = sign(WithSerialAndValidity(template, serial, validDays));
+            IssuedCertificate issued = sign(template.With(
+                serialNumber: Hex.Decode(serial),
+                validDays: template.NotAfter == null ? validDays : null,
+                crlDistributionPoints: template.CrlDistributionPoints.Count == 0 ? Policy.CrlDistributionPoints : null,
+                authorityInfoAccess: template.AuthorityInfoAccess.Count == 0 ? Policy.AuthorityInfoAccess : null));
             // (c) The file(s), atomically.
             var files = new List<OutputFile> { new OutputFile(CertificatePath(serial), Ascii(issued.Pem), secret: false) };
             if (issuedPath != null)
@@ -346,6 +412,107 @@ namespace PkiTools.Core.Ca
                 throw;
             }
             return issued;
+        }
+
+        /// <summary>The DER copy written beside a PEM CRL: the same name with the extension .der.</summary>
+        public static string DerPathFor(string pemPath)
+        {
+            if (string.Equals(System.IO.Path.GetExtension(pemPath), ".der", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"'{pemPath}' names the PEM file of the CRL; its DER copy gets the extension .der beside it. Give a name such as ca.crl.", null, pemPath);
+            }
+            return System.IO.Path.ChangeExtension(pemPath, ".der");
+        }
+
+        /// <summary>The CRL at <see cref="CrlPath"/>, or null when none was made yet.</summary>
+        public CertificateRevocationList? CurrentCrl()
+        {
+            if (!File.Exists(CrlPath)) return null;
+            return CertificateRevocationList.Parse(CertificateReader.ReadFile(CrlPath));
+        }
+
+        /// <summary>
+        /// Why the CRL must be re-issued, or null when it is still good: none yet, unreadable, not signed by this CA,
+        /// its nextUpdate within <paramref name="renewBeforeDays"/> days, or a revocation in the ledger it lacks.
+        /// </summary>
+        public string? CrlDueReason(int renewBeforeDays)
+        {
+            if (renewBeforeDays < 0) throw new PkiException(PkiErrorCode.InvalidArgument, "-RenewBeforeDays must be 0 or more.");
+            CertificateRevocationList? current;
+            try
+            {
+                current = CurrentCrl();
+            }
+            catch (PkiException ex)
+            {
+                return $"the current CRL '{CrlPath}' is unreadable ({ex.Message})";
+            }
+            if (current == null) return $"there is no CRL yet at '{CrlPath}'";
+            if (!current.IsSignedBy(Certificate)) return $"the CRL at '{CrlPath}' is not signed by this CA's key";
+            DateTimeOffset now = Clock();
+            if (current.NextUpdate is not DateTimeOffset next) return "the current CRL has no nextUpdate";
+            if (next <= now.AddDays(renewBeforeDays))
+            {
+                return next <= now ? $"the current CRL expired on {next:u}" : $"the current CRL's nextUpdate ({next:u}) is within {renewBeforeDays} days";
+            }
+            int missing = Ledger.Entries().Count(e => e.Status == LedgerStatus.Revoked && current.Find(Hex.Decode(e.SerialNumber)) == null);
+            return missing > 0 ? $"{missing} revocation(s) in the ledger are not in the current CRL" : null;
+        }
+
+        /// <summary>
+        /// Makes a CRL of every revocation in the ledger, signed with the CA key, numbered from the <c>crlnumber</c>
+        /// file (which is advanced first, as <c>openssl ca -gencrl</c> does, so a crash skips a number rather than
+        /// reusing one), and writes it as PEM to <see cref="CrlPath"/> with a DER copy beside it, plus the same pair at
+        /// <paramref name="publishPath"/> when given. The ledger is locked throughout: no revocation slips in between.
+        /// </summary>
+        public CertificateRevocationList NewCrl(int? nextUpdateDays = null, char[]? password = null, string? publishPath = null)
+        {
+            int days = nextUpdateDays ?? Policy.DefaultCrlDays;
+            if (days < 1 || days > 3650) throw new PkiException(PkiErrorCode.InvalidArgument, "-NextUpdateDays must be between 1 and 3650.");
+            string? publishDer = publishPath == null ? null : DerPathFor(System.IO.Path.GetFullPath(publishPath));
+            Issuer(password); // the key first: a wrong password must not cost a CRL number
+            string numberPath = _crlNumberPath;
+            return Ledger.WithLock(entries =>
+            {
+                System.Numerics.BigInteger number = ReadCrlNumber(numberPath);
+                var revoked = new List<RevokedEntry>();
+                foreach (LedgerEntry e in entries)
+                {
+                    if (e.Status != LedgerStatus.Revoked) continue;
+                    RevocationReason? reason = e.Reason == RevocationReason.Unspecified ? null : e.Reason;
+                    revoked.Add(new RevokedEntry(Hex.Decode(e.SerialNumber), e.RevokedAt ?? Clock(), reason));
+                }
+                DateTimeOffset thisUpdate = Clock();
+                CertificateRevocationList crl = CrlBuilder.Build(_certificateWithKey!, revoked, number, thisUpdate, thisUpdate.AddDays(days));
+                string next = (number + 1).ToString("X", System.Globalization.CultureInfo.InvariantCulture).TrimStart('0');
+                if (next.Length % 2 == 1) next = "0" + next;
+                AtomicFileWriter.Write(numberPath, Ascii(next + "\n"), secret: false, overwrite: true);
+                byte[] pem = Ascii(crl.Pem), der = crl.GetEncoded();
+                var files = new List<OutputFile>
+                {
+                    new OutputFile(CrlPath, pem, secret: false),
+                    new OutputFile(DerPathFor(CrlPath), der, secret: false),
+                };
+                if (publishPath != null)
+                {
+                    files.Add(new OutputFile(System.IO.Path.GetFullPath(publishPath), pem, secret: false));
+                    files.Add(new OutputFile(publishDer!, der, secret: false));
+                }
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(CrlPath)!);
+                AtomicFileWriter.WriteAll(files, overwrite: true);
+                return crl;
+            });
+        }
+
+        private static System.Numerics.BigInteger ReadCrlNumber(string path)
+        {
+            if (!File.Exists(path)) return System.Numerics.BigInteger.One;
+            string text = System.Text.Encoding.ASCII.GetString(CertificateReader.ReadFile(path)).Trim();
+            if (text.Length == 0 || text.Length > 40 || !text.All(Uri.IsHexDigit))
+            {
+                throw new PkiException(PkiErrorCode.LedgerCorrupt, $"'{path}' must hold the next CRL number in hex (such as 01), as openssl ca writes it; it holds '{(text.Length > 40 ? text.Substring(0, 40) + "..." : text)}'.", null, path);
+            }
+            return System.Numerics.BigInteger.Parse("0" + text, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
         }
 
         /// <summary>Marks a certificate revoked in the ledger (the CRL is made from it).</summary>
@@ -385,25 +552,37 @@ namespace PkiTools.Core.Ca
             return result;
         }
 
+        /// <summary>The ledger, filtered, as records that also read the certificate files (Get-IssuedCert).</summary>
+        public IReadOnlyList<IssuedCertificateRecord> Records(LedgerQuery? query = null)
+        {
+            DateTimeOffset now = Clock();
+            return Entries(query).Select(e => new IssuedCertificateRecord(this, e, now)).ToList();
+        }
+
+        /// <summary>The certificate file of a ledger entry, or null when it is missing or unreadable.</summary>
+        internal X509Certificate2? LoadIssued(string serialNumber)
+        {
+            string file = CertificatePath(serialNumber);
+            if (!File.Exists(file)) return null;
+            try
+            {
+                return CertificateReader.ReadCertificates(CertificateReader.ReadFile(file), file)[0];
+            }
+            catch (PkiException)
+            {
+                return null;
+            }
+        }
+
         private IEnumerable<string> DnsNamesOf(LedgerEntry entry)
         {
             foreach (string part in entry.Subject.Split('/'))
             {
                 if (part.StartsWith("CN=", StringComparison.Ordinal)) yield return part.Substring(3);
             }
-            string file = CertificatePath(entry.SerialNumber);
-            if (!File.Exists(file)) yield break;
-            X509Certificate2 certificate;
-            try
-            {
-                certificate = CertificateReader.ReadCertificates(CertificateReader.ReadFile(file), file)[0];
-            }
-            catch (PkiException)
-            {
-                yield break;
-            }
-            ParsedCertificate parsed = ParsedCertificate.Parse(certificate.RawData);
-            foreach (string dns in parsed.DnsNames) yield return dns;
+            X509Certificate2? certificate = LoadIssued(entry.SerialNumber);
+            if (certificate == null) yield break;
+            foreach (string dns in ParsedCertificate.Parse(certificate.RawData).DnsNames) yield return dns;
         }
 
         private string ReserveSerial()
@@ -442,28 +621,9 @@ namespace PkiTools.Core.Ca
                 IReadOnlyList<X509Certificate2> above = CertificateChains.Issuers(Certificate);
                 if (above.Count > 0) CertificateChains.Remember(withKey, above);
                 _issuer = new CertificateIssuer(withKey) { Clock = () => Clock() };
+                _certificateWithKey = withKey;
                 return _issuer;
             }
-        }
-
-        private static CertificateTemplate WithSerialAndValidity(CertificateTemplate t, string serialHex, int? validDays)
-        {
-            var serial = new byte[serialHex.Length / 2];
-            for (int i = 0; i < serial.Length; i++) serial[i] = Convert.ToByte(serialHex.Substring(2 * i, 2), 16);
-            return new CertificateTemplate
-            {
-                Subject = t.Subject,
-                DnsNames = t.DnsNames,
-                IpAddresses = t.IpAddresses,
-                Profile = t.Profile,
-                ValidDays = t.NotAfter == null ? validDays : t.ValidDays,
-                NotAfter = t.NotAfter,
-                NotBefore = t.NotBefore,
-                PathLength = t.PathLength,
-                SerialNumber = serial,
-                HashAlgorithm = t.HashAlgorithm,
-                AllowWeakKey = t.AllowWeakKey,
-            };
         }
 
         private static IEnumerable<string> CommonNames(X509Name name)
@@ -490,7 +650,7 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>The [ca] section <c>openssl ca -gencrl</c> and <c>openssl ca -revoke</c> need on this directory.</summary>
-        internal static string OpenSslConfig(string directory, KeyAlgorithm algorithm, CaPolicy policy)
+        internal static string OpenSslConfig(string directory, Keys.KeyAlgorithm algorithm, CaPolicy policy)
         {
             string dir = directory.Replace('\\', '/');
             var escaped = new StringBuilder();
@@ -501,9 +661,9 @@ namespace PkiTools.Core.Ca
             }
             string md = algorithm switch
             {
-                KeyAlgorithm.EcdsaP384 => "sha384",
-                KeyAlgorithm.EcdsaP521 => "sha512",
-                KeyAlgorithm.Ed25519 => "default",
+                Keys.KeyAlgorithm.EcdsaP384 => "sha384",
+                Keys.KeyAlgorithm.EcdsaP521 => "sha512",
+                Keys.KeyAlgorithm.Ed25519 => "default",
                 _ => "sha256",
             };
             return "# Written by PkiTools so that `openssl ca -config openssl.cnf -gencrl` and `-revoke` work on this CA directory.\n" +

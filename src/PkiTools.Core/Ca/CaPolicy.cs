@@ -36,6 +36,12 @@ namespace PkiTools.Core.Ca
         /// <summary>nextUpdate of a CRL, in days after thisUpdate.</summary>
         public int DefaultCrlDays { get; set; } = 30;
 
+        /// <summary>Where this CA publishes its CRL: written into every certificate it issues (cRLDistributionPoints).</summary>
+        public List<string> CrlDistributionPoints { get; set; } = new List<string>();
+
+        /// <summary>Where this CA's certificate can be fetched: written into every certificate it issues (authorityInfoAccess caIssuers).</summary>
+        public List<string> AuthorityInfoAccess { get; set; } = new List<string>();
+
         /// <summary>Throws <see cref="PkiErrorCode.PolicyViolation"/> unless the profile, every name and the lifetime fit.</summary>
         public void Check(CertificateProfile profile, IEnumerable<string> dnsNames, IEnumerable<string> ipAddresses, int validDays)
         {
@@ -90,7 +96,7 @@ namespace PkiTools.Core.Ca
             return false;
         }
 
-        private static (byte[] Network, int Bits) ParseCidr(string range)
+        internal static (byte[] Network, int Bits) ParseCidr(string range)
         {
             string[] parts = range.Trim().Split('/');
             if (!IPAddress.TryParse(parts[0], out IPAddress? ip))
@@ -112,6 +118,9 @@ namespace PkiTools.Core.Ca
             if (MaxValidityDays < 1) throw new PkiException(PkiErrorCode.InvalidArgument, "maxValidityDays must be at least 1.");
             if (DefaultCrlDays < 1) throw new PkiException(PkiErrorCode.InvalidArgument, "defaultCrlDays must be at least 1.");
             foreach (string r in PermittedIpRanges) ParseCidr(r);
+            foreach (string d in PermittedDnsSuffixes) CertificateBuilder.NormalizeConstraintDomain(d);
+            foreach (string u in CrlDistributionPoints) CertificateBuilder.CheckUri(u, "crlDistributionPoints");
+            foreach (string u in AuthorityInfoAccess) CertificateBuilder.CheckUri(u, "authorityInfoAccess");
         }
 
         private static PkiException Violation(string what) =>
@@ -129,7 +138,9 @@ namespace PkiTools.Core.Ca
             b.Append("  \"permittedDnsSuffixes\": ").Append(List(PermittedDnsSuffixes)).Append(",\n");
             b.Append("  \"permittedIpRanges\": ").Append(List(PermittedIpRanges)).Append(",\n");
             b.Append("  \"defaultProfile\": ").Append(Str(DefaultProfile.ToString())).Append(",\n");
-            b.Append("  \"defaultCrlDays\": ").Append(DefaultCrlDays.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            b.Append("  \"defaultCrlDays\": ").Append(DefaultCrlDays.ToString(CultureInfo.InvariantCulture)).Append(",\n");
+            b.Append("  \"crlDistributionPoints\": ").Append(List(CrlDistributionPoints)).Append(",\n");
+            b.Append("  \"authorityInfoAccess\": ").Append(List(AuthorityInfoAccess)).Append('\n');
             b.Append("}\n");
             return b.ToString();
         }
@@ -162,6 +173,8 @@ namespace PkiTools.Core.Ca
                         case "allowedProfiles": policy.AllowedProfiles = Strings(kv.Value).Select(ParseProfile).ToList(); break;
                         case "permittedDnsSuffixes": policy.PermittedDnsSuffixes = Strings(kv.Value); break;
                         case "permittedIpRanges": policy.PermittedIpRanges = Strings(kv.Value); break;
+                        case "crlDistributionPoints": policy.CrlDistributionPoints = Strings(kv.Value); break;
+                        case "authorityInfoAccess": policy.AuthorityInfoAccess = Strings(kv.Value); break;
                         case "defaultProfile": policy.DefaultProfile = ParseProfile((string)kv.Value!); break;
                         default: throw new FormatException($"unknown setting '{kv.Key}'");
                     }

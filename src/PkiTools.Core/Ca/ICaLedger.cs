@@ -74,6 +74,12 @@ namespace PkiTools.Core.Ca
         /// <summary>Whether the serial is already recorded.</summary>
         bool SerialExists(string serialNumber);
 
+        /// <summary>
+        /// Runs <paramref name="work"/> with the current entries while holding the ledger's cross-process lock, so no
+        /// issuance or revocation lands meanwhile (a CRL and its number are made under it).
+        /// </summary>
+        T WithLock<T>(Func<IReadOnlyList<LedgerEntry>, T> work);
+
         /// <summary>Things repaired or tolerated while reading (a torn last line left by a killed process, ...).</summary>
         IReadOnlyList<string> Warnings { get; }
     }

@@ -41,6 +41,8 @@ namespace PkiTools.Core.Ca
         private readonly List<string> _lines = new List<string>();
         private readonly Dictionary<string, int> _bySerial = new Dictionary<string, int>(StringComparer.Ordinal);
         private readonly List<string> _warnings = new List<string>();
+        private readonly Dictionary<string, RevocationReason> _reasonOverrides = new Dictionary<string, RevocationReason>(StringComparer.Ordinal);
+        private DateTime _reasonsStamp = DateTime.MinValue;
         private long _length = -1;
         private DateTime _stamp;
         private byte[] _lastLine = Array.Empty<byte>();
@@ -118,12 +120,17 @@ namespace PkiTools.Core.Ca
             }
         }
 
+        /// <summary>
+        /// Reasons OpenSSL's index.txt cannot name (privilegeWithdrawn, aACompromise): the ledger line says
+        /// "unspecified" so that openssl ca keeps reading it, and this file keeps the true reason for our CRLs.
+        /// </summary>
+        public string ReasonsPath => IndexPath + ".reasons";
+
         public LedgerEntry Revoke(string serialNumber, RevocationReason reason, DateTimeOffset revokedAt)
         {
-            if ((int)reason >= ReasonNames.Length || ReasonNames[(int)reason].Length == 0)
+            if (!Enum.IsDefined(typeof(RevocationReason), reason))
             {
-                // OpenSSL's index.txt has no name for these reasons: writing one would break openssl ca -gencrl.
-                throw new PkiException(PkiErrorCode.InvalidArgument, $"The reason {reason} cannot be recorded in an OpenSSL index.txt ledger (openssl ca knows no name for it); use KeyCompromise, Superseded, CessationOfOperation or another reason openssl knows.");
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"{(int)reason} is not a revocation reason.");
             }
             string serial = NormalizeSerial(serialNumber);
             lock (_gate)
@@ -141,6 +148,15 @@ namespace PkiTools.Core.Ca
                         throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already revoked (on {old.RevokedAt:u}).", null, serial);
                     }
                     var revoked = new LedgerEntry(LedgerStatus.Revoked, old.NotAfter, revokedAt, reason, old.SerialNumber, old.FileName, old.Subject);
+                    if (!OpenSslCanName(reason))
+                    {
+                        // First the true reason, then the ledger line: a crash in between leaves an unused note.
+                        string existing = File.Exists(ReasonsPath) ? File.ReadAllText(ReasonsPath, Latin1)
+                            : "# Revocation reasons OpenSSL's index.txt cannot name; index.txt says 'unspecified' for these serials.\n";
+                        AtomicFileWriter.Write(ReasonsPath, Latin1.GetBytes(existing + serial + " " + reason + "\n"), secret: false, overwrite: true);
+                        _reasonOverrides[serial] = reason;
+                        _reasonsStamp = File.GetLastWriteTimeUtc(ReasonsPath);
+                    }
                     string line = FormatLine(revoked);
                     var text = new System.Text.StringBuilder();
                     for (int i = 0; i < _lines.Count; i++)
@@ -157,6 +173,18 @@ namespace PkiTools.Core.Ca
                     _tornTail = false;
                     _tailNeedsNewline = false;
                     return revoked;
+                }
+            }
+        }
+
+        public T WithLock<T>(Func<IReadOnlyList<LedgerEntry>, T> work)
+        {
+            lock (_gate)
+            {
+                using (AcquireLock())
+                {
+                    Refresh();
+                    return work(_entries.ToArray());
                 }
             }
         }
@@ -219,6 +247,10 @@ namespace PkiTools.Core.Ca
         /// <summary>Reads what changed since the last read (everything the first time, or after a rewrite). Caller holds the lock.</summary>
         private void Refresh()
         {
+            if (LoadReasonOverrides() && _reasonOverrides.Count > 0)
+            {
+                foreach (KeyValuePair<string, int> kv in _bySerial) _entries[kv.Value] = WithOverride(kv.Key, _entries[kv.Value]);
+            }
             byte[] tail;
             bool full;
             try
@@ -318,9 +350,49 @@ namespace PkiTools.Core.Ca
             return true;
         }
 
+        private static bool OpenSslCanName(RevocationReason reason) => (int)reason < ReasonNames.Length && ReasonNames[(int)reason].Length > 0;
+
+        /// <summary>Reads index.txt.reasons when it changed. Caller holds the lock; true when the overrides changed.</summary>
+        private bool LoadReasonOverrides()
+        {
+            DateTime stamp = File.Exists(ReasonsPath) ? File.GetLastWriteTimeUtc(ReasonsPath) : DateTime.MinValue;
+            if (stamp == _reasonsStamp) return false;
+            _reasonsStamp = stamp;
+            _reasonOverrides.Clear();
+            if (stamp == DateTime.MinValue) return true;
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(ReasonsPath, Latin1);
+            }
+            catch (IOException ex)
+            {
+                throw new PkiException(PkiErrorCode.FileReadFailed, $"Could not read '{ReasonsPath}': {ex.Message}", ex, ReasonsPath);
+            }
+            foreach (string raw in lines)
+            {
+                string text = raw.Trim();
+                if (text.Length == 0 || text[0] == '#') continue;
+                string[] parts = text.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length != 2 || !IsHex(parts[0]) || !Enum.TryParse(parts[1], ignoreCase: true, out RevocationReason reason) || !Enum.IsDefined(typeof(RevocationReason), reason))
+                {
+                    throw new PkiException(PkiErrorCode.LedgerCorrupt, $"'{ReasonsPath}' has a line that is not '<serial> <reason>': '{raw}'.", null, ReasonsPath);
+                }
+                _reasonOverrides[NormalizeSerial(parts[0])] = reason;
+            }
+            return true;
+        }
+
+        private LedgerEntry WithOverride(string serial, LedgerEntry entry) =>
+            entry.Status == LedgerStatus.Revoked && (entry.Reason ?? RevocationReason.Unspecified) == RevocationReason.Unspecified &&
+            _reasonOverrides.TryGetValue(serial, out RevocationReason reason)
+                ? new LedgerEntry(entry.Status, entry.NotAfter, entry.RevokedAt, reason, entry.SerialNumber, entry.FileName, entry.Subject)
+                : entry;
+
         private void Add(string line, LedgerEntry entry)
         {
             string serial = NormalizeSerial(entry.SerialNumber);
+            entry = WithOverride(serial, entry);
             _lines.Add(line);
             _entries.Add(entry);
             _bySerial[serial] = _entries.Count - 1; // openssl tolerates duplicates in old files; the last one wins here
@@ -388,7 +460,7 @@ namespace PkiTools.Core.Ca
             if (entry.RevokedAt is DateTimeOffset at)
             {
                 revocation = FormatTime(at);
-                if (entry.Reason is RevocationReason reason) revocation += "," + ReasonNames[(int)reason];
+                if (entry.Reason is RevocationReason reason) revocation += "," + ReasonNames[OpenSslCanName(reason) ? (int)reason : 0];
             }
             string subject = entry.Subject.Replace("\t", "\\x09").Replace("\n", "\\x0A").Replace("\r", "\\x0D");
             return status + "\t" + FormatTime(entry.NotAfter) + "\t" + revocation + "\t" + NormalizeSerial(entry.SerialNumber) + "\t" +

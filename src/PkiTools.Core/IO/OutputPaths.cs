@@ -18,6 +18,13 @@ namespace PkiTools.Core.IO
             return (path + ".crt", path + ".key");
         }
 
+        /// <summary>The full-chain file beside a certificate: "x.fullchain.crt" from "x", "x.crt" or "x.pem".</summary>
+        public static string FullChain(string path)
+        {
+            string certificate = CertificateAndKey(path).Certificate;
+            return certificate.Substring(0, certificate.Length - System.IO.Path.GetExtension(certificate).Length) + ".fullchain.crt";
+        }
+
         /// <summary>CSR and key file names: ("x.csr", "x.key") from "x" or "x.csr".</summary>
         public static (string Csr, string Key) CsrAndKey(string path)
         {

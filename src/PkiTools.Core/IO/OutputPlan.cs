@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
 
@@ -17,6 +18,19 @@ namespace PkiTools.Core.IO
             if (includeKey && issued.Key != null && !HoldsKey(keyPath, issued.Key, keyPassword)) files.Add(Key(keyPath, issued.Key, keyPassword));
             files.Add(new OutputFile(certificatePath, System.Text.Encoding.ASCII.GetBytes(issued.Pem), secret: false));
             return WithoutUnchanged(files);
+        }
+
+        /// <summary>
+        /// "x.fullchain.crt": the certificate followed by its known issuers, without the self-signed root (what nginx's
+        /// ssl_certificate and HAProxy want from a server). Nothing when no chain is known.
+        /// </summary>
+        public static IReadOnlyList<OutputFile> FullChain(string path, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+        {
+            var chain = CertificateChains.Issuers(certificate).Where(c => !c.SubjectName.RawData.SequenceEqual(c.IssuerName.RawData)).ToList();
+            if (chain.Count == 0) return Array.Empty<OutputFile>();
+            var pem = new System.Text.StringBuilder(Encoding.Pem.Encode("CERTIFICATE", certificate.RawData));
+            foreach (var c in chain) pem.Append(Encoding.Pem.Encode("CERTIFICATE", c.RawData));
+            return WithoutUnchanged(new List<OutputFile> { new OutputFile(OutputPaths.FullChain(path), System.Text.Encoding.ASCII.GetBytes(pem.ToString()), secret: false) });
         }
 
         /// <summary>"x.csr" (PEM) and, when wanted, "x.key".</summary>

@@ -17,6 +17,14 @@ namespace PkiTools.Core
             return new string(chars);
         }
 
+        /// <summary>Even-length hex (either case) to bytes; callers pass normalized serials.</summary>
+        public static byte[] Decode(string hex)
+        {
+            var bytes = new byte[hex.Length / 2];
+            for (int i = 0; i < bytes.Length; i++) bytes[i] = System.Convert.ToByte(hex.Substring(2 * i, 2), 16);
+            return bytes;
+        }
+
         public static string Sha256(byte[] data)
         {
             using var sha = SHA256.Create();

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
@@ -233,6 +234,8 @@ namespace PkiTools.Core.X509
                 warnings.Add("The certificate has no subjectAltName: TLS clients will not match any host name to it.");
             }
 
+            AddPublicationAndConstraints(extensions, template, isCa);
+
             ICertificateSigner signer = issuer?.Signer ?? selfSigner;
             AlgorithmIdentifier signatureAlgorithm = issuer?.SignatureAlgorithm ?? AlgorithmIdentifier.GetInstance(selfSigner.SignatureAlgorithm);
             var tbsGenerator = new V3TbsCertificateGenerator();
@@ -255,6 +258,84 @@ namespace PkiTools.Core.X509
                     "The signature just produced does not verify with the issuer's public key: the signing key does not match the issuer certificate, or the signer is broken. Nothing was issued.");
             }
             return new X509CertificateStructure(tbs, signatureAlgorithm, new DerBitString(signature)).GetDerEncoded();
+        }
+
+        /// <summary>nameConstraints (CA profiles), cRLDistributionPoints and authorityInfoAccess (caIssuers), all checked first.</summary>
+        private static void AddPublicationAndConstraints(X509ExtensionsGenerator extensions, CertificateTemplate template, bool isCa)
+        {
+            if (template.PermittedDnsDomains.Count > 0 || template.PermittedIpRanges.Count > 0)
+            {
+                if (!isCa) throw new PkiException(PkiErrorCode.InvalidArgument, "Name constraints (-PermittedDnsDomain, -PermittedIpRange) apply only to CA certificates.");
+                var permitted = new List<Asn1Encodable>();
+                foreach (string domain in template.PermittedDnsDomains)
+                {
+                    permitted.Add(new DerSequence(new GeneralName(GeneralName.DnsName, NormalizeConstraintDomain(domain))));
+                }
+                foreach (string range in template.PermittedIpRanges)
+                {
+                    permitted.Add(new DerSequence(new GeneralName(GeneralName.IPAddress, new DerOctetString(IpConstraint(range)))));
+                }
+                var parts = new List<Asn1Encodable> { new DerTaggedObject(false, 0, new DerSequence(permitted.ToArray())) };
+                if (template.PermittedIpRanges.Count == 0)
+                {
+                    // DNS-only constraints leave IP addresses unconstrained (RFC 5280 4.2.1.10): exclude them all, so the
+                    // CA cannot vouch for an address either.
+                    parts.Add(new DerTaggedObject(false, 1, new DerSequence(
+                        new DerSequence(new GeneralName(GeneralName.IPAddress, new DerOctetString(new byte[8]))),
+                        new DerSequence(new GeneralName(GeneralName.IPAddress, new DerOctetString(new byte[32]))))));
+                }
+                extensions.AddExtension(X509Extensions.NameConstraints, true, new DerSequence(parts.ToArray()));
+            }
+            if (template.CrlDistributionPoints.Count > 0)
+            {
+                var names = new GeneralNames(template.CrlDistributionPoints.Select(u => new GeneralName(GeneralName.UniformResourceIdentifier, CheckUri(u, "-CrlDistributionPoint"))).ToArray());
+                var point = new DerSequence(new DerTaggedObject(true, 0, new DerTaggedObject(false, 0, names)));
+                extensions.AddExtension(X509Extensions.CrlDistributionPoints, false, new DerSequence(point));
+            }
+            if (template.AuthorityInfoAccess.Count > 0)
+            {
+                var access = template.AuthorityInfoAccess.Select(u => (Asn1Encodable)new AccessDescription(AccessDescription.IdADCAIssuers,
+                    new GeneralName(GeneralName.UniformResourceIdentifier, CheckUri(u, "-AuthorityInfoAccess")))).ToArray();
+                extensions.AddExtension(X509Extensions.AuthorityInfoAccess, false, new DerSequence(access));
+            }
+        }
+
+        /// <summary>"corp.example" or ".corp.example" as a dNSName constraint: the domain and everything below it.</summary>
+        internal static string NormalizeConstraintDomain(string domain)
+        {
+            string d = (domain ?? "").Trim().TrimStart('.').TrimEnd('.').ToLowerInvariant();
+            bool ok = d.Length > 0 && d.Length <= 253;
+            foreach (string label in d.Split('.'))
+            {
+                ok &= label.Length > 0 && label.Length <= 63 && label[0] != '-' && label[label.Length - 1] != '-';
+                foreach (char c in label) ok &= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+            }
+            if (!ok) throw new PkiException(PkiErrorCode.InvalidArgument, $"'{domain}' is not a DNS domain for a name constraint (letters, digits, hyphens and dots, such as corp.example; no wildcard).", null, domain);
+            return d;
+        }
+
+        /// <summary>An iPAddress constraint: the network address followed by its mask (8 octets for IPv4, 32 for IPv6).</summary>
+        internal static byte[] IpConstraint(string range)
+        {
+            (byte[] network, int bits) = Ca.CaPolicy.ParseCidr(range);
+            var result = new byte[network.Length * 2];
+            for (int i = 0; i < network.Length; i++)
+            {
+                int maskBits = Math.Max(0, Math.Min(8, bits - 8 * i));
+                byte mask = (byte)(0xFF << (8 - maskBits));
+                result[i] = (byte)(network[i] & mask);
+                result[network.Length + i] = mask;
+            }
+            return result;
+        }
+
+        internal static string CheckUri(string uri, string parameter)
+        {
+            if (!Uri.TryCreate(uri?.Trim(), UriKind.Absolute, out Uri? parsed) || (parsed.Scheme != "http" && parsed.Scheme != "https" && parsed.Scheme != "ldap" && parsed.Scheme != "file"))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"{parameter}: '{uri}' is not an absolute http, https, ldap or file URI (clients fetch http://...).", null, uri);
+            }
+            return parsed.OriginalString;
         }
 
         /// <summary>RFC 7093 section 2 method 1: the leftmost 160 bits of the SHA-256 of the subjectPublicKey bits.</summary>

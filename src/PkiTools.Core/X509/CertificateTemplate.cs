@@ -39,5 +39,38 @@ namespace PkiTools.Core.X509
 
         /// <summary>Accept RSA subject keys of 1024 to 2047 bits (legacy devices). Off by default.</summary>
         public bool AllowWeakKey { get; init; }
+
+        /// <summary>CA profiles only: DNS domains the CA may issue for (a critical nameConstraints extension, permitted subtrees).</summary>
+        public IReadOnlyList<string> PermittedDnsDomains { get; init; } = Array.Empty<string>();
+
+        /// <summary>CA profiles only: IP ranges in CIDR form ("10.0.0.0/8") the CA may issue for (nameConstraints).</summary>
+        public IReadOnlyList<string> PermittedIpRanges { get; init; } = Array.Empty<string>();
+
+        /// <summary>Where the issuer's CRL is published (cRLDistributionPoints, full names as URIs).</summary>
+        public IReadOnlyList<string> CrlDistributionPoints { get; init; } = Array.Empty<string>();
+
+        /// <summary>Where the issuer's certificate can be fetched (authorityInfoAccess, caIssuers URIs).</summary>
+        public IReadOnlyList<string> AuthorityInfoAccess { get; init; } = Array.Empty<string>();
+
+        /// <summary>A copy with some members replaced (the CA directory fills serial, lifetime and publication points).</summary>
+        internal CertificateTemplate With(byte[]? serialNumber = null, int? validDays = null, IReadOnlyList<string>? crlDistributionPoints = null,
+            IReadOnlyList<string>? authorityInfoAccess = null) => new CertificateTemplate
+        {
+            Subject = Subject,
+            DnsNames = DnsNames,
+            IpAddresses = IpAddresses,
+            Profile = Profile,
+            ValidDays = validDays ?? ValidDays,
+            NotAfter = NotAfter,
+            NotBefore = NotBefore,
+            PathLength = PathLength,
+            SerialNumber = serialNumber ?? SerialNumber,
+            HashAlgorithm = HashAlgorithm,
+            AllowWeakKey = AllowWeakKey,
+            PermittedDnsDomains = PermittedDnsDomains,
+            PermittedIpRanges = PermittedIpRanges,
+            CrlDistributionPoints = crlDistributionPoints ?? CrlDistributionPoints,
+            AuthorityInfoAccess = authorityInfoAccess ?? AuthorityInfoAccess,
+        };
     }
 }

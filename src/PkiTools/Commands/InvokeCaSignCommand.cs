@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core;
+using PkiTools.Core.Ca;
 using PkiTools.Core.Encoding;
 using PkiTools.Core.IO;
 using PkiTools.Core.X509;
@@ -17,31 +18,43 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "CaSign", SupportsShouldProcess = true, DefaultParameterSetName = PipelineSet)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed class InvokeCaSignCommand : PkiCmdlet
+    public sealed class InvokeCaSignCommand : CaCmdlet
     {
         private const string PipelineSet = "Csr";
         private const string FileSet = "CsrPath";
+        private const string CaPipelineSet = "CaCsr";
+        private const string CaFileSet = "CaCsrPath";
 
         private readonly StringBuilder _pemLines = new StringBuilder();
         private CertificateIssuer? _issuer;
+        private CaDirectory? _ca;
         private CertificateTemplate? _template;
 
         /// <summary>A CSR object from New-Csr, PEM text, or DER bytes.</summary>
         [Parameter(ParameterSetName = PipelineSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [Parameter(ParameterSetName = CaPipelineSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [AllowEmptyString]
         public object? Csr { get; set; }
 
         /// <summary>CSR files (PEM or DER), including those made by openssl req.</summary>
         [Parameter(ParameterSetName = FileSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = CaFileSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
         [ValidateNotNullOrEmpty]
         public string[]? CsrPath { get; set; }
 
         /// <summary>The CA certificate with its private key: an object, a certificate file, or a stem such as ./root (root.crt + root.key).</summary>
-        [Parameter(Mandatory = true)]
+        [Parameter(ParameterSetName = PipelineSet, Mandatory = true)]
+        [Parameter(ParameterSetName = FileSet, Mandatory = true)]
         [ValidateNotNull]
         [IssuerArgument]
         public X509Certificate2? Issuer { get; set; }
+
+        /// <summary>A CA directory (object from New-Ca/Get-Ca, or its path): signs under its policy and records in its ledger.</summary>
+        [Parameter(ParameterSetName = CaPipelineSet, Mandatory = true)]
+        [Parameter(ParameterSetName = CaFileSet, Mandatory = true)]
+        [ValidateNotNull]
+        public object? Ca { get; set; }
 
         [Parameter]
         [ValidateRange(1, 36500)]
@@ -69,8 +82,9 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        /// <summary>The password of the issuer's key file, when -Issuer names files whose key is encrypted.</summary>
+        /// <summary>The password of the issuer's (or the CA's) key file, when it is encrypted.</summary>
         [Parameter]
+        [Alias("CaPassword")]
         public SecureString? IssuerPassword { get; set; }
 
         /// <summary>Writes the key file (when the CSR carried its key) encrypted.</summary>
@@ -81,6 +95,13 @@ namespace PkiTools.Commands
         {
             try
             {
+                if (Ca != null)
+                {
+                    _ca = OpenCa(Ca);
+                    CertificateProfile profile = MyInvocation.BoundParameters.ContainsKey(nameof(Profile)) ? Profile : _ca.Policy.DefaultProfile;
+                    _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
+                    return;
+                }
                 _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
                 X509Certificate2 issuer = IssuerPassword == null ? Issuer! : Passwords.With(IssuerPassword, pw => CertificateReader.UnlockKey(Issuer!, pw!));
                 _issuer = new CertificateIssuer(issuer);
@@ -93,7 +114,7 @@ namespace PkiTools.Commands
 
         protected override void ProcessRecord()
         {
-            if (ParameterSetName == FileSet)
+            if (ParameterSetName == FileSet || ParameterSetName == CaFileSet)
             {
                 ForEachInputFile(CsrPath!, literal: false, (file, data) => Sign(CertificateSigningRequest.Parse(data)));
                 return;
@@ -144,13 +165,47 @@ namespace PkiTools.Commands
 
         private void Sign(CertificateSigningRequest csr)
         {
-            IssuedCertificate issued = _issuer!.Sign(csr, _template!);
-            WarnPasswordUnused(Password, Path != null && issued.Key != null, Path == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
-            WriteWarnings(issued.Warnings);
-            WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {issued.Certificate.NotAfter:u}, signed by '{Issuer!.Subject}'.");
-            if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true, pw), Force, "Write issued certificate")))
+            string? stem = Path == null ? null : ResolveOutputPath(Path);
+            if (_ca != null && stem != null)
             {
-                return;
+                if (!ShouldProcess(stem, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and write it")) return; // -WhatIf: nothing signed or recorded
+                // The ledger records the certificate before any file is written here: refuse existing files first.
+                foreach (string file in new[] { OutputPaths.CertificateAndKey(stem).Certificate, OutputPaths.FullChain(stem) })
+                {
+                    if (!Force && System.IO.File.Exists(file))
+                    {
+                        throw new PkiException(PkiErrorCode.FileExists, $"The file '{file}' already exists; nothing was issued. Use -Force to replace it.", null, file);
+                    }
+                }
+            }
+            IssuedCertificate issued = _ca != null
+                ? Passwords.With(IssuerPassword, pw => _ca.Issue(csr, _template, pw))
+                : _issuer!.Sign(csr, _template!);
+            WarnPasswordUnused(Password, stem != null && issued.Key != null, stem == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
+            WriteWarnings(issued.Warnings);
+            string by = _ca != null ? $"the CA '{_ca.Subject}' (recorded in its ledger)" : $"'{Issuer!.Subject}'";
+            WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {issued.Certificate.NotAfter:u}, signed by {by}.");
+            if (stem != null)
+            {
+                var files = new System.Collections.Generic.List<OutputFile>(Passwords.With(Password, pw => OutputPlan.CertificateAndKey(stem, issued, includeKey: true, pw)));
+                if (_ca != null && !_ca.IsRoot) files.AddRange(OutputPlan.FullChain(stem, issued.Certificate));
+                // With -Ca the ledger already holds the certificate: ShouldProcess was asked above, so write now.
+                if (_ca == null)
+                {
+                    if (!WriteFiles(files, Force, "Write issued certificate")) return;
+                }
+                else
+                {
+                    try
+                    {
+                        WriteFilesConfirmed(files, Force);
+                    }
+                    catch (PkiException ex)
+                    {
+                        string serial = issued.Certificate.SerialNumber;
+                        throw new PkiException(ex.Code, $"{ex.Message} The certificate was issued and recorded (serial {serial}): Get-IssuedCert -SerialNumber {serial} finds it in {_ca.Path}.", ex, ex.Target);
+                    }
+                }
             }
             WriteObject(issued.Certificate);
         }

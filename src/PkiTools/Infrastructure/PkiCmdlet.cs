@@ -61,6 +61,12 @@ namespace PkiTools.Commands.Infrastructure
             if (files.Count == 0) return true;
             string target = string.Join(", ", files.Select(f => f.Path));
             if (!ShouldProcess(target, action)) return false;
+            return WriteFilesConfirmed(files, force);
+        }
+
+        /// <summary>Writes the planned files when ShouldProcess was already asked for the whole operation.</summary>
+        protected bool WriteFilesConfirmed(IReadOnlyList<OutputFile> files, bool force)
+        {
             AtomicFileWriter.WriteAll(files, force);
             foreach (OutputFile file in files)
             {

@@ -75,15 +75,33 @@ namespace PkiTools.Core.Tests.Ca
         [Theory]
         [InlineData(RevocationReason.PrivilegeWithdrawn)]
         [InlineData(RevocationReason.AaCompromise)]
-        public void Reasons_openssl_cannot_name_are_refused_and_the_ledger_is_unchanged(RevocationReason reason)
+        public void Reasons_openssl_cannot_name_are_unspecified_in_index_txt_and_kept_beside_it(RevocationReason reason)
         {
             using var dir = new PkiTools.Tests.TempDir();
             var ledger = new OpenSslIndexLedger(dir.File("index.txt"));
             ledger.Append(new LedgerEntry(LedgerStatus.Valid, DateTimeOffset.UtcNow.AddDays(30), null, null, "0A1B", "unknown", "/CN=x"));
-            string before = System.IO.File.ReadAllText(dir.File("index.txt"));
-            var ex = Assert.Throws<PkiException>(() => ledger.Revoke("0A1B", reason, DateTimeOffset.UtcNow));
-            Assert.Equal(PkiErrorCode.InvalidArgument, ex.Code);
-            Assert.Equal(before, System.IO.File.ReadAllText(dir.File("index.txt")));
+            ledger.Append(new LedgerEntry(LedgerStatus.Valid, DateTimeOffset.UtcNow.AddDays(30), null, null, "0C", "unknown", "/CN=y"));
+            Assert.Equal(reason, ledger.Revoke("0A1B", reason, DateTimeOffset.UtcNow).Reason);
+            ledger.Revoke("0C", RevocationReason.Unspecified, DateTimeOffset.UtcNow);
+
+            // openssl ca reads only the names it knows: the line says unspecified.
+            string line = System.IO.File.ReadAllLines(dir.File("index.txt"))[0];
+            Assert.Matches(@"^R\t\d+Z\t\d+Z,unspecified\t0A1B\t", line);
+            Assert.Contains("0A1B " + reason, System.IO.File.ReadAllText(dir.File("index.txt.reasons")));
+
+            // Another instance (another process) sees the true reason; a plain unspecified revocation stays unspecified.
+            var reader = new OpenSslIndexLedger(dir.File("index.txt"));
+            Assert.Equal(reason, reader.Find("0A1B")!.Reason);
+            Assert.Equal(RevocationReason.Unspecified, reader.Find("0C")!.Reason);
+        }
+
+        [Fact]
+        public void A_malformed_reasons_file_is_a_corrupt_ledger()
+        {
+            using var dir = new PkiTools.Tests.TempDir();
+            new OpenSslIndexLedger(dir.File("index.txt"));
+            System.IO.File.WriteAllText(dir.File("index.txt.reasons"), "0A1B notAReason\n");
+            Assert.Equal(PkiErrorCode.LedgerCorrupt, Assert.Throws<PkiException>(() => new OpenSslIndexLedger(dir.File("index.txt"))).Code);
         }
     }
 }

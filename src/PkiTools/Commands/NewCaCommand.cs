@@ -1,0 +1,131 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using PkiTools.Commands.Infrastructure;
+using PkiTools.Core;
+using PkiTools.Core.Ca;
+using PkiTools.Core.Keys;
+
+namespace PkiTools.Commands
+{
+    /// <summary>
+    /// New-Ca: creates a CA directory (root, or intermediate with -Parent) that PkiTools, openssl ca and easy-rsa's
+    /// tools understand: the key owner-only, the ledger, policy.json and openssl.cnf. Returns the CA.
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "Ca", SupportsShouldProcess = true)]
+    [OutputType(typeof(CaDirectory))]
+    public sealed class NewCaCommand : CaCmdlet
+    {
+        /// <summary>The new CA directory (missing or empty).</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        [Parameter(Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Subject { get; set; }
+
+        [Parameter]
+        public KeyAlgorithm KeyAlgorithm { get; set; } = KeyAlgorithm.EcdsaP256;
+
+        /// <summary>Lifetime of the CA certificate: 10 years for a root, 5 for an intermediate unless given.</summary>
+        [Parameter]
+        [ValidateRange(1, 100)]
+        public int ValidYears { get; set; }
+
+        /// <summary>Encrypts the CA key file (PKCS#8, PBES2 AES-256).</summary>
+        [Parameter]
+        public SecureString? Password { get; set; }
+
+        /// <summary>DNS domains the CA may issue for: written into policy.json and, as critical name constraints, into the CA certificate.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[] PermittedDnsDomain { get; set; } = Array.Empty<string>();
+
+        /// <summary>IP ranges (CIDR) the CA may issue for, as for -PermittedDnsDomain.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[] PermittedIpRange { get; set; } = Array.Empty<string>();
+
+        /// <summary>Where this CA will publish its CRL: written into every certificate it issues.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public Uri[] CrlDistributionPoint { get; set; } = Array.Empty<Uri>();
+
+        /// <summary>Where this CA's certificate can be downloaded (caIssuers): written into every certificate it issues.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public Uri[] AuthorityInfoAccess { get; set; } = Array.Empty<Uri>();
+
+        /// <summary>Makes an intermediate signed by this CA (object or directory), recorded in its ledger.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public object? Parent { get; set; }
+
+        /// <summary>The password of the parent's key file.</summary>
+        [Parameter]
+        public SecureString? ParentPassword { get; set; }
+
+        /// <summary>pathLenConstraint: how many CA levels may follow. Default: none for a root, 0 for an intermediate.</summary>
+        [Parameter]
+        [ValidateRange(0, 32)]
+        public int PathLength { get; set; }
+
+        /// <summary>policy.json's maxValidityDays: the longest lifetime this CA issues (default 825).</summary>
+        [Parameter]
+        [ValidateRange(1, 36500)]
+        public int MaxValidityDays { get; set; }
+
+        /// <summary>policy.json's defaultCrlDays: how long a CRL is valid (default 30).</summary>
+        [Parameter]
+        [ValidateRange(1, 3650)]
+        public int CrlDays { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            Guard(() =>
+            {
+                var bound = MyInvocation.BoundParameters;
+                CaDirectory? parent = Parent == null ? null : OpenCa(Parent);
+                var policy = new CaPolicy
+                {
+                    PermittedDnsSuffixes = PermittedDnsDomain.ToList(),
+                    PermittedIpRanges = PermittedIpRange.ToList(),
+                    CrlDistributionPoints = CrlDistributionPoint.Select(u => u.OriginalString).ToList(),
+                    AuthorityInfoAccess = AuthorityInfoAccess.Select(u => u.OriginalString).ToList(),
+                };
+                if (bound.ContainsKey(nameof(MaxValidityDays))) policy.MaxValidityDays = MaxValidityDays;
+                if (bound.ContainsKey(nameof(CrlDays))) policy.DefaultCrlDays = CrlDays;
+                policy.Validate();
+                int years = bound.ContainsKey(nameof(ValidYears)) ? ValidYears : parent == null ? 10 : 5;
+                if (ParentPassword != null && parent == null) WriteWarning("-ParentPassword has no effect without -Parent.");
+                string path = ResolveOutputPath(Path!);
+                string what = parent == null ? $"Create root CA '{Subject}'" : $"Create intermediate CA '{Subject}' signed by '{parent.Subject}'";
+                if (!ShouldProcess(path, what)) return;
+                WriteProgress(new ProgressRecord(1, "New-Ca", $"Generating the {KeyAlgorithm} CA key") { PercentComplete = 10 });
+                try
+                {
+                    char[]? password = Passwords.ToChars(Password), parentPassword = Passwords.ToChars(ParentPassword);
+                    try
+                    {
+                        CaDirectory ca = CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
+                            bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null);
+                        WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(Password == null ? "not encrypted" : "encrypted")}, owner-only), valid until {ca.NotAfter:u}.");
+                        if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Path}).");
+                        WriteObject(ca);
+                    }
+                    finally
+                    {
+                        if (password != null) Array.Clear(password, 0, password.Length);
+                        if (parentPassword != null) Array.Clear(parentPassword, 0, parentPassword.Length);
+                    }
+                }
+                finally
+                {
+                    WriteProgress(new ProgressRecord(1, "New-Ca", "Done") { RecordType = ProgressRecordType.Completed });
+                }
+            });
+        }
+    }
+}

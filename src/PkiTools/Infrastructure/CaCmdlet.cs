@@ -1,0 +1,48 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using PkiTools.Core;
+using PkiTools.Core.Ca;
+
+namespace PkiTools.Commands.Infrastructure
+{
+    /// <summary>
+    /// Cmdlets that work on a CA directory (-Ca): a CA object from New-Ca or Get-Ca, a DirectoryInfo, or a path. Paths
+    /// are opened in the cmdlet, not in an argument transformation, so a wrong one gives the stable CaNotFound id.
+    /// </summary>
+    public abstract class CaCmdlet : PkiCmdlet
+    {
+        private readonly Dictionary<string, CaDirectory> _opened = new Dictionary<string, CaDirectory>(StringComparer.Ordinal);
+
+        /// <summary>The CA an argument names; each directory is opened once per command.</summary>
+        protected CaDirectory OpenCa(object? ca)
+        {
+            object? value = ca is PSObject ps ? ps.BaseObject : ca;
+            switch (value)
+            {
+                case CaDirectory directory:
+                    return directory;
+                case DirectoryInfo info:
+                    return Open(info.FullName);
+                case FileInfo file:
+                    return Open(file.FullName);
+                case string path when path.Trim().Length > 0:
+                    return Open(ResolveOutputPath(path));
+                default:
+                    throw new PkiException(PkiErrorCode.InvalidArgument,
+                        $"-Ca takes a CA from New-Ca or Get-Ca, or the path of a CA directory; got {(value == null ? "nothing" : "a " + value.GetType().Name)}.", null, value);
+            }
+        }
+
+        private CaDirectory Open(string path)
+        {
+            if (_opened.TryGetValue(path, out CaDirectory? known)) return known;
+            CaDirectory ca = CaDirectory.Open(path);
+            WriteVerbose($"Opened the CA '{ca.Subject}' ({ca.Layout} layout) at {ca.Path}.");
+            WriteWarnings(ca.Warnings);
+            _opened[path] = ca;
+            return ca;
+        }
+    }
+}
