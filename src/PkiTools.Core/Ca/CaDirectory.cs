@@ -126,6 +126,7 @@ namespace PkiTools.Core.Ca
             get
             {
                 var warnings = new List<string>(Ledger.Warnings);
+                if (!File.Exists(KeyPath)) warnings.Add($"The CA key '{KeyPath}' is not here: listing and revoking work, issuing and New-Crl need the key back.");
                 string cnf = System.IO.Path.Combine(Path, "openssl.cnf");
                 if (Layout == CaLayout.PkiTools && File.Exists(cnf))
                 {
@@ -242,7 +243,10 @@ namespace PkiTools.Core.Ca
             string F(params string[] parts) => System.IO.Path.Combine(new[] { full }.Concat(parts).ToArray());
             CaLayout layout;
             string certificatePath, keyPath;
-            if (File.Exists(F("ca.crt")) && File.Exists(F("private", "ca.key")))
+            // A CA whose key is elsewhere (an offline root) still opens: listing and revoking need no key; signing
+            // then says IssuerKeyMissing.
+            bool hasLedger = File.Exists(F("index.txt"));
+            if (File.Exists(F("ca.crt")) && (File.Exists(F("private", "ca.key")) || hasLedger))
             {
                 bool ours = File.Exists(F(CaPolicy.FileName)) || Directory.Exists(F("certs"));
                 bool easyRsa = Directory.Exists(F("certs_by_serial")) || Directory.Exists(F("issued")) || File.Exists(F("openssl-easyrsa.cnf"));
@@ -250,7 +254,7 @@ namespace PkiTools.Core.Ca
                 certificatePath = F("ca.crt");
                 keyPath = F("private", "ca.key");
             }
-            else if (File.Exists(F("cacert.pem")) && File.Exists(F("private", "cakey.pem")))
+            else if (File.Exists(F("cacert.pem")) && (File.Exists(F("private", "cakey.pem")) || hasLedger))
             {
                 layout = CaLayout.OpenSsl;
                 certificatePath = F("cacert.pem");
@@ -605,6 +609,11 @@ namespace PkiTools.Core.Ca
             {
                 if (_issuer != null) return _issuer;
                 PrivateKey key;
+                if (!File.Exists(KeyPath))
+                {
+                    throw new PkiException(PkiErrorCode.IssuerKeyMissing,
+                        $"The CA key '{KeyPath}' is missing, so this CA cannot sign (certificates or CRLs). Restore the key file (or copy it back from offline storage) and try again.", null, KeyPath);
+                }
                 try
                 {
                     key = PrivateKey.Import(CertificateReader.ReadFile(KeyPath), password);
