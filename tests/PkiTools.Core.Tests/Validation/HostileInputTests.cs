@@ -36,7 +36,7 @@ namespace PkiTools.Core.Tests.Validation
         private static void AssertValidOrLimited(ChainValidationResult result)
         {
             Assert.True(result.IsValid || result.Problems.Any(p => p.Code == ChainProblemCode.PathBuildingLimitExceeded), string.Join("\n", result.Problems));
-            Assert.InRange(result.Chain.Count, 1, ChainValidator.MaxDepth);
+            Assert.InRange(result.Chain.Count, 1, ChainValidator.MaxPathLength);
         }
 
         [Fact]
@@ -70,7 +70,7 @@ namespace PkiTools.Core.Tests.Validation
         {
             X509Certificate2 issuer = ValidationPki.Root;
             var intermediates = new List<X509Certificate2>();
-            for (int i = 0; i < ChainValidator.MaxDepth; i++)
+            for (int i = 0; i < ChainValidator.MaxPathLength; i++)
             {
                 issuer = ValidationPki.Ca(issuer, $"CN=Deep CA {i}", pathLength: 50 - i).Certificate;
                 intermediates.Add(issuer);
@@ -82,17 +82,17 @@ namespace PkiTools.Core.Tests.Validation
                 Intermediates = intermediates,
                 At = ValidationPki.At,
             });
-            Assert.Equal(new[] { (ChainProblemCode.PathBuildingLimitExceeded, ChainValidator.MaxDepth - 1) }, result.Problems.Select(p => (p.Code, p.Index)));
+            Assert.Equal(new[] { (ChainProblemCode.PathBuildingLimitExceeded, ChainValidator.MaxPathLength - 1) }, result.Problems.Select(p => (p.Code, p.Index)));
 
             // Deep CA 8 -> ... -> Deep CA 0 -> root is exactly MaxDepth certificates.
-            ChainValidationResult shorter = ChainValidator.Validate(intermediates[ChainValidator.MaxDepth - 2], new ChainValidationOptions
+            ChainValidationResult shorter = ChainValidator.Validate(intermediates[ChainValidator.MaxPathLength - 2], new ChainValidationOptions
             {
                 TrustedRoots = new[] { ValidationPki.Root },
                 Intermediates = intermediates,
                 At = ValidationPki.At,
             });
             Assert.True(shorter.IsValid, string.Join("\n", shorter.Problems));
-            Assert.Equal(ChainValidator.MaxDepth, shorter.Chain.Count);
+            Assert.Equal(ChainValidator.MaxPathLength, shorter.Chain.Count);
         }
 
         [Fact]
