@@ -501,7 +501,8 @@ namespace PkiTools.Core.Validation
                     return null;
                 }
                 _signatureChecks++;
-                bool ok = issuer.SpkiDer != null && SignatureCache.IsSignedBy(child.P, issuer.SpkiDer);
+                // The node's certificate object was parsed from the same DER as issuer.P, so its key is the SPKI's key.
+                bool ok = issuer.SpkiDer != null && SignatureCache.IsSignedBy(child.P, issuer.SpkiDer, issuer.Certificate);
                 _signatures[(child.Id, issuer.Id)] = ok;
                 return ok;
             }
