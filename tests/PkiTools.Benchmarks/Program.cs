@@ -15,6 +15,10 @@ namespace PkiTools.Benchmarks
                     return ThroughputMode.Run(args.Skip(1).ToArray());
                 case "compare":
                     return CompareMode.Run(args.Skip(1).ToArray());
+                case "chains":
+                    return ChainsMode.Run(args.Skip(1).ToArray());
+                case "limbo":
+                    return LimboMode.Run(args.Skip(1).ToArray());
                 default:
                     // Each benchmark class carries its own short job (see the attributes), so the suite stays short on 2 cores.
                     BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -91,6 +91,24 @@ namespace PkiTools.Module.Tests
         }
 
         [Fact]
+        public void MaxDepth_limits_the_intermediates()
+        {
+            Assert.True(S.Run("$leaf | Test-CertChain -TrustedRoot $root -Intermediate $int -MaxDepth 1 -Quiet").ThrowOnError().Single<bool>());
+            Assert.Equal(new[] { "PathLengthExceeded" }, Codes("$leaf | Test-CertChain -TrustedRoot $root -Intermediate $int -MaxDepth 0"));
+            Assert.Empty(Codes("$client | Test-CertChain -TrustedRoot $root -MaxDepth 0"));
+            Assert.Equal(new[] { "ParameterArgumentValidationError" }, S.Run("$leaf | Test-CertChain -TrustedRoot $root -MaxDepth -1").ErrorIds);
+        }
+
+        [Fact]
+        public void Weak_keys_need_AllowWeakSignatures()
+        {
+            OpenSsl.Ok("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", S.File("weak.key"));
+            S.Run("$weak = Import-PrivateKey ./weak.key | New-Csr -DnsName legacy.corp.example | Invoke-CaSign -Issuer $root -AllowWeakKey").ThrowOnError();
+            Assert.Equal(new[] { "WeakKey" }, Codes("$weak | Test-CertChain -TrustedRoot $root -DnsName legacy.corp.example"));
+            Assert.True(S.Run("$weak | Test-CertChain -TrustedRoot $root -DnsName legacy.corp.example -AllowWeakSignatures -Quiet").ThrowOnError().Single<bool>());
+        }
+
+        [Fact]
         public void Openssl_agrees_on_the_bundle()
         {
             Assert.Contains("OK", OpenSsl.Ok("verify", "-CAfile", S.File("root.crt"), "-untrusted", S.File("int.crt"), "-verify_hostname", "web01.corp.example", S.File("leaf.crt")));

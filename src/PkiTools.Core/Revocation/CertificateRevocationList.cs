@@ -104,6 +104,7 @@ namespace PkiTools.Core.Revocation
                 X509Extension? number = extensions.GetExtension(X509Extensions.CrlNumber);
                 if (number != null)
                 {
+                    CrlNumberCritical = number.IsCritical;
                     Org.BouncyCastle.Math.BigInteger n = DerInteger.GetInstance(number.GetParsedValue()).Value;
                     if (n.SignValue < 0) throw new ArgumentException("the CRL number is negative");
                     CrlNumberValue = System.Numerics.BigInteger.Parse(n.ToString(), CultureInfo.InvariantCulture);
@@ -376,6 +377,9 @@ namespace PkiTools.Core.Revocation
                 return false;
             }
         }
+
+        /// <summary>True when the cRLNumber extension is marked critical, which RFC 5280 5.2.3 forbids.</summary>
+        internal bool CrlNumberCritical { get; }
 
         internal bool IsSignedBy(PublicKeyInfo key) => key.Verify(SignatureAlgorithmId, TbsDer, Signature);
 

@@ -45,7 +45,10 @@ namespace PkiTools.Core.Validation
         /// <summary>Also trust the roots of the operating system's store.</summary>
         public bool UseSystemTrust { get; init; }
 
-        /// <summary>Accept certificates signed with MD5 or SHA-1 (legacy devices). Off: they give WeakSignatureAlgorithm.</summary>
+        /// <summary>
+        /// Accept certificates signed with MD5 or SHA-1, and weak keys (RSA under 2048 bits, DSA, curves under 256 bits),
+        /// for legacy devices. Off: they give WeakSignatureAlgorithm and WeakKey.
+        /// </summary>
         public bool AllowWeakSignatures { get; init; }
 
         /// <summary>CRLs for <see cref="RevocationMode.Offline"/> checking (full CRLs; delta and indirect CRLs are not processed).</summary>
@@ -53,6 +56,19 @@ namespace PkiTools.Core.Validation
 
         /// <summary>Null: <see cref="Validation.RevocationMode.Offline"/> when <see cref="Crls"/> are given, else <see cref="Validation.RevocationMode.NoCheck"/>.</summary>
         public RevocationMode? RevocationMode { get; init; }
+
+        /// <summary>
+        /// Most intermediate CA certificates allowed between the leaf and the trust anchor (neither counted;
+        /// self-issued intermediates, e.g. key rollover certificates, not counted either, as for pathLenConstraint).
+        /// Null: only the built-in limit of 10 certificates in a path (leaf and anchor included) applies.
+        /// </summary>
+        public int? MaxDepth { get; init; }
+
+        /// <summary>
+        /// Key usages the leaf must allow (for example DigitalSignature for a TLS key): a leaf whose keyUsage extension
+        /// lacks one of them gives WrongPurpose; a leaf without the extension allows every usage. None: no requirement.
+        /// </summary>
+        public X509KeyUsageFlags RequiredKeyUsage { get; init; }
 
         /// <summary>The mode in effect.</summary>
         public RevocationMode EffectiveRevocationMode => RevocationMode ?? ((Crls?.Count ?? 0) > 0 ? Validation.RevocationMode.Offline : Validation.RevocationMode.NoCheck);

@@ -11,12 +11,19 @@ namespace PkiTools.Core.Validation
         UntrustedRoot,
         SignatureInvalid,
         IssuerNotCa,
+
+        /// <summary>A CA's pathLenConstraint, or <see cref="ChainValidationOptions.MaxDepth"/>, is exceeded.</summary>
         PathLengthExceeded,
         NameMismatch,
         WrongPurpose,
         MissingIssuer,
 
-        /// <summary>The certificate cannot be parsed (malformed DER, a malformed extension, duplicate extensions).</summary>
+        /// <summary>
+        /// The certificate cannot be parsed (malformed DER, a malformed extension, duplicate extensions), or breaks an
+        /// RFC 5280 rule no correct CA breaks (a critical key identifier, a serial that is not 1 to 20 octets and
+        /// positive, an empty subject without a critical subjectAltName, a leaf whose basicConstraints and keyUsage
+        /// contradict each other, nameConstraints outside a CA).
+        /// </summary>
         CertificateInvalid,
 
         /// <summary>The certificate has a critical extension this validator does not process.</summary>
@@ -39,6 +46,12 @@ namespace PkiTools.Core.Validation
 
         /// <summary>Revocation checking is on and no usable CRL covers the certificate (none given, expired, not yet valid, wrongly signed, unsupported).</summary>
         RevocationUnknown,
+
+        /// <summary>
+        /// A certificate in the path carries a key too weak to rely on: RSA under 2048 bits or not a whole number of
+        /// bytes, DSA, or an elliptic curve under 256 bits (see <see cref="ChainValidationOptions.AllowWeakSignatures"/>).
+        /// </summary>
+        WeakKey,
     }
 
     /// <summary>One reason a chain is not valid: a code, the chain position (0 = the leaf), the subject, a sentence.</summary>

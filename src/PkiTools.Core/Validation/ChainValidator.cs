@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core.Encoding;
 using PkiTools.Core.Keys;
 using PkiTools.Core.Revocation;
+using BcExtensions = Org.BouncyCastle.Asn1.X509.X509Extensions;
 using PkiTools.Core.X509;
 
 namespace PkiTools.Core.Validation
@@ -21,7 +22,7 @@ namespace PkiTools.Core.Validation
     public static class ChainValidator
     {
         /// <summary>Longest path considered, in certificates (leaf and anchor included).</summary>
-        internal const int MaxDepth = 10;
+        internal const int MaxPathLength = 10;
 
         /// <summary>Signature verifications allowed per validation.</summary>
         internal const int MaxSignatureChecks = 100;
@@ -60,6 +61,10 @@ namespace PkiTools.Core.Validation
         {
             if (certificate == null) throw new ArgumentNullException(nameof(certificate));
             if (options == null) throw new ArgumentNullException(nameof(options));
+            if (options.MaxDepth < 0)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"MaxDepth must be 0 or more (the number of intermediate CA certificates allowed); got {options.MaxDepth}.");
+            }
 
             // Validity is encoded in whole seconds: compare at that granularity (as OpenSSL does with time_t).
             DateTime at = (options.At ?? DateTimeOffset.UtcNow).UtcDateTime;
@@ -177,6 +182,34 @@ namespace PkiTools.Core.Validation
                 return _names;
             }
 
+            private int _aia; // 0 unknown, 1 well formed or absent, 2 malformed
+            private int _weak; // 0 unknown, 1 acceptable, 2 weak
+            private string? _weakKey;
+
+            /// <summary>True when the authorityInfoAccess extension is present but not a non-empty list of access descriptions.</summary>
+            public bool MalformedAuthorityInfoAccess
+            {
+                get
+                {
+                    if (_aia == 0) _aia = KeyPolicy.MalformedAuthorityInfoAccess(P) ? 2 : 1;
+                    return _aia == 2;
+                }
+            }
+
+            /// <summary>A description of the certificate's key when it is too weak to rely on, else null.</summary>
+            public string? WeakKey
+            {
+                get
+                {
+                    if (_weak == 0)
+                    {
+                        _weakKey = KeyPolicy.WeakKey(P);
+                        _weak = _weakKey == null ? 1 : 2;
+                    }
+                    return _weakKey;
+                }
+            }
+
             /// <summary>The SubjectPublicKeyInfo DER, or null when it cannot be encoded.</summary>
             public byte[]? SpkiDer
             {
@@ -262,8 +295,11 @@ namespace PkiTools.Core.Validation
             /// <summary>Every certificate with the issuer's name is already in the path (cross-signed CAs in a loop).</summary>
             Loop,
 
-            /// <summary>The path reached <see cref="MaxDepth"/> without an anchor.</summary>
+            /// <summary>The path reached <see cref="MaxPathLength"/> without an anchor.</summary>
             TooDeep,
+
+            /// <summary>The path holds more intermediates than <see cref="ChainValidationOptions.MaxDepth"/> allows, without an anchor.</summary>
+            OverMaxDepth,
         }
 
         private sealed class Candidate
@@ -304,7 +340,7 @@ namespace PkiTools.Core.Validation
             private readonly Pool _pool;
             private readonly ChainValidationOptions _options;
             private readonly DateTime _at;
-            private readonly List<Node> _path = new List<Node>(MaxDepth);
+            private readonly List<Node> _path = new List<Node>(MaxPathLength);
             private readonly Dictionary<(int Child, int Parent), bool> _signatures = new Dictionary<(int, int), bool>();
             private int _signatureChecks;
             private int _candidates;
@@ -378,7 +414,12 @@ namespace PkiTools.Core.Validation
                         return;
                     }
                 }
-                if (_path.Count >= MaxDepth)
+                if (_options.MaxDepth is int maxDepth && Intermediates(_path.Count) > maxDepth)
+                {
+                    Complete(Terminal.OverMaxDepth);
+                    return;
+                }
+                if (_path.Count >= MaxPathLength)
                 {
                     Complete(Terminal.TooDeep);
                     return;
@@ -401,6 +442,17 @@ namespace PkiTools.Core.Validation
                     candidate.InPath = false;
                     _path.RemoveAt(_path.Count - 1);
                 }
+            }
+
+            /// <summary>Intermediates among the first <paramref name="count"/> path entries (the leaf excluded), self-issued ones not counted.</summary>
+            private int Intermediates(int count)
+            {
+                int n = 0;
+                for (int i = 1; i < count; i++)
+                {
+                    if (!_path[i].P.IsSelfIssued) n++;
+                }
+                return n;
             }
 
             private List<Node> Candidates(Node child, out bool anyNamed)
@@ -449,7 +501,8 @@ namespace PkiTools.Core.Validation
                     return null;
                 }
                 _signatureChecks++;
-                bool ok = issuer.SpkiDer != null && SignatureCache.IsSignedBy(child.P, issuer.SpkiDer);
+                // The node's certificate object was parsed from the same DER as issuer.P, so its key is the SPKI's key.
+                bool ok = issuer.SpkiDer != null && SignatureCache.IsSignedBy(child.P, issuer.SpkiDer, issuer.Certificate);
                 _signatures[(child.Id, issuer.Id)] = ok;
                 return ok;
             }
@@ -487,6 +540,18 @@ namespace PkiTools.Core.Validation
 
                     CheckValidity(n, i, problems);
                     CheckExtensions(n, i, problems);
+                    CheckEncodingRules(n, i, isAnchor, problems);
+                    if (!_options.AllowWeakSignatures && n.WeakKey is string weakKey)
+                    {
+                        problems.Add(Problem(ChainProblemCode.WeakKey, i, n,
+                            $"The certificate carries {weakKey}, which is too weak to rely on; reissue it with an RSA key of 2048 bits or more, or ECDSA P-256 or better (or allow weak signatures for a legacy device)."));
+                    }
+                    if (i == 0 && _options.RequiredKeyUsage != X509KeyUsageFlags.None && n.P.KeyUsage is int leafUsage
+                        && (leafUsage & (int)_options.RequiredKeyUsage) != (int)_options.RequiredKeyUsage)
+                    {
+                        problems.Add(Problem(ChainProblemCode.WrongPurpose, i, n,
+                            $"The certificate's key usage does not allow {_options.RequiredKeyUsage & ~(X509KeyUsageFlags)leafUsage}, which this use of it requires; use a certificate issued for that purpose."));
+                    }
                     if (!isAnchor && !(isEnd && terminal == Terminal.SelfSigned) && !_options.AllowWeakSignatures)
                     {
                         SignatureAlgorithm? alg = SignatureAlgorithm.FromOid(n.P.Structure.SignatureAlgorithm.Algorithm.Id);
@@ -548,7 +613,11 @@ namespace PkiTools.Core.Validation
                         break;
                     case Terminal.TooDeep:
                         problems.Add(Problem(ChainProblemCode.PathBuildingLimitExceeded, last, path[last],
-                            $"No trusted root was reached within {MaxDepth} certificates; the chain is too long or loops through cross-signed CAs."));
+                            $"No trusted root was reached within {MaxPathLength} certificates; the chain is too long or loops through cross-signed CAs."));
+                        break;
+                    case Terminal.OverMaxDepth:
+                        problems.Add(Problem(ChainProblemCode.PathLengthExceeded, last, path[last],
+                            $"No trusted root was reached within {_options.MaxDepth} intermediate CA certificate(s), the maximum depth allowed; trust a CA closer to the certificate or allow a greater depth."));
                         break;
                 }
 
@@ -645,6 +714,15 @@ namespace PkiTools.Core.Validation
                         reasons.Add($"{number} has a critical extension {oid} that is not supported (delta, indirect or partitioned CRLs are not processed)");
                         continue;
                     }
+                    if (crl.CrlNumberValue == null || crl.CrlNumberCritical)
+                    {
+                        // RFC 5280 5.2.3: every CRL carries a non-critical cRLNumber. A revocation it lists still counts.
+                        reasons.Add(crl.CrlNumberValue == null
+                            ? $"{number} has no cRLNumber extension, which RFC 5280 5.2.3 requires of every CRL"
+                            : $"{number} marks its cRLNumber extension critical, which RFC 5280 5.2.3 forbids");
+                        stale ??= crl;
+                        continue;
+                    }
                     if (crl.ThisUpdate.UtcDateTime > _at)
                     {
                         reasons.Add($"{number} is not valid before {Format(crl.ThisUpdate.UtcDateTime)}");
@@ -728,6 +806,59 @@ namespace PkiTools.Core.Validation
                     {
                         problems.Add(Problem(ChainProblemCode.UnknownCriticalExtension, i, n,
                             $"The certificate has a critical extension {oid.Id} that this validator does not process, so it must be rejected; have it reissued without it or with it non-critical."));
+                    }
+                }
+            }
+
+            /// <summary>
+            /// RFC 5280 rules that no correct CA breaks and that real TLS clients (pyca/cryptography, rustls/webpki)
+            /// enforce: key identifiers are never critical, serials are positive and at most 20 octets, an empty subject
+            /// needs a critical subjectAltName, authorityInfoAccess is well formed, and a leaf's basicConstraints and
+            /// keyUsage agree. Trust anchors are trusted as given: only the extension rules apply to them.
+            /// </summary>
+            private static void CheckEncodingRules(Node n, int i, bool isAnchor, List<ChainProblem> problems)
+            {
+                BcExtensions? extensions = n.P.Extensions;
+                if (extensions?.GetExtension(BcExtensions.AuthorityKeyIdentifier) is { IsCritical: true })
+                {
+                    problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
+                        "The certificate marks its authorityKeyIdentifier critical, which RFC 5280 4.2.1.1 forbids; have it reissued."));
+                }
+                if (extensions?.GetExtension(BcExtensions.SubjectKeyIdentifier) is { IsCritical: true })
+                {
+                    problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
+                        "The certificate marks its subjectKeyIdentifier critical, which RFC 5280 4.2.1.2 forbids; have it reissued."));
+                }
+                if (n.MalformedAuthorityInfoAccess)
+                {
+                    problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
+                        "The certificate's authorityInformationAccess extension is malformed (it must hold at least one access description); have it reissued."));
+                }
+                if (isAnchor) return;
+                Org.BouncyCastle.Math.BigInteger serial = n.P.Tbs.SerialNumber.Value;
+                if (serial.SignValue <= 0 || serial.ToByteArray().Length > 20)
+                {
+                    problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n, serial.SignValue <= 0
+                        ? "The certificate's serial number is zero or negative, which RFC 5280 4.1.2.2 forbids; have it reissued."
+                        : "The certificate's serial number is longer than the 20 octets RFC 5280 4.1.2.2 allows; have it reissued."));
+                }
+                if (n.P.SubjectDer.Length <= 2 && !(extensions?.GetExtension(BcExtensions.SubjectAlternativeName) is { IsCritical: true }))
+                {
+                    problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
+                        "The certificate has an empty subject, so RFC 5280 4.2.1.6 requires a critical subjectAltName, which it lacks; have it reissued."));
+                }
+                if (i == 0 && n.P.KeyUsage != null)
+                {
+                    bool keyCertSign = n.P.HasKeyUsage(Org.BouncyCastle.Asn1.X509.KeyUsage.KeyCertSign);
+                    if (keyCertSign && !n.P.IsCa)
+                    {
+                        problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
+                            "The certificate's key usage allows keyCertSign but it is not a CA (basicConstraints CA:TRUE is missing), which RFC 5280 4.2.1.9 forbids; have it reissued."));
+                    }
+                    else if (!keyCertSign && n.P.IsCa)
+                    {
+                        problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
+                            "The certificate is marked as a CA (basicConstraints CA:TRUE) but its key usage does not allow keyCertSign, so it is neither a usable CA nor a proper end-entity certificate; have it reissued with CA:FALSE."));
                     }
                 }
             }

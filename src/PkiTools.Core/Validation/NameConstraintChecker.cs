@@ -28,7 +28,14 @@ namespace PkiTools.Core.Validation
         /// <summary>A GeneralName decoded once: its tag and the representation its comparisons use (null: unreadable).</summary>
         internal sealed class Form
         {
-            public Form(GeneralName name)
+            /// <param name="name">The name.</param>
+            /// <param name="ofCertificate">
+            /// True for a name a certificate carries (not a constraint): a dNSName or rfc822Name that is not
+            /// syntactically valid is then unreadable, so it is outside every permitted subtree and inside every
+            /// excluded one of its form (RFC 5280: names must be within the permitted namespace, which a malformed
+            /// name cannot be shown to be).
+            /// </param>
+            public Form(GeneralName name, bool ofCertificate = false)
             {
                 Name = name;
                 Tag = name.TagNo;
@@ -41,6 +48,8 @@ namespace PkiTools.Core.Validation
                         case GeneralName.UniformResourceIdentifier:
                             Text = ((IAsn1String)name.Name).GetString();
                             if (Tag == GeneralName.DnsName) Text = Text.ToLowerInvariant().TrimEnd('.');
+                            if (ofCertificate && Tag == GeneralName.DnsName && !IsDnsName(Text)) Unreadable = true;
+                            if (ofCertificate && Tag == GeneralName.Rfc822Name && !IsMailbox(Text)) Unreadable = true;
                             break;
                         case GeneralName.IPAddress:
                             Bytes = Asn1OctetString.GetInstance(name.Name).GetOctets();
@@ -61,6 +70,39 @@ namespace PkiTools.Core.Validation
                 {
                     Unreadable = true;
                 }
+            }
+
+            /// <summary>Preferred name syntax (letters, digits, hyphens; underscores tolerated), a whole "*" left-most label allowed.</summary>
+            private static bool IsDnsName(string name)
+            {
+                if (name.Length == 0 || name.Length > 253) return false;
+                string[] labels = name.Split('.');
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    string label = labels[i];
+                    if (label.Length == 0 || label.Length > 63) return false;
+                    if (label == "*" && i == 0 && labels.Length > 1) continue;
+                    foreach (char c in label)
+                    {
+                        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+                    }
+                }
+                return true;
+            }
+
+            /// <summary>local-part@domain with exactly one unquoted '@', a non-empty local part and a valid domain.</summary>
+            private static bool IsMailbox(string address)
+            {
+                int at = address.LastIndexOf('@');
+                if (at <= 0 || at == address.Length - 1) return false;
+                string local = address.Substring(0, at);
+                bool quoted = local.Length >= 2 && local[0] == '"' && local[local.Length - 1] == '"';
+                if (!quoted && local.IndexOf('@') >= 0) return false;
+                foreach (char c in address)
+                {
+                    if (c <= ' ' || c > '~') return false;
+                }
+                return IsDnsName(address.Substring(at + 1).ToLowerInvariant());
             }
 
             public GeneralName Name { get; }
@@ -100,11 +142,11 @@ namespace PkiTools.Core.Validation
             public SubjectNames(ParsedCertificate certificate)
             {
                 Asn1Sequence subject = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(certificate.SubjectDer));
-                if (subject.Count > 0) Names.Add(new Form(new GeneralName(GeneralName.DirectoryName, X509Name.GetInstance(subject))));
+                if (subject.Count > 0) Names.Add(new Form(new GeneralName(GeneralName.DirectoryName, X509Name.GetInstance(subject)), ofCertificate: true));
                 X509Extension? san = certificate.Extensions?.GetExtension(X509Extensions.SubjectAlternativeName);
                 if (san != null)
                 {
-                    foreach (GeneralName n in GeneralNames.GetInstance(san.GetParsedValue()).GetNames()) Names.Add(new Form(n));
+                    foreach (GeneralName n in GeneralNames.GetInstance(san.GetParsedValue()).GetNames()) Names.Add(new Form(n, ofCertificate: true));
                 }
                 // RFC 5280: emailAddress attributes in the subject are constrained as rfc822Names.
                 foreach (Asn1Encodable rdn in subject)
@@ -114,7 +156,7 @@ namespace PkiTools.Core.Validation
                         var pair = AttributeTypeAndValue.GetInstance(atv);
                         if (pair.Type.Equals(X509Name.EmailAddress) && pair.Value is IAsn1String s)
                         {
-                            Names.Add(new Form(new GeneralName(GeneralName.Rfc822Name, s.GetString())));
+                            Names.Add(new Form(new GeneralName(GeneralName.Rfc822Name, s.GetString()), ofCertificate: true));
                         }
                     }
                 }

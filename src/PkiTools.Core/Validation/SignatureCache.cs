@@ -22,25 +22,30 @@ namespace PkiTools.Core.Validation
         private static readonly ConcurrentDictionary<byte[], PublicKeyInfo?> Keys = new ConcurrentDictionary<byte[], PublicKeyInfo?>(ByteArrayComparer.Instance);
         private static readonly ConcurrentDictionary<ResultKey, bool> Results = new ConcurrentDictionary<ResultKey, bool>();
 
-        /// <summary>True when the key in <paramref name="issuerSpki"/> verifies <paramref name="child"/>'s signature.</summary>
-        public static bool IsSignedBy(ParsedCertificate child, byte[] issuerSpki)
+        /// <summary>
+        /// True when the key in <paramref name="issuerSpki"/> verifies <paramref name="child"/>'s signature.
+        /// <paramref name="issuerCertificate"/>, when given, is a certificate whose SubjectPublicKeyInfo is exactly
+        /// <paramref name="issuerSpki"/>: a key seen for the first time is then taken from it rather than imported.
+        /// </summary>
+        public static bool IsSignedBy(ParsedCertificate child, byte[] issuerSpki, System.Security.Cryptography.X509Certificates.X509Certificate2? issuerCertificate = null)
         {
             var key = new ResultKey(child.Der, issuerSpki);
             if (Results.TryGetValue(key, out bool known)) return known;
-            PublicKeyInfo? publicKey = KeyFor(issuerSpki);
+            PublicKeyInfo? publicKey = KeyFor(issuerSpki, issuerCertificate);
             bool ok = publicKey != null && child.IsSignedBy(publicKey);
             if (Results.Count >= MaxResults) Results.Clear();
             Results[key] = ok;
             return ok;
         }
 
-        private static PublicKeyInfo? KeyFor(byte[] spki)
+        private static PublicKeyInfo? KeyFor(byte[] spki, System.Security.Cryptography.X509Certificates.X509Certificate2? source)
         {
             if (Keys.TryGetValue(spki, out PublicKeyInfo? cached)) return cached;
             PublicKeyInfo? created;
             try
             {
                 created = PublicKeyInfo.Create(SubjectPublicKeyInfo.GetInstance(spki));
+                if (source != null) created.AdoptPlatformKeyOf(source);
             }
             catch (Exception)
             {

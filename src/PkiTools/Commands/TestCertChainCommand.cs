@@ -73,6 +73,15 @@ namespace PkiTools.Commands
         [Parameter]
         public RevocationMode RevocationMode { get; set; }
 
+        /// <summary>Most intermediate CA certificates between the certificate and the anchor (self-issued ones not counted).</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxDepth { get; set; }
+
+        /// <summary>Accept MD5/SHA-1 signatures and weak keys (legacy devices).</summary>
+        [Parameter]
+        public SwitchParameter AllowWeakSignatures { get; set; }
+
         /// <summary>Output only $true or $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
@@ -114,6 +123,8 @@ namespace PkiTools.Commands
                 UseSystemTrust = UseSystemTrust,
                 Crls = Crl,
                 RevocationMode = bound.ContainsKey(nameof(RevocationMode)) ? RevocationMode : (RevocationMode?)null,
+                MaxDepth = bound.ContainsKey(nameof(MaxDepth)) ? MaxDepth : (int?)null,
+                AllowWeakSignatures = AllowWeakSignatures,
             };
             ChainValidationResult result = ChainValidator.Validate(certificate, options);
             foreach (ChainProblem problem in result.Problems)

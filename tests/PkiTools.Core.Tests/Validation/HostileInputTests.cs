@@ -36,7 +36,7 @@ namespace PkiTools.Core.Tests.Validation
         private static void AssertValidOrLimited(ChainValidationResult result)
         {
             Assert.True(result.IsValid || result.Problems.Any(p => p.Code == ChainProblemCode.PathBuildingLimitExceeded), string.Join("\n", result.Problems));
-            Assert.InRange(result.Chain.Count, 1, ChainValidator.MaxDepth);
+            Assert.InRange(result.Chain.Count, 1, ChainValidator.MaxPathLength);
         }
 
         [Fact]
@@ -51,6 +51,84 @@ namespace PkiTools.Core.Tests.Validation
             });
             Assert.False(result.IsValid);
             Assert.Contains(result.Problems, p => p.Code == ChainProblemCode.PathBuildingLimitExceeded);
+        }
+
+        [Fact]
+        public void Cross_signing_bomb_finishes_within_a_second_at_a_named_budget()
+        {
+            var bomb = Bomb.Value;
+            var options = new ChainValidationOptions { TrustedRoots = new[] { ValidationPki.Root }, Intermediates = bomb.Bomb, At = ValidationPki.At };
+            ChainValidator.Validate(bomb.Leaf, options); // warm-up: JIT, not the measured run
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            ChainValidationResult result = ChainValidator.Validate(bomb.Leaf, options);
+            stopwatch.Stop();
+            Assert.True(stopwatch.ElapsedMilliseconds < 1000, $"{stopwatch.ElapsedMilliseconds} ms");
+            ChainProblem limit = Assert.Single(result.Problems, p => p.Code == ChainProblemCode.PathBuildingLimitExceeded);
+            Assert.True(limit.Message.Contains($"{ChainValidator.MaxSignatureChecks} signature checks") || limit.Message.Contains($"{ChainValidator.MaxCandidatePaths} candidate paths"), limit.Message);
+        }
+
+        /// <summary>200 CAs with the intermediate's name and other keys, listed before the real one.</summary>
+        private static X509Certificate2[] Impostors(string subject, bool keyIdentifiers)
+        {
+            var result = new List<X509Certificate2>();
+            for (int i = 0; i < 200; i++)
+            {
+                AsymmetricCipherKeyPair key = RawCertificates.NewKey();
+                result.Add(RawCertificates.Build(RawCertificates.Name(subject), key.Public, RawCertificates.NameOf(ValidationPki.Root), key.Private, g =>
+                {
+                    RawCertificates.CaWithKeyCertSign(g);
+                    if (keyIdentifiers) g.AddExtension(X509Extensions.SubjectKeyIdentifier, false, new SubjectKeyIdentifier(new byte[] { (byte)i, 1, 2, 3 }));
+                }));
+            }
+            return result.ToArray();
+        }
+
+        [Fact]
+        public void Same_name_impostors_are_passed_over_by_key_identifier()
+        {
+            // The real intermediate's subjectKeyIdentifier matches the leaf's authorityKeyIdentifier: it is tried first.
+            X509Certificate2[] intermediates = Impostors(ValidationPki.Intermediate.Subject, keyIdentifiers: true).Append(ValidationPki.Intermediate).ToArray();
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            ChainValidationResult result = ChainValidator.Validate(ValidationPki.Leaf, new ChainValidationOptions { TrustedRoots = new[] { ValidationPki.Root }, Intermediates = intermediates, At = ValidationPki.At });
+            Assert.True(result.IsValid, string.Join("\n", result.Problems));
+            Assert.Same(ValidationPki.Intermediate, result.Chain[1]);
+            Assert.True(stopwatch.ElapsedMilliseconds < 1000, $"{stopwatch.ElapsedMilliseconds} ms");
+        }
+
+        [Fact]
+        public void Same_name_impostors_without_key_identifiers_stop_at_a_budget()
+        {
+            var bomb = Bomb.Value; // a leaf without authorityKeyIdentifier, issued by "CN=Bomb CA" key 0
+            X509Certificate2[] intermediates = Impostors("CN=Bomb CA", keyIdentifiers: false);
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            ChainValidationResult result = ChainValidator.Validate(bomb.Leaf, new ChainValidationOptions { TrustedRoots = new[] { ValidationPki.Root }, Intermediates = intermediates, At = ValidationPki.At });
+            stopwatch.Stop();
+            Assert.False(result.IsValid);
+            Assert.Contains(result.Problems, p => p.Code == ChainProblemCode.PathBuildingLimitExceeded);
+            Assert.True(stopwatch.ElapsedMilliseconds < 1000, $"{stopwatch.ElapsedMilliseconds} ms");
+        }
+
+        [Fact]
+        public void Name_constraint_comparisons_stop_at_a_budget()
+        {
+            // 600 permitted subtrees x 600 SANs, each SAN matching only the last subtree: 360,000 comparisons.
+            AsymmetricCipherKeyPair caKey = RawCertificates.NewKey();
+            GeneralSubtree[] permitted = Enumerable.Range(0, 600).Select(i => new GeneralSubtree(new GeneralName(GeneralName.DnsName, i == 599 ? "corp.example" : $"zone{i}.example"))).ToArray();
+            X509Certificate2 ca = RawCertificates.Build(RawCertificates.Name("CN=Many Constraints CA"), caKey.Public, RawCertificates.NameOf(ValidationPki.Root), caKey.Private, g =>
+            {
+                RawCertificates.CaWithKeyCertSign(g);
+                g.AddExtension(X509Extensions.NameConstraints, true, new NameConstraints(permitted, null));
+            });
+            GeneralName[] sans = Enumerable.Range(0, 600).Select(i => new GeneralName(GeneralName.DnsName, $"host{i}.corp.example")).ToArray();
+            X509Certificate2 leaf = RawCertificates.Build(RawCertificates.Name("CN=host0.corp.example"), RawCertificates.NewKey().Public, RawCertificates.Name("CN=Many Constraints CA"), caKey.Private,
+                g => g.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(sans)));
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            ChainValidationResult result = ChainValidator.Validate(leaf, new ChainValidationOptions { TrustedRoots = new[] { ca }, At = ValidationPki.At });
+            stopwatch.Stop();
+            ChainProblem limit = Assert.Single(result.Problems);
+            Assert.Equal((ChainProblemCode.PathBuildingLimitExceeded, 1), (limit.Code, limit.Index));
+            Assert.Contains($"{NameConstraintChecker.MaxComparisons}", limit.Message);
+            Assert.True(stopwatch.ElapsedMilliseconds < 1000, $"{stopwatch.ElapsedMilliseconds} ms");
         }
 
         [Fact]
@@ -70,7 +148,7 @@ namespace PkiTools.Core.Tests.Validation
         {
             X509Certificate2 issuer = ValidationPki.Root;
             var intermediates = new List<X509Certificate2>();
-            for (int i = 0; i < ChainValidator.MaxDepth; i++)
+            for (int i = 0; i < ChainValidator.MaxPathLength; i++)
             {
                 issuer = ValidationPki.Ca(issuer, $"CN=Deep CA {i}", pathLength: 50 - i).Certificate;
                 intermediates.Add(issuer);
@@ -82,17 +160,27 @@ namespace PkiTools.Core.Tests.Validation
                 Intermediates = intermediates,
                 At = ValidationPki.At,
             });
-            Assert.Equal(new[] { (ChainProblemCode.PathBuildingLimitExceeded, ChainValidator.MaxDepth - 1) }, result.Problems.Select(p => (p.Code, p.Index)));
+            Assert.Equal(new[] { (ChainProblemCode.PathBuildingLimitExceeded, ChainValidator.MaxPathLength - 1) }, result.Problems.Select(p => (p.Code, p.Index)));
+
+            // A larger MaxDepth (limbo asks for 255) does not lift the built-in limit.
+            ChainValidationResult withMaxDepth = ChainValidator.Validate(leaf, new ChainValidationOptions
+            {
+                TrustedRoots = new[] { ValidationPki.Root },
+                Intermediates = intermediates,
+                At = ValidationPki.At,
+                MaxDepth = 255,
+            });
+            Assert.Equal(new[] { (ChainProblemCode.PathBuildingLimitExceeded, ChainValidator.MaxPathLength - 1) }, withMaxDepth.Problems.Select(p => (p.Code, p.Index)));
 
             // Deep CA 8 -> ... -> Deep CA 0 -> root is exactly MaxDepth certificates.
-            ChainValidationResult shorter = ChainValidator.Validate(intermediates[ChainValidator.MaxDepth - 2], new ChainValidationOptions
+            ChainValidationResult shorter = ChainValidator.Validate(intermediates[ChainValidator.MaxPathLength - 2], new ChainValidationOptions
             {
                 TrustedRoots = new[] { ValidationPki.Root },
                 Intermediates = intermediates,
                 At = ValidationPki.At,
             });
             Assert.True(shorter.IsValid, string.Join("\n", shorter.Problems));
-            Assert.Equal(ChainValidator.MaxDepth, shorter.Chain.Count);
+            Assert.Equal(ChainValidator.MaxPathLength, shorter.Chain.Count);
         }
 
         [Fact]
