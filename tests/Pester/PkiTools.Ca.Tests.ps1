@@ -384,10 +384,10 @@ Describe 'Invoke-CaSign -Ca' {
         (Test-CertChain -Path "$stem.fullchain.crt" -TrustedRoot (Join-Path $RootPath 'ca.crt') -DnsName app.corp.example -Quiet) | Should -BeTrue
     }
 
-    It 'writes no fullchain file for a root CA' {
+    It 'writes no fullchain file for a root CA (the certificate, and the key the request carried)' {
         $dir = New-TestFolder
         $null = New-Csr -DnsName plain.corp.example | Invoke-CaSign -Ca $Root -Path (Join-Path $dir 'plain')
-        (Get-FileName -LiteralPath $dir) -join ',' | Should -Be 'plain.crt'
+        (Get-FileName -LiteralPath $dir) -join ',' | Should -Be 'plain.crt,plain.key'
     }
 
     It 'openssl verifies the full chain against the root' -Skip:$NoOpenSsl {
