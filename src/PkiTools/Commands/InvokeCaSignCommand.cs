@@ -166,15 +166,23 @@ namespace PkiTools.Commands
         private void Sign(CertificateSigningRequest csr)
         {
             string? stem = Path == null ? null : ResolveOutputPath(Path);
-            if (_ca != null && stem != null)
+            if (_ca != null)
             {
-                if (!ShouldProcess(stem, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and write it")) return; // -WhatIf: nothing signed or recorded
-                // The ledger records the certificate before any file is written here: refuse existing files first.
-                foreach (string file in new[] { OutputPaths.CertificateAndKey(stem).Certificate, OutputPaths.FullChain(stem) })
+                // Issuing from a CA changes its ledger even without -Path: -WhatIf must sign and record nothing.
+                if (stem == null)
                 {
-                    if (!Force && System.IO.File.Exists(file))
+                    if (!ShouldProcess(_ca.Path, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and record it in its ledger")) return;
+                }
+                else
+                {
+                    if (!ShouldProcess(stem, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and write it")) return; // -WhatIf: nothing signed or recorded
+                    // The ledger records the certificate before any file is written here: refuse existing files first.
+                    foreach (string file in new[] { OutputPaths.CertificateAndKey(stem).Certificate, OutputPaths.FullChain(stem) })
                     {
-                        throw new PkiException(PkiErrorCode.FileExists, $"The file '{file}' already exists; nothing was issued. Use -Force to replace it.", null, file);
+                        if (!Force && System.IO.File.Exists(file))
+                        {
+                            throw new PkiException(PkiErrorCode.FileExists, $"The file '{file}' already exists; nothing was issued. Use -Force to replace it.", null, file);
+                        }
                     }
                 }
             }

@@ -11,7 +11,10 @@ namespace PkiTools.Commands
     /// certificates, or Get-IssuedCert's records from the pipeline. Asks first (ConfirmImpact High): revocation
     /// cannot be undone, except for CertificateHold.
     /// </summary>
-    [Cmdlet(VerbsSecurity.Revoke, "Cert", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SerialSet)]
+    // The Certificate set is the default so that a piped X509Certificate2 binds to -Certificate (and its issuer is
+    // checked): with SerialNumber as the default, PowerShell bound the certificate's SerialNumber property by name and
+    // revoked whatever this CA had under that serial, even for a certificate from another CA.
+    [Cmdlet(VerbsSecurity.Revoke, "Cert", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = CertificateSet)]
     [OutputType(typeof(IssuedCertificateRecord))]
     public sealed class RevokeCertCommand : CaCmdlet
     {
