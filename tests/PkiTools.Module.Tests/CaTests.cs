@@ -92,5 +92,36 @@ namespace PkiTools.Module.Tests
             Assert.Equal(1, (int)crl.RevokedCount);
             Assert.Equal("3", (string)crl.CrlNumber);
         }
+
+        [Fact]
+        public void An_offline_root_lists_and_revokes_without_its_key_but_signing_says_the_key_is_missing()
+        {
+            S.Run("New-Ca -Path ./ca -Subject 'CN=Offline Root' | Out-Null; New-Csr -DnsName a.example | Invoke-CaSign -Ca ./ca | Out-Null").ThrowOnError();
+            File.Move(S.File("ca/private/ca.key"), S.File("usb-stick.key"));
+            var r = S.Run("Get-Ca ./ca");
+            Assert.Empty(r.ErrorIds);
+            Assert.Contains(r.Warnings, w => w.Contains("ca.key"));
+            S.Run("Get-IssuedCert -Ca ./ca | Revoke-Cert -Confirm:$false").ThrowOnError();
+            Assert.Equal(new[] { "IssuerKeyMissing" }, S.Run("New-Crl -Ca ./ca").ErrorIds);
+            Assert.Equal(new[] { "IssuerKeyMissing" }, S.Run("New-Csr -DnsName b.example | Invoke-CaSign -Ca ./ca").ErrorIds);
+        }
+
+        [Fact]
+        public void An_intermediate_outliving_its_parent_is_clipped_with_a_warning()
+        {
+            var r = S.Run("$root = New-Ca -Path ./root -Subject 'CN=Short Root' -ValidYears 2; New-Ca -Path ./sub -Subject 'CN=Sub' -Parent $root -ValidYears 5").ThrowOnError();
+            Assert.Contains(r.Warnings, w => w.Contains("clipped"));
+        }
+
+        [Fact]
+        public void A_missing_ca_password_names_the_cmdlet_parameters_that_take_it()
+        {
+            var pw = Vars("pw", new System.Net.NetworkCredential("", "s3cret-Pa55").SecurePassword);
+            S.Run("New-Ca -Path ./ca -Subject 'CN=Locked' -Password $pw | Out-Null", pw).ThrowOnError();
+            var r = S.Run("New-Crl -Ca ./ca");
+            Assert.Equal(new[] { "PasswordRequired" }, r.ErrorIds);
+            Assert.Contains("-CaPassword", r.Errors[0].ToString());
+            Assert.Single(S.Run("New-Crl -Ca ./ca -CaPassword $pw", pw).ThrowOnError().Output);
+        }
     }
 }

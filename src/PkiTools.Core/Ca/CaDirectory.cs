@@ -58,6 +58,7 @@ namespace PkiTools.Core.Ca
         private readonly object _keyGate = new object();
         private CertificateIssuer? _issuer;
         private X509Certificate2? _certificateWithKey;
+        private readonly List<string> _notes = new List<string>();
 
         private readonly string _certificatesFolder;
         private readonly string _crlPath;
@@ -125,7 +126,8 @@ namespace PkiTools.Core.Ca
         {
             get
             {
-                var warnings = new List<string>(Ledger.Warnings);
+                var warnings = new List<string>(_notes);
+                warnings.AddRange(Ledger.Warnings);
                 if (!File.Exists(KeyPath)) warnings.Add($"The CA key '{KeyPath}' is not here: listing and revoking work, issuing and New-Crl need the key back.");
                 string cnf = System.IO.Path.Combine(Path, "openssl.cnf");
                 if (Layout == CaLayout.PkiTools && File.Exists(cnf))
@@ -225,7 +227,9 @@ namespace PkiTools.Core.Ca
                 files.Add(new OutputFile(System.IO.Path.Combine(full, "chain.pem"), Ascii(pem.ToString()), secret: false));
             }
             AtomicFileWriter.WriteAll(files, overwrite: false);
-            return Open(full);
+            CaDirectory created = Open(full);
+            created._notes.AddRange(caCertificate.Warnings); // e.g. the lifetime clipped to the parent's
+            return created;
         }
 
         /// <summary>
@@ -617,6 +621,13 @@ namespace PkiTools.Core.Ca
                 try
                 {
                     key = PrivateKey.Import(CertificateReader.ReadFile(KeyPath), password);
+                }
+                catch (PkiException ex) when (ex.Code == PkiErrorCode.PasswordRequired || ex.Code == PkiErrorCode.PasswordIncorrect)
+                {
+                    const string how = "-CaPassword (Invoke-CaSign, New-Crl, Update-Crl) or -ParentPassword (New-Ca -Parent)";
+                    throw new PkiException(ex.Code, ex.Code == PkiErrorCode.PasswordRequired
+                        ? $"The CA key '{KeyPath}' is encrypted: give its password with {how}."
+                        : $"The password for the CA key '{KeyPath}' is incorrect (or the key file is corrupt): check {how}.", ex, KeyPath);
                 }
                 catch (PkiException ex) when (ex.Target == null)
                 {

@@ -177,7 +177,9 @@ namespace PkiTools.Commands
                 {
                     if (!ShouldProcess(stem, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and write it")) return; // -WhatIf: nothing signed or recorded
                     // The ledger records the certificate before any file is written here: refuse existing files first.
-                    foreach (string file in new[] { OutputPaths.CertificateAndKey(stem).Certificate, OutputPaths.FullChain(stem) })
+                    string[] written = _ca.IsRoot ? new[] { OutputPaths.CertificateAndKey(stem).Certificate }
+                        : new[] { OutputPaths.CertificateAndKey(stem).Certificate, OutputPaths.FullChain(stem) };
+                    foreach (string file in written)
                     {
                         if (!Force && System.IO.File.Exists(file))
                         {

@@ -113,6 +113,7 @@ namespace PkiTools.Commands
                             bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null);
                         WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(Password == null ? "not encrypted" : "encrypted")}, owner-only), valid until {ca.NotAfter:u}.");
                         if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Path}).");
+                        WriteWarnings(ca.Warnings);
                         WriteObject(ca);
                     }
                     finally
