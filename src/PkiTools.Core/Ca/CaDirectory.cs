@@ -516,8 +516,16 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>Marks a certificate revoked in the ledger (the CRL is made from it).</summary>
-        public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null) =>
-            Ledger.Revoke(serialNumber, reason, revokedAt ?? Clock());
+        public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
+        {
+            if (reason == RevocationReason.RemoveFromCrl)
+            {
+                // openssl verify and Test-CertChain treat a removeFromCRL entry as not revoked: the ledger would say Revoked while every CRL said valid.
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    "RemoveFromCrl does not revoke: it only appears in delta CRLs to lift a CertificateHold. Give another reason.", null, reason);
+            }
+            return Ledger.Revoke(serialNumber, reason, revokedAt ?? Clock());
+        }
 
         /// <summary>Revokes a certificate this CA issued (Revoke-Cert -Certificate). One from another issuer is InvalidArgument.</summary>
         public LedgerEntry Revoke(X509Certificate2 certificate, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)

@@ -166,6 +166,11 @@ namespace PkiTools.Commands
         private void Sign(CertificateSigningRequest csr)
         {
             string? stem = Path == null ? null : ResolveOutputPath(Path);
+            if (_ca != null && stem == null)
+            {
+                // Issuing records in the ledger even without files: -WhatIf must not sign or record either.
+                if (!ShouldProcess(_ca.Path, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and record it in its ledger")) return;
+            }
             if (_ca != null && stem != null)
             {
                 if (!ShouldProcess(stem, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and write it")) return; // -WhatIf: nothing signed or recorded
