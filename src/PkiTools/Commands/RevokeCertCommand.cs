@@ -11,7 +11,9 @@ namespace PkiTools.Commands
     /// certificates, or Get-IssuedCert's records from the pipeline. Asks first (ConfirmImpact High): revocation
     /// cannot be undone, except for CertificateHold.
     /// </summary>
-    [Cmdlet(VerbsSecurity.Revoke, "Cert", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SerialSet)]
+    // The Certificate set is the default so that a piped certificate binds -Certificate (checked against the CA as its
+    // issuer) rather than its SerialNumber property: serials are unique per CA only (openssl ca counts from 01).
+    [Cmdlet(VerbsSecurity.Revoke, "Cert", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = CertificateSet)]
     [OutputType(typeof(IssuedCertificateRecord))]
     public sealed class RevokeCertCommand : CaCmdlet
     {
