@@ -265,7 +265,7 @@ namespace PkiTools.Core.Ca
             {
                 throw new PkiException(PkiErrorCode.CaNotFound, $"'{full}' has no index.txt: initialise it (easyrsa init-pki / touch index.txt) first.", null, full);
             }
-            IReadOnlyList<X509Certificate2> certificates = CertificateReader.ReadCertificates(CertificateReader.ReadFile(certificatePath), certificatePath);
+            IReadOnlyList<X509Certificate2> certificates = ReadCertificateFile(certificatePath);
             X509Certificate2 certificate = certificates[0];
             string chainPath = F("chain.pem");
             if (File.Exists(chainPath))
@@ -296,7 +296,7 @@ namespace PkiTools.Core.Ca
                     throw new PkiException(PkiErrorCode.CaNotFound, $"'{configPath}' names '{required}', which does not exist.", null, required);
                 }
             }
-            X509Certificate2 certificate = CertificateReader.ReadCertificates(CertificateReader.ReadFile(config.Certificate), config.Certificate)[0];
+            X509Certificate2 certificate = ReadCertificateFile(config.Certificate)[0];
             string policyPath = System.IO.Path.Combine(config.Directory, CaPolicy.FileName);
             CaPolicy policy = File.Exists(policyPath)
                 ? CaPolicy.FromJson(System.Text.Encoding.UTF8.GetString(CertificateReader.ReadFile(policyPath)), policyPath)
@@ -574,12 +574,36 @@ namespace PkiTools.Core.Ca
             if (!File.Exists(file)) return null;
             try
             {
-                return CertificateReader.ReadCertificates(CertificateReader.ReadFile(file), file)[0];
+                return ReadCertificateFile(file)[0];
             }
             catch (PkiException)
             {
                 return null;
             }
+        }
+
+        /// <summary>
+        /// A certificate file of the CA directory. <c>openssl ca</c> (so easy-rsa too, and <c>openssl ca -selfsign</c>)
+        /// writes the certificate's text dump before its PEM block unless given -notext: that text is skipped.
+        /// </summary>
+        private static IReadOnlyList<X509Certificate2> ReadCertificateFile(string path)
+        {
+            byte[] data = CertificateReader.ReadFile(path);
+            if (!Pem.LooksLikePem(data))
+            {
+                byte[] begin = Ascii("\n-----BEGIN CERTIFICATE-----");
+                for (int i = 0; i + begin.Length <= data.Length; i++)
+                {
+                    int k = 0;
+                    while (k < begin.Length && data[i + k] == begin[k]) k++;
+                    if (k < begin.Length) continue;
+                    var pem = new byte[data.Length - i - 1];
+                    Array.Copy(data, i + 1, pem, 0, pem.Length);
+                    data = pem;
+                    break;
+                }
+            }
+            return CertificateReader.ReadCertificates(data, path);
         }
 
         private IEnumerable<string> DnsNamesOf(LedgerEntry entry)
