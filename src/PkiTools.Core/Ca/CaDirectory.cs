@@ -643,7 +643,14 @@ namespace PkiTools.Core.Ca
                 }
                 catch (PkiException ex) when (ex.Target == null)
                 {
-                    throw new PkiException(ex.Code, $"The CA key '{KeyPath}': {ex.Message}", ex, KeyPath);
+                    // The key's own messages name -Password, which the CA cmdlets call -CaPassword (-ParentPassword in New-Ca).
+                    string message = ex.Code switch
+                    {
+                        PkiErrorCode.PasswordRequired => $"The CA key '{KeyPath}' is encrypted: give its password with -CaPassword (-ParentPassword for New-Ca -Parent).",
+                        PkiErrorCode.PasswordIncorrect => $"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt): check -CaPassword (-ParentPassword for New-Ca -Parent).",
+                        _ => $"The CA key '{KeyPath}': {ex.Message}",
+                    };
+                    throw new PkiException(ex.Code, message, ex, KeyPath);
                 }
                 if (!CertificateFacts.KeyMatches(Certificate, key))
                 {

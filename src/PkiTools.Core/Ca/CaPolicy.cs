@@ -106,7 +106,10 @@ namespace PkiTools.Core.Ca
         internal static (byte[] Network, int Bits) ParseCidr(string range)
         {
             string[] parts = range.Trim().Split('/');
-            if (!IPAddress.TryParse(parts[0], out IPAddress? ip))
+            // IPv4 as four decimal octets only: IPAddress.TryParse takes inet_aton forms, so "10.1/16" would be 10.0.0.1/16
+            // and "010.0.0.0" octal 8.0.0.0, silently constraining another range than the one written.
+            bool ipv4Ok = parts[0].IndexOf(':') >= 0 || System.Text.RegularExpressions.Regex.IsMatch(parts[0], @"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$");
+            if (!ipv4Ok || !IPAddress.TryParse(parts[0], out IPAddress? ip))
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument, $"'{range}' is not an IP range in CIDR form (10.0.0.0/8).", null, range);
             }
