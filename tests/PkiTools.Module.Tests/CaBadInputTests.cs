@@ -255,6 +255,7 @@ namespace PkiTools.Module.Tests
                 "-PermittedIpRange 010.0.0.0/8", // and this as octal 8.0.0.0
                 "-PermittedIpRange 'fe80::/129'",
                 "-CrlDistributionPoint ftp://pki.example/ca.crl",
+                "-CrlDistributionPoint /srv/pki/ca.crl", // [uri] takes it as file:///srv/pki/ca.crl, but the text is no URI
                 "-AuthorityInfoAccess mailto:pki@example.com",
             })
             {
