@@ -279,10 +279,15 @@ namespace PkiTools.Module.Tests
             Assert.False(File.Exists(S.File("web.fullchain.crt")));
             Assert.InRange((issued.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalDays, 89, 90.1);
 
+            // Each certificate is in the ledger by the time it reaches the next command of the pipeline.
+            var seen = S.Run(@"'p1', 'p2', 'p3' | ForEach-Object { New-Csr -DnsName ""$_.example"" } | Invoke-CaSign -Ca ./ca |
+                ForEach-Object { '{0} {1}' -f (Get-IssuedCert -Ca ./ca -SerialNumber $_.SerialNumber).Status, (Get-Ca ./ca).IssuedCount }").ThrowOnError();
+            Assert.Equal(new[] { "Valid 2", "Valid 3", "Valid 4" }, seen.Output.Select(o => o.ToString()).ToArray());
+
             // A CSR file made by openssl, by -CsrPath.
             OpenSsl.Ok("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", S.File("o.key"), "-out", S.File("o.csr"), "-subj", "/CN=o.example");
             S.Run("Invoke-CaSign -Ca ./ca -CsrPath ./o.csr -Path ./o | Out-Null").ThrowOnError();
-            Assert.Equal(2, File.ReadAllLines(S.File("ca/index.txt")).Length);
+            Assert.Equal(5, File.ReadAllLines(S.File("ca/index.txt")).Length);
             Assert.Contains("/CN=o.example", File.ReadAllText(S.File("ca/index.txt")));
 
             // An existing output file: refused before anything is issued; -Force replaces it.
@@ -290,7 +295,7 @@ namespace PkiTools.Module.Tests
             Assert.Equal(new[] { "FileExists" }, S.Run("New-Csr -DnsName web.example | Invoke-CaSign -Ca ./ca -Path ./web").ErrorIds);
             AssertUnchanged(before, S.File("ca"));
             S.Run("New-Csr -DnsName web.example | Invoke-CaSign -Ca ./ca -Path ./web -Force | Out-Null").ThrowOnError();
-            Assert.Equal(3, File.ReadAllLines(S.File("ca/index.txt")).Length);
+            Assert.Equal(6, File.ReadAllLines(S.File("ca/index.txt")).Length);
         }
 
         [Fact]
