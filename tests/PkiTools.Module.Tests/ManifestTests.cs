@@ -8,7 +8,11 @@ namespace PkiTools.Module.Tests
 {
     public class ManifestTests : ModuleTestBase
     {
-        private static readonly string[] Cmdlets = { "Export-Cert", "Export-PrivateKey", "Get-Ca", "Get-IssuedCert", "Import-Cert", "Import-PrivateKey", "Invoke-CaSign", "New-Ca", "New-Crl", "New-Csr", "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Update-Crl" };
+        private static readonly string[] Cmdlets =
+        {
+            "Export-Cert", "Export-PrivateKey", "Get-Ca", "Get-IssuedCert", "Import-Cert", "Import-PrivateKey", "Invoke-CaSign", "New-Ca", "New-Crl", "New-Csr",
+            "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Update-Crl",
+        };
 
         [Fact]
         public void Manifest_is_valid_and_its_version_matches_the_build()

@@ -273,7 +273,7 @@ namespace PkiTools.Core.Ca
             {
                 throw new PkiException(PkiErrorCode.CaNotFound, $"'{full}' has no index.txt: initialise it (easyrsa init-pki / touch index.txt) first.", null, full);
             }
-            IReadOnlyList<X509Certificate2> certificates = CertificateReader.ReadCertificates(CertificateReader.ReadFile(certificatePath), certificatePath);
+            IReadOnlyList<X509Certificate2> certificates = ReadCertificateFile(certificatePath);
             X509Certificate2 certificate = certificates[0];
             string chainPath = F("chain.pem");
             if (File.Exists(chainPath))
@@ -304,7 +304,7 @@ namespace PkiTools.Core.Ca
                     throw new PkiException(PkiErrorCode.CaNotFound, $"'{configPath}' names '{required}', which does not exist.", null, required);
                 }
             }
-            X509Certificate2 certificate = CertificateReader.ReadCertificates(CertificateReader.ReadFile(config.Certificate), config.Certificate)[0];
+            X509Certificate2 certificate = ReadCertificateFile(config.Certificate)[0];
             string policyPath = System.IO.Path.Combine(config.Directory, CaPolicy.FileName);
             CaPolicy policy = File.Exists(policyPath)
                 ? CaPolicy.FromJson(System.Text.Encoding.UTF8.GetString(CertificateReader.ReadFile(policyPath)), policyPath)
@@ -524,8 +524,16 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>Marks a certificate revoked in the ledger (the CRL is made from it).</summary>
-        public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null) =>
-            Ledger.Revoke(serialNumber, reason, revokedAt ?? Clock());
+        public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
+        {
+            if (reason == RevocationReason.RemoveFromCrl)
+            {
+                // openssl verify and Test-CertChain treat a removeFromCRL entry as not revoked: the ledger would say Revoked while every CRL said valid.
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    "RemoveFromCrl does not revoke: it only appears in delta CRLs to lift a CertificateHold. Give another reason.", null, reason);
+            }
+            return Ledger.Revoke(serialNumber, reason, revokedAt ?? Clock());
+        }
 
         /// <summary>Revokes a certificate this CA issued (Revoke-Cert -Certificate). One from another issuer is InvalidArgument.</summary>
         public LedgerEntry Revoke(X509Certificate2 certificate, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
@@ -574,12 +582,36 @@ namespace PkiTools.Core.Ca
             if (!File.Exists(file)) return null;
             try
             {
-                return CertificateReader.ReadCertificates(CertificateReader.ReadFile(file), file)[0];
+                return ReadCertificateFile(file)[0];
             }
             catch (PkiException)
             {
                 return null;
             }
+        }
+
+        /// <summary>
+        /// A certificate file of the CA directory. <c>openssl ca</c> (so easy-rsa too, and <c>openssl ca -selfsign</c>)
+        /// writes the certificate's text dump before its PEM block unless given -notext: that text is skipped.
+        /// </summary>
+        private static IReadOnlyList<X509Certificate2> ReadCertificateFile(string path)
+        {
+            byte[] data = CertificateReader.ReadFile(path);
+            if (!Pem.LooksLikePem(data))
+            {
+                byte[] begin = Ascii("\n-----BEGIN CERTIFICATE-----");
+                for (int i = 0; i + begin.Length <= data.Length; i++)
+                {
+                    int k = 0;
+                    while (k < begin.Length && data[i + k] == begin[k]) k++;
+                    if (k < begin.Length) continue;
+                    var pem = new byte[data.Length - i - 1];
+                    Array.Copy(data, i + 1, pem, 0, pem.Length);
+                    data = pem;
+                    break;
+                }
+            }
+            return CertificateReader.ReadCertificates(data, path);
         }
 
         private IEnumerable<string> DnsNamesOf(LedgerEntry entry)
@@ -622,16 +654,16 @@ namespace PkiTools.Core.Ca
                 {
                     key = PrivateKey.Import(CertificateReader.ReadFile(KeyPath), password);
                 }
-                catch (PkiException ex) when (ex.Code == PkiErrorCode.PasswordRequired || ex.Code == PkiErrorCode.PasswordIncorrect)
-                {
-                    const string how = "-CaPassword (Invoke-CaSign, New-Crl, Update-Crl) or -ParentPassword (New-Ca -Parent)";
-                    throw new PkiException(ex.Code, ex.Code == PkiErrorCode.PasswordRequired
-                        ? $"The CA key '{KeyPath}' is encrypted: give its password with {how}."
-                        : $"The password for the CA key '{KeyPath}' is incorrect (or the key file is corrupt): check {how}.", ex, KeyPath);
-                }
                 catch (PkiException ex) when (ex.Target == null)
                 {
-                    throw new PkiException(ex.Code, $"The CA key '{KeyPath}': {ex.Message}", ex, KeyPath);
+                    // The key's own messages name -Password, which the CA cmdlets call -CaPassword (-ParentPassword in New-Ca).
+                    string message = ex.Code switch
+                    {
+                        PkiErrorCode.PasswordRequired => $"The CA key '{KeyPath}' is encrypted: give its password with -CaPassword (-ParentPassword for New-Ca -Parent).",
+                        PkiErrorCode.PasswordIncorrect => $"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt): check -CaPassword (-ParentPassword for New-Ca -Parent).",
+                        _ => $"The CA key '{KeyPath}': {ex.Message}",
+                    };
+                    throw new PkiException(ex.Code, message, ex, KeyPath);
                 }
                 if (!CertificateFacts.KeyMatches(Certificate, key))
                 {

@@ -10,7 +10,8 @@ namespace PkiTools.Core.Ca
 {
     /// <summary>
     /// What a CA may issue, kept in <c>policy.json</c> in the CA directory (human-editable). Empty name lists allow
-    /// every name; a name outside a non-empty list is a <see cref="PkiErrorCode.PolicyViolation"/>.
+    /// every name (except that DNS suffixes without IP ranges allow no IP address, as the CA certificate's name
+    /// constraints then exclude them all); a name outside a non-empty list is a <see cref="PkiErrorCode.PolicyViolation"/>.
     /// </summary>
     public sealed class CaPolicy
     {
@@ -28,7 +29,7 @@ namespace PkiTools.Core.Ca
         /// <summary>DNS suffixes ("corp.example" allows corp.example and *.corp.example names). Empty: any.</summary>
         public List<string> PermittedDnsSuffixes { get; set; } = new List<string>();
 
-        /// <summary>CIDR ranges ("10.0.0.0/8", "2001:db8::/32"). Empty: any.</summary>
+        /// <summary>CIDR ranges ("10.0.0.0/8", "2001:db8::/32"). Empty: any, unless DNS suffixes are given (then none).</summary>
         public List<string> PermittedIpRanges { get; set; } = new List<string>();
 
         public CertificateProfile DefaultProfile { get; set; } = CertificateProfile.TlsServer;
@@ -59,7 +60,12 @@ namespace PkiTools.Core.Ca
             }
             foreach (string ip in ipAddresses)
             {
-                if (!IpPermitted(ip)) throw Violation($"the IP address '{ip}' is outside permittedIpRanges ({string.Join(", ", PermittedIpRanges)}).");
+                if (!IpPermitted(ip))
+                {
+                    throw Violation(PermittedIpRanges.Count == 0
+                        ? $"the IP address '{ip}' is not allowed: the CA is limited to DNS names (permittedDnsSuffixes: {string.Join(", ", PermittedDnsSuffixes)}) and its certificate excludes every IP address."
+                        : $"the IP address '{ip}' is outside permittedIpRanges ({string.Join(", ", PermittedIpRanges)}).");
+                }
             }
         }
 
@@ -78,7 +84,8 @@ namespace PkiTools.Core.Ca
 
         public bool IpPermitted(string address)
         {
-            if (PermittedIpRanges.Count == 0) return true;
+            // DNS suffixes without IP ranges: the CA certificate excludes every IP address (see CertificateBuilder), so none may be issued.
+            if (PermittedIpRanges.Count == 0) return PermittedDnsSuffixes.Count == 0;
             if (!IPAddress.TryParse(address, out IPAddress? ip)) return false;
             byte[] a = ip.GetAddressBytes();
             foreach (string range in PermittedIpRanges)
@@ -99,7 +106,10 @@ namespace PkiTools.Core.Ca
         internal static (byte[] Network, int Bits) ParseCidr(string range)
         {
             string[] parts = range.Trim().Split('/');
-            if (!IPAddress.TryParse(parts[0], out IPAddress? ip))
+            // IPv4 as four decimal octets only: IPAddress.TryParse takes inet_aton forms, so "10.1/16" would be 10.0.0.1/16
+            // and "010.0.0.0" octal 8.0.0.0, silently constraining another range than the one written.
+            bool ipv4Ok = parts[0].IndexOf(':') >= 0 || System.Text.RegularExpressions.Regex.IsMatch(parts[0], @"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$");
+            if (!ipv4Ok || !IPAddress.TryParse(parts[0], out IPAddress? ip))
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument, $"'{range}' is not an IP range in CIDR form (10.0.0.0/8).", null, range);
             }

@@ -86,7 +86,7 @@ namespace PkiTools.Core.Ca
                 }
                 int eq = line.IndexOf('=');
                 if (eq <= 0) continue;
-                string key = line.Substring(0, eq).Trim();
+                string key = Expand(line.Substring(0, eq).Trim(), null, sections, 0);
                 current[key] = Expand(line.Substring(eq + 1).Trim(), current, sections, 0);
             }
             return sections;
@@ -99,7 +99,7 @@ namespace PkiTools.Core.Ca
             {
                 if (line[i] == '\\' && i + 1 < line.Length)
                 {
-                    b.Append(line[++i]);
+                    b.Append(line[i]).Append(line[++i]); // kept for Expand: an escaped $ is no variable
                     continue;
                 }
                 if (line[i] == '#') break;
@@ -108,13 +108,19 @@ namespace PkiTools.Core.Ca
             return b.ToString();
         }
 
-        private static string Expand(string value, Dictionary<string, string> section, Dictionary<string, Dictionary<string, string>> sections, int depth)
+        /// <summary>Backslash escapes and variables, as NCONF's str_copy does (a null section: escapes only, as for keys).</summary>
+        private static string Expand(string value, Dictionary<string, string>? section, Dictionary<string, Dictionary<string, string>> sections, int depth)
         {
-            if (depth > 8 || value.IndexOf('$') < 0) return value;
+            if (depth > 8 || (value.IndexOf('$') < 0 && value.IndexOf('\\') < 0)) return value;
             var b = new StringBuilder();
             for (int i = 0; i < value.Length; i++)
             {
-                if (value[i] != '$')
+                if (value[i] == '\\' && i + 1 < value.Length)
+                {
+                    b.Append(value[++i]);
+                    continue;
+                }
+                if (value[i] != '$' || section == null)
                 {
                     b.Append(value[i]);
                     continue;
@@ -134,14 +140,22 @@ namespace PkiTools.Core.Ca
                 }
                 else
                 {
-                    int start = i + 1, j = start;
-                    while (j < value.Length && (char.IsLetterOrDigit(value[j]) || value[j] == '_' || value[j] == ':' || value[j] == '.')) j++;
+                    // A name is letters, digits and '_' ($dir/$name.crt is dir, then name and ".crt"), with one "section::" before it.
+                    int start = i + 1, j = Word(value, start);
+                    if (j + 1 < value.Length && value[j] == ':' && value[j + 1] == ':') j = Word(value, j + 2);
                     name = value.Substring(start, j - start);
                     i = j - 1;
                 }
                 b.Append(Lookup(name, section, sections));
             }
             return b.ToString();
+        }
+
+        private static int Word(string value, int start)
+        {
+            int j = start;
+            while (j < value.Length && ((value[j] >= 'a' && value[j] <= 'z') || (value[j] >= 'A' && value[j] <= 'Z') || (value[j] >= '0' && value[j] <= '9') || value[j] == '_')) j++;
+            return j;
         }
 
         private static string Lookup(string name, Dictionary<string, string> section, Dictionary<string, Dictionary<string, string>> sections)

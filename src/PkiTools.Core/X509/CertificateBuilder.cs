@@ -331,7 +331,10 @@ namespace PkiTools.Core.X509
 
         internal static string CheckUri(string uri, string parameter)
         {
-            if (!Uri.TryCreate(uri?.Trim(), UriKind.Absolute, out Uri? parsed) || (parsed.Scheme != "http" && parsed.Scheme != "https" && parsed.Scheme != "ldap" && parsed.Scheme != "file"))
+            // The text must name its scheme: System.Uri also takes "/ca.crl" (Unix) and "C:\ca.crl" as file URIs, whose
+            // original string, written into the certificate, is no URI at all.
+            if (!Uri.TryCreate(uri?.Trim(), UriKind.Absolute, out Uri? parsed) || (parsed.Scheme != "http" && parsed.Scheme != "https" && parsed.Scheme != "ldap" && parsed.Scheme != "file")
+                || !parsed.OriginalString.StartsWith(parsed.Scheme + ":", StringComparison.OrdinalIgnoreCase))
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument, $"{parameter}: '{uri}' is not an absolute http, https, ldap or file URI (clients fetch http://...).", null, uri);
             }
