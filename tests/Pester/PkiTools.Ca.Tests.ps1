@@ -255,17 +255,11 @@ Describe 'Get-Ca' {
     It 'reports CaNotFound for <Case>' -TestCases @(
         @{ Case = 'a folder that does not exist'; Kind = 'Missing' }
         @{ Case = 'a folder that is not a CA'; Kind = 'Empty' }
-        @{ Case = 'a CA folder without its key'; Kind = 'NoKey' }
     ) {
         $dir = New-TestFolder
         switch ($Kind) {
             'Missing' { $target = Join-Path $dir 'missing' }
             'Empty' { $target = $dir }
-            'NoKey' {
-                $target = Join-Path $dir 'ca'
-                $null = New-Ca -Path $target -Subject 'CN=Keyless'
-                Remove-Item -LiteralPath (Join-Path $target 'private/ca.key')
-            }
         }
         $result = Get-Ca $target -ErrorVariable err -ErrorAction SilentlyContinue
         $result | Should -BeNullOrEmpty
@@ -835,13 +829,17 @@ Describe 'bad input' {
         { New-Crl -Ca $path -ErrorAction Stop } | Should -Throw -ErrorId 'LedgerCorrupt,PkiTools.Commands.NewCrlCommand'
     }
 
-    It 'reports CaNotFound when the CA key is missing' {
+    It 'opens a CA whose key is missing (an offline root) but reports IssuerKeyMissing when it has to sign' {
         $path = New-CaPath
         $null = New-Ca -Path $path -Subject 'CN=Pester Keyless CA'
         Remove-Item -LiteralPath (Join-Path $path 'private/ca.key')
-        { New-Csr -DnsName a.corp.example | Invoke-CaSign -Ca $path -ErrorAction Stop } | Should -Throw -ErrorId 'CaNotFound,PkiTools.Commands.InvokeCaSignCommand'
+        $ca = Get-Ca $path -WarningVariable warn -WarningAction SilentlyContinue
+        $ca.Subject | Should -Be 'CN=Pester Keyless CA'
+        ($warn -join ' ') | Should -Match 'ca\.key'
+        { New-Csr -DnsName a.corp.example | Invoke-CaSign -Ca $path -ErrorAction Stop } | Should -Throw -ErrorId 'IssuerKeyMissing,PkiTools.Commands.InvokeCaSignCommand'
         $null = New-Crl -Ca $path -ErrorVariable err -ErrorAction SilentlyContinue
-        $err[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId -Id CaNotFound -Command New-Crl)
+        $err[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId -Id IssuerKeyMissing -Command New-Crl)
+        Get-Content -LiteralPath (Join-Path $path 'index.txt') -Raw | Should -BeNullOrEmpty
     }
 
     It 'reports KeyMismatch when private/ca.key belongs to another CA, and issues nothing' {
