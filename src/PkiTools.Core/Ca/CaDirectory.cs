@@ -590,29 +590,9 @@ namespace PkiTools.Core.Ca
             }
         }
 
-        /// <summary>
-        /// A certificate file of the CA directory. <c>openssl ca</c> (so easy-rsa too, and <c>openssl ca -selfsign</c>)
-        /// writes the certificate's text dump before its PEM block unless given -notext: that text is skipped.
-        /// </summary>
-        private static IReadOnlyList<X509Certificate2> ReadCertificateFile(string path)
-        {
-            byte[] data = CertificateReader.ReadFile(path);
-            if (!Pem.LooksLikePem(data))
-            {
-                byte[] begin = Ascii("\n-----BEGIN CERTIFICATE-----");
-                for (int i = 0; i + begin.Length <= data.Length; i++)
-                {
-                    int k = 0;
-                    while (k < begin.Length && data[i + k] == begin[k]) k++;
-                    if (k < begin.Length) continue;
-                    var pem = new byte[data.Length - i - 1];
-                    Array.Copy(data, i + 1, pem, 0, pem.Length);
-                    data = pem;
-                    break;
-                }
-            }
-            return CertificateReader.ReadCertificates(data, path);
-        }
+        /// <summary>A certificate file of the CA directory (openssl ca's text dump before the PEM block is skipped by the reader).</summary>
+        private static IReadOnlyList<X509Certificate2> ReadCertificateFile(string path) =>
+            CertificateReader.ReadCertificates(CertificateReader.ReadFile(path), path);
 
         private IEnumerable<string> DnsNamesOf(LedgerEntry entry)
         {

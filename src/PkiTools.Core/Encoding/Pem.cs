@@ -37,16 +37,41 @@ namespace PkiTools.Core.Encoding
             return sb.ToString();
         }
 
-        /// <summary>True when the bytes start (after white space or a UTF-8 BOM) with a PEM header.</summary>
+        /// <summary>
+        /// True when the bytes are PEM: a header at the start (after white space or a UTF-8 BOM), or at the start of a
+        /// later line after lines of plain text, as <c>openssl ca</c> writes certificates (its text dump first, unless
+        /// -notext) and OpenSSL reads them. Binary data (DER) never qualifies: a control byte before the header does.
+        /// </summary>
         public static bool LooksLikePem(byte[] data)
         {
             int i = 0;
             if (data.Length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) i = 3;
-            while (i < data.Length && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n')) i++;
-            if (data.Length - i < Begin.Length) return false;
-            for (int k = 0; k < Begin.Length; k++)
+            int lineStart = i;
+            for (; i < data.Length; i++)
             {
-                if (data[i + k] != Begin[k]) return false;
+                byte b = data[i];
+                if (b == '\n')
+                {
+                    lineStart = i + 1;
+                    continue;
+                }
+                if (i == lineStart && (b == ' ' || b == '\t' || b == '\r'))
+                {
+                    lineStart = i + 1; // indentation before a header
+                    continue;
+                }
+                if (i == lineStart && StartsWith(data, i, Begin)) return true;
+                if (b < 0x20 && b != '\t' && b != '\r') return false; // binary
+            }
+            return false;
+        }
+
+        private static bool StartsWith(byte[] data, int at, string prefix)
+        {
+            if (data.Length - at < prefix.Length) return false;
+            for (int k = 0; k < prefix.Length; k++)
+            {
+                if (data[at + k] != prefix[k]) return false;
             }
             return true;
         }

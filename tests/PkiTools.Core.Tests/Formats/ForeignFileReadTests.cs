@@ -42,6 +42,23 @@ namespace PkiTools.Core.Tests.Formats
         }
 
         [Fact]
+        public void A_certificate_with_openssls_text_dump_before_it_is_read_as_openssl_reads_it()
+        {
+            // openssl ca (and so easy-rsa's issued/*.crt) writes `openssl x509 -text` output before the PEM block.
+            TestChain chain = TestChain.For(KeyAlgorithm.EcdsaP256);
+            using TempDir dir = Prepare(chain);
+            OpenSsl.Ok("x509", "-in", dir.File("leaf.pem"), "-text", "-out", dir.File("dump.crt"));
+            byte[] data = File.ReadAllBytes(dir.File("dump.crt"));
+            Assert.StartsWith("Certificate:", System.Text.Encoding.ASCII.GetString(data));
+            Assert.Equal(CertificateFormat.Pem, CertificateFiles.Detect(data));
+            Assert.Equal(chain.Leaf.Thumbprint, CertificateFiles.Read(data, null).Single().Thumbprint);
+            Assert.Equal(chain.Leaf.Thumbprint, CertificateReader.ReadCertificates(data, "dump.crt").Single().Thumbprint);
+            // Binary data never counts as PEM, even with a header inside it.
+            byte[] binary = new byte[] { 0x30, 0x03, 0x01 }.Concat(System.Text.Encoding.ASCII.GetBytes("\n-----BEGIN CERTIFICATE-----\n")).ToArray();
+            Assert.False(Pem.LooksLikePem(binary));
+        }
+
+        [Fact]
         public void Openssl_pfx_with_an_empty_password_and_one_without_mac_or_encryption_load_without_a_password()
         {
             TestChain chain = TestChain.For(KeyAlgorithm.EcdsaP256);
