@@ -21,6 +21,8 @@ namespace PkiTools.Core.Validation
 
         private static readonly ConcurrentDictionary<byte[], PublicKeyInfo?> Keys = new ConcurrentDictionary<byte[], PublicKeyInfo?>(ByteArrayComparer.Instance);
         private static readonly ConcurrentDictionary<ResultKey, bool> Results = new ConcurrentDictionary<ResultKey, bool>();
+        private static int _resultCount;
+        private static int _keyCount;
 
         /// <summary>
         /// True when the key in <paramref name="issuerSpki"/> verifies <paramref name="child"/>'s signature.
@@ -33,7 +35,12 @@ namespace PkiTools.Core.Validation
             if (Results.TryGetValue(key, out bool known)) return known;
             PublicKeyInfo? publicKey = KeyFor(issuerSpki, issuerCertificate);
             bool ok = publicKey != null && child.IsSignedBy(publicKey);
-            if (Results.Count >= MaxResults) Results.Clear();
+            // ConcurrentDictionary.Count takes every lock of the table: an approximate count of our own is enough.
+            if (System.Threading.Interlocked.Increment(ref _resultCount) > MaxResults)
+            {
+                Results.Clear();
+                System.Threading.Interlocked.Exchange(ref _resultCount, 1);
+            }
             Results[key] = ok;
             return ok;
         }
@@ -51,7 +58,11 @@ namespace PkiTools.Core.Validation
             {
                 created = null; // a malformed key verifies nothing
             }
-            if (Keys.Count >= MaxKeys) Keys.Clear();
+            if (System.Threading.Interlocked.Increment(ref _keyCount) > MaxKeys)
+            {
+                Keys.Clear();
+                System.Threading.Interlocked.Exchange(ref _keyCount, 1);
+            }
             return Keys.GetOrAdd(spki, created);
         }
 
