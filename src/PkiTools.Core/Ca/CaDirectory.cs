@@ -523,15 +523,13 @@ namespace PkiTools.Core.Ca
             return System.Numerics.BigInteger.Parse("0" + text, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        /// <summary>Marks a certificate revoked in the ledger (the CRL is made from it).</summary>
+        /// <summary>
+        /// Marks a certificate revoked in the ledger (the CRL is made from it). A certificate on hold
+        /// (CertificateHold) can be revoked for good with another reason, or released with RemoveFromCrl, which makes
+        /// its line valid again and drops it from the next CRL.
+        /// </summary>
         public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
         {
-            if (reason == RevocationReason.RemoveFromCrl)
-            {
-                // openssl verify and Test-CertChain treat a removeFromCRL entry as not revoked: the ledger would say Revoked while every CRL said valid.
-                throw new PkiException(PkiErrorCode.InvalidArgument,
-                    "RemoveFromCrl does not revoke: it only appears in delta CRLs to lift a CertificateHold. Give another reason.", null, reason);
-            }
             return Ledger.Revoke(serialNumber, reason, revokedAt ?? Clock());
         }
 

@@ -143,11 +143,24 @@ namespace PkiTools.Core.Ca
                         throw new PkiException(PkiErrorCode.SerialNotFound, $"No certificate with serial number {serial} is in the ledger '{IndexPath}'.", null, serial);
                     }
                     LedgerEntry old = _entries[index];
-                    if (old.Status == LedgerStatus.Revoked)
+                    bool onHold = old.Status == LedgerStatus.Revoked && old.Reason == RevocationReason.CertificateHold;
+                    if (reason == RevocationReason.RemoveFromCrl && !onHold)
+                    {
+                        throw new PkiException(PkiErrorCode.InvalidArgument,
+                            $"RemoveFromCrl releases a certificate on hold (CertificateHold), and {serial} is not on hold: give the reason for revoking it.", null, serial);
+                    }
+                    if (old.Status == LedgerStatus.Revoked && !onHold)
                     {
                         throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already revoked (on {old.RevokedAt:u}).", null, serial);
                     }
-                    var revoked = new LedgerEntry(LedgerStatus.Revoked, old.NotAfter, revokedAt, reason, old.SerialNumber, old.FileName, old.Subject);
+                    if (onHold && reason == RevocationReason.CertificateHold)
+                    {
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already on hold (since {old.RevokedAt:u}).", null, serial);
+                    }
+                    // A hold is lifted (RemoveFromCrl: the line is V again, as if never revoked) or made final (any other reason).
+                    var revoked = reason == RevocationReason.RemoveFromCrl
+                        ? new LedgerEntry(LedgerStatus.Valid, old.NotAfter, null, null, old.SerialNumber, old.FileName, old.Subject)
+                        : new LedgerEntry(LedgerStatus.Revoked, old.NotAfter, revokedAt, reason, old.SerialNumber, old.FileName, old.Subject);
                     if (!OpenSslCanName(reason))
                     {
                         // First the true reason, then the ledger line: a crash in between leaves an unused note.

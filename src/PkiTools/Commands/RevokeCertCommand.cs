@@ -67,9 +67,12 @@ namespace PkiTools.Commands
         private void Revoke(CaDirectory ca, string serial, string? subject, System.Func<LedgerEntry> revoke)
         {
             string target = subject == null ? $"serial {serial}" : $"serial {serial} ({subject})";
-            if (!ShouldProcess(target, $"Revoke ({Reason}) in the CA '{ca.Subject}'")) return;
+            bool release = Reason == RevocationReason.RemoveFromCrl;
+            if (!ShouldProcess(target, release ? $"Release the hold in the CA '{ca.Subject}'" : $"Revoke ({Reason}) in the CA '{ca.Subject}'")) return;
             LedgerEntry entry = revoke();
-            WriteVerbose($"Revoked {entry.SerialNumber} ({entry.Subject}) for {Reason}. Run New-Crl to publish the revocation.");
+            WriteVerbose(release
+                ? $"Released the hold on {entry.SerialNumber} ({entry.Subject}): it is valid again. Run New-Crl to publish that."
+                : $"Revoked {entry.SerialNumber} ({entry.Subject}) for {Reason}. Run New-Crl to publish the revocation.");
             if (PassThru) WriteObject(ca.Records(new LedgerQuery { SerialNumber = entry.SerialNumber })[0]);
         }
     }

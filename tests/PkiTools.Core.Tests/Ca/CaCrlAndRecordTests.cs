@@ -222,7 +222,7 @@ namespace PkiTools.Core.Tests.Ca
         }
 
         [Fact]
-        public void Remove_from_crl_is_not_a_revocation()
+        public void Remove_from_crl_releases_a_hold_and_nothing_else()
         {
             using var tmp = new TempDir();
             CaDirectory ca = NewCa(tmp);
@@ -234,6 +234,21 @@ namespace PkiTools.Core.Tests.Ca
             // A hold is a revocation (openssl writes certificateHold) and can be listed.
             ca.Revoke(issued.Certificate, RevocationReason.CertificateHold);
             Assert.Equal(RevocationReason.CertificateHold, ca.NewCrl().Find(issued.Certificate)!.Reason);
+            Assert.Equal(PkiErrorCode.InvalidArgument, Assert.Throws<PkiException>(() => ca.Revoke(issued.Certificate, RevocationReason.CertificateHold)).Code);
+
+            // Released: the line is V again (as openssl writes it) and the next CRL no longer lists it.
+            LedgerEntry released = ca.Revoke(issued.Certificate, RevocationReason.RemoveFromCrl);
+            Assert.Equal(LedgerStatus.Valid, released.Status);
+            Assert.Null(released.RevokedAt);
+            Assert.StartsWith("V\t", File.ReadAllLines(Path.Combine(ca.Path, "index.txt"))[0]);
+            Assert.Null(ca.NewCrl().Find(issued.Certificate));
+
+            // Held again, then revoked for good: final, and RemoveFromCrl no longer applies.
+            ca.Revoke(issued.Certificate, RevocationReason.CertificateHold);
+            Assert.Equal(RevocationReason.KeyCompromise, ca.Revoke(issued.Certificate, RevocationReason.KeyCompromise).Reason);
+            Assert.Equal(RevocationReason.KeyCompromise, ca.NewCrl().Find(issued.Certificate)!.Reason);
+            Assert.Equal(PkiErrorCode.InvalidArgument, Assert.Throws<PkiException>(() => ca.Revoke(issued.Certificate, RevocationReason.RemoveFromCrl)).Code);
+            Assert.Equal(PkiErrorCode.InvalidArgument, Assert.Throws<PkiException>(() => ca.Revoke(issued.Certificate, RevocationReason.Superseded)).Code);
         }
     }
 }
