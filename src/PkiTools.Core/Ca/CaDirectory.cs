@@ -100,7 +100,7 @@ namespace PkiTools.Core.Ca
         public DateTime NotAfter => Certificate.NotAfter;
 
         /// <summary>True for a self-signed root, false for an intermediate.</summary>
-        public bool IsRoot => Certificate.SubjectName.RawData.SequenceEqual(Certificate.IssuerName.RawData);
+        public bool IsRoot => CertificateFacts.IsSelfIssued(Certificate);
 
         /// <summary>Certificates in the ledger.</summary>
         public int IssuedCount => Ledger.Entries().Count;
@@ -222,9 +222,8 @@ namespace PkiTools.Core.Ca
             };
             if (parent != null)
             {
-                var pem = new StringBuilder(caCertificate.Pem);
-                foreach (X509Certificate2 c in chain) pem.Append(Pem.Encode("CERTIFICATE", c.RawData));
-                files.Add(new OutputFile(System.IO.Path.Combine(full, "chain.pem"), Ascii(pem.ToString()), secret: false));
+                chain.Insert(0, caCertificate.Certificate);
+                files.Add(new OutputFile(System.IO.Path.Combine(full, "chain.pem"), CertificateFiles.WritePem(chain), secret: false));
             }
             AtomicFileWriter.WriteAll(files, overwrite: false);
             CaDirectory created = Open(full);
@@ -278,13 +277,11 @@ namespace PkiTools.Core.Ca
             string chainPath = F("chain.pem");
             if (File.Exists(chainPath))
             {
-                CertificateChains.RememberFromBundle(CertificateReader.ReadCertificates(CertificateReader.ReadFile(chainPath), chainPath).ToList());
-                IReadOnlyList<X509Certificate2> chain = CertificateReader.ReadCertificates(CertificateReader.ReadFile(chainPath), chainPath);
+                IReadOnlyList<X509Certificate2> chain = ReadCertificateFile(chainPath);
+                CertificateChains.RememberFromBundle(chain.ToList());
                 if (chain.Count > 1 && chain[0].RawData.SequenceEqual(certificate.RawData)) CertificateChains.Remember(certificate, chain.Skip(1).ToList());
             }
-            CaPolicy policy = File.Exists(F(CaPolicy.FileName))
-                ? CaPolicy.FromJson(System.Text.Encoding.UTF8.GetString(CertificateReader.ReadFile(F(CaPolicy.FileName))), F(CaPolicy.FileName))
-                : new CaPolicy();
+            CaPolicy policy = CaPolicy.Load(F(CaPolicy.FileName));
             var ledger = new OpenSslIndexLedger(F("index.txt"));
             string certificatesFolder = F(layout switch { CaLayout.EasyRsa => "certs_by_serial", CaLayout.OpenSsl => "newcerts", _ => "certs" });
             string crl = layout == CaLayout.PkiTools ? F("crl", "ca.crl") : F("crl.pem");
@@ -305,10 +302,7 @@ namespace PkiTools.Core.Ca
                 }
             }
             X509Certificate2 certificate = ReadCertificateFile(config.Certificate)[0];
-            string policyPath = System.IO.Path.Combine(config.Directory, CaPolicy.FileName);
-            CaPolicy policy = File.Exists(policyPath)
-                ? CaPolicy.FromJson(System.Text.Encoding.UTF8.GetString(CertificateReader.ReadFile(policyPath)), policyPath)
-                : new CaPolicy();
+            CaPolicy policy = CaPolicy.Load(System.IO.Path.Combine(config.Directory, CaPolicy.FileName));
             var ca = new CaDirectory(config.Directory, CaLayout.OpenSsl, certificate, config.PrivateKey, policy, new OpenSslIndexLedger(config.Database),
                 config.NewCertsDirectory, config.Crl ?? System.IO.Path.Combine(config.Directory, "crl.pem"),
                 config.CrlNumber ?? System.IO.Path.Combine(config.Directory, "crlnumber"));
@@ -492,8 +486,7 @@ namespace PkiTools.Core.Ca
                 }
                 DateTimeOffset thisUpdate = Clock();
                 CertificateRevocationList crl = CrlBuilder.Build(_certificateWithKey!, revoked, number, thisUpdate, thisUpdate.AddDays(days));
-                string next = (number + 1).ToString("X", System.Globalization.CultureInfo.InvariantCulture).TrimStart('0');
-                if (next.Length % 2 == 1) next = "0" + next;
+                string next = OpenSslIndexLedger.NormalizeSerial((number + 1).ToString("X", System.Globalization.CultureInfo.InvariantCulture));
                 AtomicFileWriter.Write(numberPath, Ascii(next + "\n"), secret: false, overwrite: true);
                 byte[] pem = Ascii(crl.Pem), der = crl.GetEncoded();
                 var files = new List<OutputFile>

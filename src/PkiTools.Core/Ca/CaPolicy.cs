@@ -155,6 +155,12 @@ namespace PkiTools.Core.Ca
             return b.ToString();
         }
 
+        /// <summary>The policy file at <paramref name="path"/>, or the defaults when there is none (easy-rsa and openssl ca folders).</summary>
+        public static CaPolicy Load(string path) =>
+            System.IO.File.Exists(path)
+                ? FromJson(System.Text.Encoding.UTF8.GetString(Encoding.CertificateReader.ReadFile(path)), path)
+                : new CaPolicy();
+
         /// <summary>Reads policy.json; unknown keys are refused (a typo must not silently loosen the policy).</summary>
         public static CaPolicy FromJson(string json, string? source = null)
         {

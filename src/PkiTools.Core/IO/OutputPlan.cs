@@ -26,11 +26,10 @@ namespace PkiTools.Core.IO
         /// </summary>
         public static IReadOnlyList<OutputFile> FullChain(string path, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
         {
-            var chain = CertificateChains.Issuers(certificate).Where(c => !c.SubjectName.RawData.SequenceEqual(c.IssuerName.RawData)).ToList();
+            var chain = CertificateChains.Issuers(certificate).Where(c => !CertificateFacts.IsSelfIssued(c)).ToList();
             if (chain.Count == 0) return Array.Empty<OutputFile>();
-            var pem = new System.Text.StringBuilder(Encoding.Pem.Encode("CERTIFICATE", certificate.RawData));
-            foreach (var c in chain) pem.Append(Encoding.Pem.Encode("CERTIFICATE", c.RawData));
-            return WithoutUnchanged(new List<OutputFile> { new OutputFile(OutputPaths.FullChain(path), System.Text.Encoding.ASCII.GetBytes(pem.ToString()), secret: false) });
+            chain.Insert(0, certificate);
+            return WithoutUnchanged(new List<OutputFile> { new OutputFile(OutputPaths.FullChain(path), Encoding.CertificateFiles.WritePem(chain), secret: false) });
         }
 
         /// <summary>"x.csr" (PEM) and, when wanted, "x.key".</summary>

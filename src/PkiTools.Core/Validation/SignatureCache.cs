@@ -35,12 +35,7 @@ namespace PkiTools.Core.Validation
             if (Results.TryGetValue(key, out bool known)) return known;
             PublicKeyInfo? publicKey = KeyFor(issuerSpki, issuerCertificate);
             bool ok = publicKey != null && child.IsSignedBy(publicKey);
-            // ConcurrentDictionary.Count takes every lock of the table: an approximate count of our own is enough.
-            if (System.Threading.Interlocked.Increment(ref _resultCount) > MaxResults)
-            {
-                Results.Clear();
-                System.Threading.Interlocked.Exchange(ref _resultCount, 1);
-            }
+            MakeRoom(Results, ref _resultCount, MaxResults);
             Results[key] = ok;
             return ok;
         }
@@ -58,12 +53,19 @@ namespace PkiTools.Core.Validation
             {
                 created = null; // a malformed key verifies nothing
             }
-            if (System.Threading.Interlocked.Increment(ref _keyCount) > MaxKeys)
-            {
-                Keys.Clear();
-                System.Threading.Interlocked.Exchange(ref _keyCount, 1);
-            }
+            MakeRoom(Keys, ref _keyCount, MaxKeys);
             return Keys.GetOrAdd(spki, created);
+        }
+
+        /// <summary>
+        /// Counts one more entry and clears a full table. ConcurrentDictionary.Count takes every lock of the table, so
+        /// an approximate count of our own is kept instead.
+        /// </summary>
+        private static void MakeRoom<TKey, TValue>(ConcurrentDictionary<TKey, TValue> table, ref int count, int max) where TKey : notnull
+        {
+            if (System.Threading.Interlocked.Increment(ref count) <= max) return;
+            table.Clear();
+            System.Threading.Interlocked.Exchange(ref count, 1);
         }
 
         private readonly struct ResultKey : IEquatable<ResultKey>

@@ -20,6 +20,10 @@ namespace PkiTools.Core.X509
         }
 
         /// <summary>Rsa2048, EcdsaP256, Ed25519, ... or the algorithm OID.</summary>
+        /// <summary>True when subject and issuer are the same name (a root, or a self-issued CA certificate): servers do not send these.</summary>
+        public static bool IsSelfIssued(X509Certificate2 certificate) =>
+            System.Linq.Enumerable.SequenceEqual(certificate.SubjectName.RawData, certificate.IssuerName.RawData);
+
         public static string KeyAlgorithm(X509Certificate2 certificate) => TryParse(certificate)?.PublicKey?.Algorithm ?? "(unknown)";
 
         /// <summary>Upper-case hex SHA-256 of the DER certificate.</summary>

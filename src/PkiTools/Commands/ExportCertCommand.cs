@@ -147,7 +147,7 @@ namespace PkiTools.Commands
                 throw new PkiException(PkiErrorCode.InvalidArgument,
                     $"No chain is known for '{certificate.Subject}': pass the intermediates with -Chain (objects or files).", null, certificate);
             }
-            return forPfx ? chain : chain.Where(c => c.Subject != c.Issuer).ToList();
+            return forPfx ? chain : chain.Where(c => !CertificateFacts.IsSelfIssued(c)).ToList();
         }
 
         private PrivateKey? KeyFor(X509Certificate2 certificate, bool required)

@@ -106,21 +106,13 @@ namespace PkiTools.Commands
                 WriteProgress(new ProgressRecord(1, "New-Ca", $"Generating the {KeyAlgorithm} CA key") { PercentComplete = 10 });
                 try
                 {
-                    char[]? password = Passwords.ToChars(Password), parentPassword = Passwords.ToChars(ParentPassword);
-                    try
-                    {
-                        CaDirectory ca = CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
-                            bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null);
-                        WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(Password == null ? "not encrypted" : "encrypted")}, owner-only), valid until {ca.NotAfter:u}.");
-                        if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Path}).");
-                        WriteWarnings(ca.Warnings);
-                        WriteObject(ca);
-                    }
-                    finally
-                    {
-                        if (password != null) Array.Clear(password, 0, password.Length);
-                        if (parentPassword != null) Array.Clear(parentPassword, 0, parentPassword.Length);
-                    }
+                    CaDirectory ca = Passwords.With(Password, password => Passwords.With(ParentPassword, parentPassword =>
+                        CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
+                            bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null)));
+                    WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(Password == null ? "not encrypted" : "encrypted")}, owner-only), valid until {ca.NotAfter:u}.");
+                    if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Path}).");
+                    WriteWarnings(ca.Warnings);
+                    WriteObject(ca);
                 }
                 finally
                 {
