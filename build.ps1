@@ -4,7 +4,8 @@
     Builds, tests and packages PkiTools.
 .DESCRIPTION
     Build   : dotnet build (Debug) - afterwards Import-Module ./PkiTools.psd1 works from the repository root.
-    Test    : dotnet test, then the Pester 5 tests under tests/Pester when pwsh and Pester 5 are present.
+    Test    : dotnet test: the xunit tests and every Pester file (pinned pwsh 7.6.10, Pester 5.9.1 from NuGet).
+    Pester  : only the Pester files, in this PowerShell, with the Pester that the build restored.
     Package : a Release build laid out as an installable module in out/PkiTools/<version>/.
     Clean   : removes bin/, out/ and every project's bin/obj.
 .EXAMPLE
@@ -12,7 +13,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'Clean')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Debug'
@@ -20,6 +21,15 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-Location -LiteralPath $PSScriptRoot
+
+# Pester 5.9.1 as restored from NuGet by tests/PkiTools.Pester.Tests (PackageDownload), never from PSGallery.
+function Get-PesterManifest {
+    $root = (& dotnet msbuild tests/PkiTools.Pester.Tests -getProperty:NuGetPackageRoot).Trim()
+    $version = (& dotnet msbuild tests/PkiTools.Pester.Tests -getProperty:PesterVersion).Trim()
+    $manifest = Join-Path $root "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path -LiteralPath $manifest)) { throw "Pester $version is not restored at ${manifest}: run dotnet restore first." }
+    $manifest
+}
 
 function Invoke-Dotnet {
     & dotnet @args
@@ -31,19 +41,19 @@ switch ($Task) {
         Invoke-Dotnet build -c $Configuration
     }
     'Test' {
+        # dotnet test runs everything: the xunit assemblies and, through tests/PkiTools.Pester.Tests, every Pester file
+        # under the pinned pwsh (.config/dotnet-tools.json) and Pester 5.9.1 from NuGet.
         Invoke-Dotnet test
-        $pester = Get-Module -ListAvailable Pester | Where-Object { $_.Version.Major -ge 5 } | Sort-Object Version -Descending | Select-Object -First 1
-        if ($pester) {
-            Import-Module $pester -Force
-            $config = New-PesterConfiguration
-            $config.Run.Path = Join-Path $PSScriptRoot 'tests/Pester'
-            $config.Run.Exit = $true
-            $config.Output.Verbosity = 'Detailed'
-            Invoke-Pester -Configuration $config
-        }
-        else {
-            Write-Warning 'Pester 5 is not installed: skipping tests/Pester (Install-Module Pester -MinimumVersion 5.0).'
-        }
+    }
+    'Pester' {
+        # The Pester files alone, in this PowerShell, with the Pester that the build restored from NuGet.
+        Invoke-Dotnet build tests/PkiTools.Pester.Tests
+        Import-Module (Get-PesterManifest) -Force
+        $config = New-PesterConfiguration
+        $config.Run.Path = Join-Path $PSScriptRoot 'tests/Pester'
+        $config.Run.Exit = $true
+        $config.Output.Verbosity = 'Detailed'
+        Invoke-Pester -Configuration $config
     }
     'Package' {
         Invoke-Dotnet build -c Release

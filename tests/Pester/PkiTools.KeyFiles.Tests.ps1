@@ -318,10 +318,10 @@ Describe 'Export-PrivateKey' {
             ($key | Export-PrivateKey -Path $file -PassThru).KeyId | Should -Be $key.KeyId
         }
 
-        It 'takes -Key and -Path by position' {
+        It 'takes -Path by position, the key from the pipeline' {
             $file = Join-Path (New-TestFolder) 'positional.key'
             $key = New-PrivateKey
-            Export-PrivateKey $key $file
+            $key | Export-PrivateKey $file
             (Import-PrivateKey $file).KeyId | Should -Be $key.KeyId
         }
 
