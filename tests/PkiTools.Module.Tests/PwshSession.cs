@@ -29,7 +29,7 @@ namespace PkiTools.Module.Tests
             _runspace = RunspaceFactory.CreateRunspace(_host, state);
             _runspace.Open();
             Run($"Import-Module '{ManifestPath}' -ErrorAction Stop").ThrowOnError();
-            // Set-Location lives in Microsoft.PowerShell.Management, which the bare engine lacks.
+            // Same as Set-Location (Microsoft.PowerShell.SDK brings Management and Utility), without a pipeline.
             _runspace.SessionStateProxy.Path.SetLocation(WildcardPattern.Escape(Directory));
         }
 
