@@ -34,6 +34,8 @@
     PrivateData          = @{
         PSData = @{
             Tags       = @('PKI', 'X509', 'Certificate', 'CSR', 'CA', 'TLS', 'OpenSSL', 'Linux', 'Windows', 'macOS')
+            LicenseUri = 'https://github.com/pkitools/PkiTools/blob/main/LICENSE'
+            ProjectUri = 'https://github.com/pkitools/PkiTools'
         }
     }
 }

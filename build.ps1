@@ -6,7 +6,8 @@
     Build   : dotnet build (Debug) - afterwards Import-Module ./PkiTools.psd1 works from the repository root.
     Test    : dotnet test: the xunit tests and every Pester file (pinned pwsh 7.6.10, Pester 5.9.1 from NuGet).
     Pester  : only the Pester files, in this PowerShell, with the Pester that the build restored.
-    Package : a Release build laid out as an installable module in out/PkiTools/<version>/.
+    Package : a Release build laid out as an installable module in out/PkiTools/<version>/
+              (dotnet build src/PkiTools -c Release -t:Package); copy out/PkiTools to a folder in $env:PSModulePath.
     Clean   : removes bin/, out/ and every project's bin/obj.
 .EXAMPLE
     ./build.ps1 -Task Test
@@ -56,16 +57,11 @@ switch ($Task) {
         Invoke-Pester -Configuration $config
     }
     'Package' {
-        Invoke-Dotnet build -c Release
-        $manifest = Import-PowerShellDataFile (Join-Path $PSScriptRoot 'PkiTools.psd1')
-        $target = Join-Path $PSScriptRoot "out/PkiTools/$($manifest.ModuleVersion)"
-        if (Test-Path $target) { Remove-Item $target -Recurse -Force }
-        New-Item -ItemType Directory -Path $target | Out-Null
-        Copy-Item PkiTools.psd1, README.md -Destination $target
-        Copy-Item module -Destination $target -Recurse
-        Copy-Item bin, en-US -Destination $target -Recurse
-        Get-ChildItem (Join-Path $target 'bin') -Include *.pdb, *.xml -Recurse | Where-Object Name -notlike '*-Help.xml' | Remove-Item
-        Write-Host "Module laid out in $target"
+        # The Package target of src/PkiTools (the same command works with only the .NET SDK): builds, then lays out
+        # out/PkiTools/<version>/ with the manifest, LICENSE, README, bin/ (no pdb), module/ and en-US/ (the help, once).
+        # A Release build unless -Configuration says otherwise.
+        $config = if ($PSBoundParameters.ContainsKey('Configuration')) { $Configuration } else { 'Release' }
+        Invoke-Dotnet build src/PkiTools/PkiTools.csproj -c $config '-t:Package'
     }
     'Clean' {
         Remove-Item bin, out -Recurse -Force -ErrorAction SilentlyContinue
