@@ -162,9 +162,12 @@ Describe 'Test-CertChain' {
                 Should -Throw -ErrorId 'FormatUnknown,PkiTools.Commands.TestCertChainCommand'
         }
 
-        It 'fails parameter binding for an unreadable -TrustedRoot file' {
-            { Test-CertChain -Certificate $Leaf -TrustedRoot (Join-Path $TestDrive 'missing-root.crt') -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ParameterArgumentTransformationError,PkiTools.Commands.TestCertChainCommand'
+        It 'reports a missing -TrustedRoot file as FileNotFound, naming the file' {
+            $missing = Join-Path $TestDrive 'missing-root.crt'
+            $err = { Test-CertChain -Certificate $Leaf -TrustedRoot $missing -ErrorAction Stop } |
+                Should -Throw -ErrorId 'FileNotFound,PkiTools.Commands.TestCertChainCommand' -PassThru
+            $err.TargetObject | Should -Be $missing
+            $err.ToString() | Should -BeLike "*-TrustedRoot*$missing*"
         }
     }
 
