@@ -70,6 +70,13 @@ namespace PkiTools.Commands
         [Parameter]
         public RevocationMode RevocationMode { get; set; }
 
+        /// <summary>
+        /// Which certificates are checked for revocation: EndCertificateOnly (the leaf: the issuing CA's CRL is enough),
+        /// ExcludeRoot (every certificate below the trust anchor; the default) or EntireChain (the anchor too).
+        /// </summary>
+        [Parameter]
+        public RevocationFlag RevocationFlag { get; set; } = RevocationFlag.ExcludeRoot;
+
         /// <summary>Most intermediate CA certificates between the certificate and the anchor (self-issued ones not counted).</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
@@ -121,6 +128,23 @@ namespace PkiTools.Commands
             });
         }
 
+        private bool _warnedFlag;
+
+        /// <summary>True when verbose output is shown (-Verbose or $VerbosePreference), so the trace is only built when someone reads it.</summary>
+        private bool VerboseWanted
+        {
+            get
+            {
+                if (MyInvocation.BoundParameters.TryGetValue("Verbose", out object? verbose))
+                {
+                    return verbose is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(verbose);
+                }
+                object? preference = SessionState.PSVariable.GetValue("VerbosePreference");
+                return preference is ActionPreference p ? p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore
+                    : preference != null && !string.Equals(preference.ToString(), "SilentlyContinue", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
         private void Validate(X509Certificate2 certificate, X509Certificate2[] bundled)
         {
             var bound = MyInvocation.BoundParameters;
@@ -141,7 +165,14 @@ namespace PkiTools.Commands
                 RevocationMode = bound.ContainsKey(nameof(RevocationMode)) ? RevocationMode : (RevocationMode?)null,
                 MaxDepth = bound.ContainsKey(nameof(MaxDepth)) ? MaxDepth : (int?)null,
                 AllowWeakSignatures = AllowWeakSignatures,
+                RevocationFlag = bound.ContainsKey(nameof(RevocationFlag)) ? RevocationFlag : (RevocationFlag?)null,
+                Trace = VerboseWanted ? WriteVerbose : (Action<string>?)null,
             };
+            if (bound.ContainsKey(nameof(RevocationFlag)) && options.EffectiveRevocationMode == RevocationMode.NoCheck && !_warnedFlag)
+            {
+                _warnedFlag = true;
+                WriteWarning("-RevocationFlag has no effect: revocation is not checked. Give the CRLs with -Crl.");
+            }
             ChainValidationResult result = ChainValidator.Validate(certificate, options);
             foreach (ChainProblem problem in result.Problems)
             {
