@@ -1013,7 +1013,7 @@ namespace PkiTools.Core.Validation
             _ => oid,
         };
 
-        private static string Format(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        private static string Format(DateTime utc) => Words.Date(utc);
 
         private static string SafeSubject(X509Certificate2 certificate)
         {

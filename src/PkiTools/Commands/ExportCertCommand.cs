@@ -96,7 +96,7 @@ namespace PkiTools.Commands
                 if (_certificates.Count > 1 && (Format == CertificateFormat.Der || Format == CertificateFormat.Pfx || Key != null))
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument,
-                        $"{_certificates.Count} certificates arrived but a {Format} file{(Key != null ? " with -Key" : string.Empty)} holds one: export them one by one, or use -Format Pem or P7b for a bundle.");
+                        $"{_certificates.Count} certificates arrived but {Words.A(Format.ToString())} file{(Key != null ? " with -Key" : string.Empty)} holds one: export them one by one, or use -Format Pem or P7b for a bundle.");
                 }
                 string target = ResolveOutputPath(Path!);
                 byte[] content = WithSource(target, () => Passwords.With(Password, Build));
@@ -115,7 +115,7 @@ namespace PkiTools.Commands
             {
                 throw Unusable("-Key goes into a PFX, or a PEM written with -IncludeKey.");
             }
-            if (password != null && (Format == CertificateFormat.Der || Format == CertificateFormat.P7b)) throw Unusable($"A {Format} file is never encrypted: -Password applies to Pfx, and to Pem with -IncludeKey.");
+            if (password != null && (Format == CertificateFormat.Der || Format == CertificateFormat.P7b)) throw Unusable($"{Words.Capital(Words.A(Format.ToString()))} file is never encrypted: -Password applies to Pfx, and to Pem with -IncludeKey.");
             switch (Format)
             {
                 case CertificateFormat.Der:

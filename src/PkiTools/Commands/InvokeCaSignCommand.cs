@@ -124,7 +124,7 @@ namespace PkiTools.Commands
             }
             string path = InputArguments.PathOf(this, nameof(Issuer), value)
                 ?? throw new PkiException(PkiErrorCode.InvalidArgument,
-                    $"-Issuer cannot use a {value?.GetType().Name ?? "null"}: pass a CA certificate with its key (from New-SelfSignedCert -Profile RootCa or Import-Cert), a certificate file, or a stem such as ./root (root.crt + root.key); for a CA folder use -Ca.", null, value);
+                    $"-Issuer cannot use {(value == null ? "nothing" : Words.A(value.GetType().Name))}: pass a CA certificate with its key (from New-SelfSignedCert -Profile RootCa or Import-Cert), a certificate file, or a stem such as ./root (root.crt + root.key); for a CA folder use -Ca.", null, value);
             if (!System.IO.File.Exists(path) && !System.IO.File.Exists(path + ".crt"))
             {
                 throw new PkiException(PkiErrorCode.FileNotFound,
@@ -175,7 +175,7 @@ namespace PkiTools.Commands
                         break;
                     default:
                         throw new PkiException(PkiErrorCode.CsrInvalid,
-                            $"Cannot sign a {input?.GetType().Name ?? "null"}: pass a CSR from New-Csr, PEM text, or use -CsrPath.", null, input);
+                            $"Cannot sign {(input == null ? "nothing" : Words.A(input.GetType().Name))}: pass a CSR from New-Csr, PEM text, or use -CsrPath.", null, input);
                 }
             });
         }
@@ -219,7 +219,7 @@ namespace PkiTools.Commands
             WarnPasswordUnused(Password, stem != null && issued.Key != null, stem == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
             WriteWarnings(issued.Warnings);
             string by = _ca != null ? $"the CA '{_ca.Subject}' (recorded in its ledger)" : $"'{_issuer!.Certificate.Subject}'";
-            WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {issued.Certificate.NotAfter:u}, signed by {by}.");
+            WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {PkiTools.Core.Words.Date(issued.Certificate.NotAfter)}, signed by {by}.");
             if (stem != null)
             {
                 var files = new System.Collections.Generic.List<OutputFile>(Passwords.With(Password, pw => OutputPlan.CertificateAndKey(stem, issued, includeKey: true, pw)));

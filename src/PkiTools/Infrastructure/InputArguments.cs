@@ -98,7 +98,7 @@ namespace PkiTools.Commands.Infrastructure
         }
 
         private static PkiException WrongType(string parameter, object item, string expected) =>
-            new PkiException(PkiErrorCode.InvalidArgument, $"-{parameter} cannot use a {item.GetType().Name} ('{item}'): pass {expected}.", null, item);
+            new PkiException(PkiErrorCode.InvalidArgument, $"-{parameter} cannot use {Words.A(item.GetType().Name)} ('{item}'): pass {expected}.", null, item);
 
         /// <summary>The items of a parameter value, arrays (also nested: -TrustedRoot $roots, ./extra.crt) unrolled, PSObject wrappers and nulls removed.</summary>
         private static IEnumerable<object> Flatten(object? value, int depth = 0)
