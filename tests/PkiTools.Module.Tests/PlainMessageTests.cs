@@ -114,5 +114,21 @@ namespace PkiTools.Module.Tests
             string problem = S.Run("($leaf | Test-CertChain -TrustedRoot $root -At ([datetime]::UtcNow.AddYears(3))).Problems[0].Message").ThrowOnError().Single<string>();
             Assert.Matches(iso, problem);
         }
+
+        [Theory]
+        [InlineData("{ \"maxValidityDays\": \"90\" }", "must be a number of days")]
+        [InlineData("{ \"permittedDnsSuffixes\": \"corp.example\" }", "must be a list of strings")]
+        [InlineData("{ \"maxValidityDays\": 1e30 }", "the number is too large")]
+        [InlineData("{ \"defaultProfile\": \"Server\" }", "'Server' is not a profile; use one of TlsServer")]
+        public void Policy_settings_of_the_wrong_type_are_explained_without_type_names(string json, string expected)
+        {
+            S.Run("New-Ca -Path ./ca -Subject 'CN=Policy CA' | Out-Null").ThrowOnError();
+            File.WriteAllText(S.File("ca/policy.json"), json);
+            var r = S.Run("New-Csr -DnsName p.example | Invoke-CaSign -Ca ./ca");
+            Assert.Equal(new[] { "InvalidArgument" }, r.ErrorIds);
+            Assert.Contains(expected, r.Errors[0].ToString());
+            Assert.DoesNotMatch(TypeName, r.Errors[0].ToString());
+            Assert.DoesNotContain("Int32", r.Errors[0].ToString());
+        }
     }
 }
