@@ -165,11 +165,23 @@ Describe 'Import-Cert and Export-Cert' -Skip:$NoCertCmdlets {
         It 'takes the chain from -Chain (objects or files) for a certificate without a known chain' {
             $dir = New-TestFolder
             Import-Cert -Path $SiteCrt | Export-Cert -Path (Join-Path $dir 'from-files.pem') -Chain $IssuingCrt
-            Import-Cert -Path $SiteCrt | Export-Cert -Path (Join-Path $dir 'from-objects.pem') -Chain $Issuing, $Root
-            foreach ($name in 'from-files.pem', 'from-objects.pem') {
-                $back = @(Import-Cert -Path (Join-Path $dir $name))
-                ($back.Thumbprint -join ',') | Should -Be "$($Leaf.Thumbprint),$($Issuing.Thumbprint)" -Because $name
-            }
+            $back = @(Import-Cert -Path (Join-Path $dir 'from-files.pem'))
+            ($back.Thumbprint -join ',') | Should -Be "$($Leaf.Thumbprint),$($Issuing.Thumbprint)"
+        }
+
+        It 'writes every certificate given with -Chain, the root too' {
+            $file = Join-Path (New-TestFolder) 'from-objects.pem'
+            Import-Cert -Path $SiteCrt | Export-Cert -Path $file -Chain $Issuing, $Root
+            $back = @(Import-Cert -Path $file)
+            ($back.Thumbprint -join ',') | Should -Be "$($Leaf.Thumbprint),$($Issuing.Thumbprint),$($Root.Thumbprint)"
+        }
+
+        It 'puts the root into a P7B with -IncludeChain, as Windows does' {
+            $file = Join-Path (New-TestFolder) 'chain.p7b'
+            $Leaf | Export-Cert -Path $file -Format P7b -IncludeChain
+            $back = @(Import-Cert -Path $file)
+            $back.Count | Should -Be 3
+            $back.Thumbprint | Should -Contain $Root.Thumbprint
         }
 
         It 'refuses -IncludeChain when no chain is known (InvalidArgument)' {

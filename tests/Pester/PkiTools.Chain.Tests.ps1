@@ -162,9 +162,64 @@ Describe 'Test-CertChain' {
                 Should -Throw -ErrorId 'FormatUnknown,PkiTools.Commands.TestCertChainCommand'
         }
 
-        It 'fails parameter binding for an unreadable -TrustedRoot file' {
-            { Test-CertChain -Certificate $Leaf -TrustedRoot (Join-Path $TestDrive 'missing-root.crt') -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ParameterArgumentTransformationError,PkiTools.Commands.TestCertChainCommand'
+        It 'reports a missing -TrustedRoot file as FileNotFound, naming the file' {
+            $missing = Join-Path $TestDrive 'missing-root.crt'
+            $err = { Test-CertChain -Certificate $Leaf -TrustedRoot $missing -ErrorAction Stop } |
+                Should -Throw -ErrorId 'FileNotFound,PkiTools.Commands.TestCertChainCommand' -PassThru
+            $err.TargetObject | Should -Be $missing
+            $err.ToString() | Should -BeLike "*-TrustedRoot*$missing*"
+        }
+    }
+
+    Context 'files a new user gets wrong' {
+        It 'reports a CRL file that is not a CRL (CrlInvalid), naming the file' {
+            $file = Join-Path $TestDrive 'not-a.crl'
+            [System.IO.File]::WriteAllBytes($file, [byte[]](0x30, 0x03, 0x02, 0x01, 0x01))
+            $err = { $Leaf | Test-CertChain -TrustedRoot $Root -Crl $file -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CrlInvalid,PkiTools.Commands.TestCertChainCommand' -PassThru
+            $err.TargetObject | Should -Be $file
+            $err.ToString() | Should -Not -Match 'Org\.BouncyCastle|System\.'
+        }
+
+        It 'still takes roots as objects, paths and Get-ChildItem output' {
+            $Leaf | Test-CertChain -TrustedRoot $Root -Intermediate $IssuingCrt -Quiet | Should -BeTrue
+            $Leaf | Test-CertChain -TrustedRoot $RootCrt -Intermediate $Issuing -Quiet | Should -BeTrue
+            $Leaf | Test-CertChain -TrustedRoot (Get-ChildItem $RootCrt) -Intermediate (Get-ChildItem $IssuingCrt) -Quiet | Should -BeTrue
+        }
+    }
+
+    Context 'revocation with only the issuing CA''s CRL' {
+        BeforeAll {
+            $CaDir = Join-Path $TestDrive 'rev'
+            $null = New-Ca -Path (Join-Path $CaDir 'root') -Subject 'CN=Pester Rev Root'
+            $null = New-Ca -Path (Join-Path $CaDir 'issuing') -Subject 'CN=Pester Rev Issuing' -Parent (Join-Path $CaDir 'root')
+            $Good = New-Csr -DnsName good.corp.example | Invoke-CaSign -Ca (Join-Path $CaDir 'issuing')
+            $Bad = New-Csr -DnsName bad.corp.example | Invoke-CaSign -Ca (Join-Path $CaDir 'issuing')
+            $Bad | Revoke-Cert -Ca (Join-Path $CaDir 'issuing') -Reason KeyCompromise -Confirm:$false
+            $IssuingCrl = Join-Path $CaDir 'issuing.crl'
+            $null = New-Crl -Ca (Join-Path $CaDir 'issuing') -Path $IssuingCrl
+            $RevArgs = @{ TrustedRoot = (Join-Path $CaDir 'root/ca.crt'); Intermediate = (Join-Path $CaDir 'issuing/ca.crt'); Crl = $IssuingCrl }
+        }
+
+        It 'by default also wants the root''s CRL for the intermediate (RevocationUnknown at index 1)' {
+            $result = $Good | Test-CertChain @RevArgs
+            $result.IsValid | Should -BeFalse
+            $result.Problems.Code | Should -Be 'RevocationUnknown'
+            $result.Problems.Index | Should -Be 1
+        }
+
+        It 'checks the leaf alone with -RevocationFlag EndCertificateOnly' {
+            $Good | Test-CertChain @RevArgs -RevocationFlag EndCertificateOnly -Quiet | Should -BeTrue
+            $result = $Bad | Test-CertChain @RevArgs -RevocationFlag EndCertificateOnly
+            $result.Problems.Code | Should -Be 'Revoked'
+            $result.Problems.Message | Should -Match '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC'
+        }
+
+        It 'says on -Verbose which checks ran and which paths were tried' {
+            $verbose = $Good | Test-CertChain @RevArgs -RevocationFlag EndCertificateOnly -DnsName good.corp.example -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
+            @($verbose | Where-Object { $_ -match '^Checks: .*revocation: Offline .*EndCertificateOnly' }).Count | Should -Be 1
+            $verbose | Should -Contain "Path 1: 'CN=good.corp.example' -> 'CN=Pester Rev Issuing' -> 'CN=Pester Rev Root' reaches a trusted anchor: valid."
         }
     }
 

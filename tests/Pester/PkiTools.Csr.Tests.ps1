@@ -266,6 +266,22 @@ Describe 'Invoke-CaSign' {
             $cert.Issuer | Should -Be $Root.Subject
         }
 
+        It 'calls a server certificate given as -Issuer without its key what it is: not a CA (IssuerNotCa)' {
+            $dir = Join-Path $TestDrive 'leaf-as-issuer'
+            $null = New-Item -ItemType Directory -Path $dir
+            $null = New-SelfSignedCert -DnsName web.corp.example -Path (Join-Path $dir 'web')
+            Remove-Item (Join-Path $dir 'web.key')
+            { New-Csr -DnsName x.corp.example | Invoke-CaSign -Issuer (Join-Path $dir 'web.crt') -ErrorAction Stop } |
+                Should -Throw -ErrorId 'IssuerNotCa,PkiTools.Commands.InvokeCaSignCommand'
+        }
+
+        It 'names a missing -Issuer file (FileNotFound) instead of failing parameter binding' {
+            $missing = Join-Path $TestDrive 'no-such-ca'
+            $err = { New-Csr -DnsName x.corp.example | Invoke-CaSign -Issuer $missing -ErrorAction Stop } |
+                Should -Throw -ErrorId 'FileNotFound,PkiTools.Commands.InvokeCaSignCommand' -PassThru
+            $err.TargetObject | Should -Be $missing
+        }
+
         It 'refuses an issuer without private key (IssuerKeyMissing)' {
             $noKey = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($RootCrt)
             $noKey.HasPrivateKey | Should -BeFalse

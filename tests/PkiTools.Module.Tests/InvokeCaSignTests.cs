@@ -194,6 +194,18 @@ namespace PkiTools.Module.Tests
         }
 
         [Fact]
+        public void A_leaf_without_its_key_is_IssuerNotCa_not_IssuerKeyMissing()
+        {
+            S.Run("New-SelfSignedCert -DnsName leaf.example -Path ./leaf | Out-Null; Remove-Item ./leaf.key").ThrowOnError();
+            foreach (string issuer in new[] { "([Security.Cryptography.X509Certificates.X509Certificate2]::new(\"$PWD/leaf.crt\"))", "./leaf.crt", "./leaf" })
+            {
+                var r = S.Run("New-Csr -DnsName x.example | Invoke-CaSign -Issuer " + issuer);
+                Assert.Equal(new[] { "IssuerNotCa" }, r.ErrorIds);
+                Assert.Contains("not a CA certificate", r.Errors[0].ToString());
+            }
+        }
+
+        [Fact]
         public void An_issuer_without_its_key_is_refused()
         {
             MakeRoot();
@@ -255,8 +267,8 @@ namespace PkiTools.Module.Tests
             // Another key next to the certificate is refused.
             S.Run("New-PrivateKey -Path ./alone.key").ThrowOnError();
             var mismatch = S.Run("New-Csr -DnsName x.example | Invoke-CaSign -Issuer ./alone.crt");
-            Assert.Single(mismatch.Errors);
-            Assert.Contains("KeyMismatch", mismatch.Errors[0].ToString());
+            Assert.Equal(new[] { "KeyMismatch" }, mismatch.ErrorIds);
+            Assert.Equal(S.File("alone.key"), mismatch.Errors[0].TargetObject as string);
         }
 
         [Fact]

@@ -176,7 +176,7 @@ namespace PkiTools.Module.Tests
         {
             var r = S.Run("New-SelfSignedCert -DnsName site.example -Path ./site -Verbose").ThrowOnError();
             string verbose = string.Join("\n", r.Verbose);
-            Assert.Contains("Generated a EcdsaP256 key", verbose);
+            Assert.Contains("Generated an EcdsaP256 key", verbose);
             Assert.Contains("site.key (owner-only)", verbose);
             AssertNoSecrets(verbose);
         }

@@ -63,12 +63,12 @@ default_crl_days = {days}
         }
 
         [Fact]
-        public void Crl_files_that_are_not_crls_fail_binding_clearly()
+        public void Crl_files_that_are_not_crls_are_CrlInvalid_naming_the_file()
         {
             File.WriteAllText(S.File("junk.crl"), "junk");
             var r = S.Run("$good | Test-CertChain -TrustedRoot $root -Crl ./junk.crl");
-            Assert.Equal(new[] { "ParameterArgumentTransformationError" }, r.ErrorIds);
-            Assert.Contains("CrlInvalid", r.Errors[0].ToString());
+            Assert.Equal(new[] { "CrlInvalid" }, r.ErrorIds);
+            Assert.Equal(S.File("junk.crl"), r.Errors[0].TargetObject as string);
         }
     }
 }

@@ -43,7 +43,7 @@ namespace PkiTools.Module.Tests
             Assert.Equal(new[] { "FileNotFound" }, S.Run("Test-CertChain -Path ./missing.crt -TrustedRoot $root").ErrorIds);
             File.WriteAllText(S.File("hello.pem"), "hello");
             Assert.Equal(new[] { "FormatUnknown" }, S.Run("Test-CertChain -Path ./hello.pem -TrustedRoot $root").ErrorIds);
-            Assert.Equal(new[] { "ParameterArgumentTransformationError" }, S.Run("Test-CertChain -Certificate $leaf -TrustedRoot ./missing-root.crt").ErrorIds);
+            Assert.Equal(new[] { "FileNotFound" }, S.Run("Test-CertChain -Certificate $leaf -TrustedRoot ./missing-root.crt").ErrorIds);
         }
 
         [Theory]

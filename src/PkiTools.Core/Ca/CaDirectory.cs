@@ -455,7 +455,7 @@ namespace PkiTools.Core.Ca
             if (current.NextUpdate is not DateTimeOffset next) return "the current CRL has no nextUpdate";
             if (next <= now.AddDays(renewBeforeDays))
             {
-                return next <= now ? $"the current CRL expired on {next:u}" : $"the current CRL's nextUpdate ({next:u}) is within {renewBeforeDays} days";
+                return next <= now ? $"the current CRL expired on {PkiTools.Core.Words.Date(next)}" : $"the current CRL's nextUpdate ({PkiTools.Core.Words.Date(next)}) is within {renewBeforeDays} days";
             }
             int missing = Ledger.Entries().Count(e => e.Status == LedgerStatus.Revoked && current.Find(Hex.Decode(e.SerialNumber)) == null);
             return missing > 0 ? $"{missing} revocation(s) in the ledger are not in the current CRL" : null;

@@ -195,17 +195,38 @@ namespace PkiTools.Core.Ca
                         default: throw new FormatException($"unknown setting '{kv.Key}'");
                     }
                 }
-                catch (Exception ex) when (ex is InvalidCastException || ex is NullReferenceException || ex is FormatException || ex is ArgumentException || ex is OverflowException)
+                catch (Exception ex) when (ex is InvalidCastException || ex is NullReferenceException)
                 {
-                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The CA policy {source}: '{kv.Key}' is invalid ({ex.Message}).", ex, source);
+                    // .NET's cast messages name types ("System.String" to "System.Double"): say what the setting takes.
+                    string expected = kv.Key switch
+                    {
+                        "maxValidityDays" or "defaultCrlDays" => "a number of days",
+                        "defaultProfile" => "a profile name in quotes",
+                        _ => "a list of strings in quotes",
+                    };
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The CA policy {source}: '{kv.Key}' is invalid (it must be {expected}).", ex, source);
+                }
+                catch (OverflowException ex)
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The CA policy {source}: '{kv.Key}' is invalid (the number is too large).", ex, source);
+                }
+                catch (Exception ex) when (ex is FormatException || ex is ArgumentException)
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The CA policy {source}: '{kv.Key}' is invalid ({ex.Message.TrimEnd('.')}).", ex, source);
                 }
             }
             policy.Validate();
             return policy;
         }
 
-        private static CertificateProfile ParseProfile(string name) =>
-            (CertificateProfile)Enum.Parse(typeof(CertificateProfile), name, ignoreCase: true);
+        private static CertificateProfile ParseProfile(string name)
+        {
+            foreach (CertificateProfile profile in (CertificateProfile[])Enum.GetValues(typeof(CertificateProfile)))
+            {
+                if (string.Equals(profile.ToString(), name, StringComparison.OrdinalIgnoreCase)) return profile;
+            }
+            throw new FormatException($"'{name}' is not a profile; use one of {string.Join(", ", Enum.GetNames(typeof(CertificateProfile)))}");
+        }
 
         private static List<string> Strings(object? value) => ((List<object?>)value!).Select(v => (string)v!).ToList();
 

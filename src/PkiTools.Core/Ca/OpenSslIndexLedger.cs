@@ -151,11 +151,11 @@ namespace PkiTools.Core.Ca
                     }
                     if (old.Status == LedgerStatus.Revoked && !onHold)
                     {
-                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already revoked (on {old.RevokedAt:u}).", null, serial);
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already revoked (on {PkiTools.Core.Words.Date(old.RevokedAt)}).", null, serial);
                     }
                     if (onHold && reason == RevocationReason.CertificateHold)
                     {
-                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already on hold (since {old.RevokedAt:u}).", null, serial);
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already on hold (since {PkiTools.Core.Words.Date(old.RevokedAt)}).", null, serial);
                     }
                     // A hold is lifted (RemoveFromCrl: the line is V again, as if never revoked) or made final (any other reason).
                     var revoked = reason == RevocationReason.RemoveFromCrl

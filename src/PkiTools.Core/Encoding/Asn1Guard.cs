@@ -39,7 +39,7 @@ namespace PkiTools.Core.Encoding
             }
             catch (Exception ex) when (!(ex is PkiException))
             {
-                throw new PkiException(code, $"{what} is malformed: {ex.Message}", ex);
+                throw new PkiException(code, $"{what} is malformed: {PlainReason.Of(ex)}.", ex);
             }
         }
 

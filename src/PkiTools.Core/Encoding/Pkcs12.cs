@@ -387,7 +387,7 @@ namespace PkiTools.Core.Encoding
         };
 
         private static PkiException Malformed(string where, Exception inner) =>
-            new PkiException(PkiErrorCode.CertificateInvalid, $"{where} is not a well-formed PFX/PKCS#12 file (damaged or truncated): {inner.Message}", inner);
+            new PkiException(PkiErrorCode.CertificateInvalid, $"{where} is not a well-formed PFX/PKCS#12 file (damaged or truncated): {PlainReason.Of(inner)}.", inner);
 
         private static PkiException TooMany(string where) =>
             new PkiException(PkiErrorCode.CertificateInvalid, $"{where} holds more than {MaxBags:N0} items; refused.");

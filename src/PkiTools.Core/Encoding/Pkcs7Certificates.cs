@@ -68,7 +68,7 @@ namespace PkiTools.Core.Encoding
             }
             catch (Exception ex) when (!(ex is PkiException))
             {
-                throw new PkiException(PkiErrorCode.CertificateInvalid, $"{where} is not a well-formed PKCS#7 (.p7b) file (damaged or truncated): {ex.Message}", ex);
+                throw new PkiException(PkiErrorCode.CertificateInvalid, $"{where} is not a well-formed PKCS#7 (.p7b) file (damaged or truncated): {PlainReason.Of(ex)}.", ex);
             }
         }
 

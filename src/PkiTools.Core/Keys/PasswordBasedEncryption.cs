@@ -97,7 +97,7 @@ namespace PkiTools.Core.Keys
             }
             catch (Exception ex) when (!(ex is PkiException))
             {
-                throw new PkiException(PkiErrorCode.KeyInvalid, "The encrypted private key is malformed: " + ex.Message, ex);
+                throw new PkiException(PkiErrorCode.KeyInvalid, "The encrypted private key is malformed: " + PlainReason.Of(ex) + ".", ex);
             }
             byte[] plaintext;
             try
@@ -108,7 +108,7 @@ namespace PkiTools.Core.Keys
             {
                 // BouncyCastle's GetInstance throws ArgumentException for parameters of the wrong shape (PBES2 with a
                 // tagged IV, PBKDF2 parameters that are not a SEQUENCE, ...): a corrupt file, not a wrong password.
-                throw new PkiException(PkiErrorCode.KeyInvalid, "The encrypted private key's encryption parameters are malformed: " + ex.Message, ex);
+                throw new PkiException(PkiErrorCode.KeyInvalid, "The encrypted private key's encryption parameters are malformed: " + PlainReason.Of(ex) + ".", ex);
             }
             try
             {
@@ -205,7 +205,7 @@ namespace PkiTools.Core.Keys
             }
             catch (Exception ex)
             {
-                throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"Password-based encryption {algorithm.Algorithm.Id} with these parameters is not supported: {ex.Message}", ex);
+                throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"Password-based encryption {algorithm.Algorithm.Id} with these parameters is not supported: {PlainReason.Of(ex)}.", ex);
             }
             try
             {

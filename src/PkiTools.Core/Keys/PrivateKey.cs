@@ -79,7 +79,7 @@ namespace PkiTools.Core.Keys
                     RSA rsa = CreateRsa(bits);
                     if (rsa.KeySize != bits)
                     {
-                        throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"The platform generated a {rsa.KeySize}-bit RSA key instead of {bits} bits.");
+                        throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"The platform generated {Words.A(rsa.KeySize + "-bit")} RSA key instead of {bits} bits.");
                     }
                     return FromRsa(rsa);
                 case KeyAlgorithm.EcdsaP256:
@@ -148,7 +148,7 @@ namespace PkiTools.Core.Keys
         {
             if (algorithm.KeyType != KeyType)
             {
-                throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"A {Algorithm} key cannot sign with {algorithm.Name}.");
+                throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"{Words.Capital(Words.A(Algorithm.ToString()))} key cannot sign with {algorithm.Name}.");
             }
             if (_rsa != null)
             {
@@ -317,7 +317,7 @@ namespace PkiTools.Core.Keys
                         KeyType wanted = format == PrivateKeyFormat.Pkcs1 ? KeyType.Rsa : KeyType.Ecdsa;
                         if (KeyType != wanted)
                         {
-                            throw new PkiException(PkiErrorCode.InvalidArgument, $"-Format {format} is for {(wanted == KeyType.Rsa ? "RSA" : "ECDSA")} keys; this is a {Algorithm} key. Use -Format Pkcs8.");
+                            throw new PkiException(PkiErrorCode.InvalidArgument, $"-Format {format} is for {(wanted == KeyType.Rsa ? "RSA" : "ECDSA")} keys; this is {Words.A(Algorithm.ToString())} key. Use -Format Pkcs8.");
                         }
                         byte[] inner = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(pkcs8)).PrivateKey.GetOctets();
                         if (format == PrivateKeyFormat.Sec1)
@@ -410,7 +410,7 @@ namespace PkiTools.Core.Keys
             }
             catch (Exception ex)
             {
-                throw new PkiException(PkiErrorCode.KeyInvalid, "The private key is malformed: " + ex.Message, ex);
+                throw new PkiException(PkiErrorCode.KeyInvalid, "The private key is malformed: " + PlainReason.Of(ex) + ".", ex);
             }
         }
 

@@ -429,7 +429,7 @@ namespace PkiTools.Core.Revocation
             }
             catch (Exception ex)
             {
-                throw new PkiException(PkiErrorCode.CrlInvalid, "The CRL is malformed: " + ex.Message, ex);
+                throw new PkiException(PkiErrorCode.CrlInvalid, "The CRL is malformed: " + PlainReason.Of(ex) + ".", ex);
             }
         }
 

@@ -44,7 +44,7 @@ namespace PkiTools.Core.Revocation
             DateTime from = Truncate(thisUpdate.UtcDateTime), to = Truncate(nextUpdate.UtcDateTime);
             if (from >= to)
             {
-                throw new PkiException(PkiErrorCode.ValidityInvalid, $"thisUpdate ({from:u}) must be earlier than nextUpdate ({to:u}).");
+                throw new PkiException(PkiErrorCode.ValidityInvalid, $"thisUpdate ({PkiTools.Core.Words.Date(from)}) must be earlier than nextUpdate ({PkiTools.Core.Words.Date(to)}).");
             }
             PublicKeyInfo publicKey = parsed.PublicKey ?? throw new PkiException(PkiErrorCode.CertificateInvalid, "The issuer certificate's public key is malformed.", null, issuer);
             byte[] keyId = parsed.SubjectKeyId ?? CertificateBuilder.KeyIdentifier(parsed.Tbs.SubjectPublicKeyInfo.GetDerEncoded());

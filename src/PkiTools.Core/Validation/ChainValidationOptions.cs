@@ -22,6 +22,22 @@ namespace PkiTools.Core.Validation
         Offline,
     }
 
+    /// <summary>
+    /// Which certificates of the path are checked for revocation. The names are .NET's X509RevocationFlag names and part
+    /// of the cmdlet contract (-RevocationFlag).
+    /// </summary>
+    public enum RevocationFlag
+    {
+        /// <summary>Only the certificate being validated (the leaf): a CRL from its issuer is all that is needed.</summary>
+        EndCertificateOnly,
+
+        /// <summary>Every certificate of the path, the trust anchor too (a self-signed root against its own CRL).</summary>
+        EntireChain,
+
+        /// <summary>Every certificate below the trust anchor (the default).</summary>
+        ExcludeRoot,
+    }
+
     /// <summary>Inputs of a path validation. Trust anchors and time are always explicit.</summary>
     public sealed class ChainValidationOptions
     {
@@ -57,6 +73,15 @@ namespace PkiTools.Core.Validation
         /// <summary>Null: <see cref="Validation.RevocationMode.Offline"/> when <see cref="Crls"/> are given, else <see cref="Validation.RevocationMode.NoCheck"/>.</summary>
         public RevocationMode? RevocationMode { get; init; }
 
+        /// <summary>Which certificates are checked when revocation is checked. Null: <see cref="Validation.RevocationFlag.ExcludeRoot"/>.</summary>
+        public RevocationFlag? RevocationFlag { get; init; }
+
+        /// <summary>
+        /// Receives one plain sentence for the checks that run and one for every candidate path tried (for -Verbose).
+        /// Null: nothing is described (and nothing is spent describing it).
+        /// </summary>
+        public Action<string>? Trace { get; init; }
+
         /// <summary>
         /// Most intermediate CA certificates allowed between the leaf and the trust anchor (neither counted;
         /// self-issued intermediates, e.g. key rollover certificates, not counted either, as for pathLenConstraint).
@@ -69,6 +94,9 @@ namespace PkiTools.Core.Validation
         /// lacks one of them gives WrongPurpose; a leaf without the extension allows every usage. None: no requirement.
         /// </summary>
         public X509KeyUsageFlags RequiredKeyUsage { get; init; }
+
+        /// <summary>The revocation flag in effect.</summary>
+        public RevocationFlag EffectiveRevocationFlag => RevocationFlag ?? Validation.RevocationFlag.ExcludeRoot;
 
         /// <summary>The mode in effect.</summary>
         public RevocationMode EffectiveRevocationMode => RevocationMode ?? ((Crls?.Count ?? 0) > 0 ? Validation.RevocationMode.Offline : Validation.RevocationMode.NoCheck);

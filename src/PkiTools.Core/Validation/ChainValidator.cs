@@ -19,7 +19,7 @@ namespace PkiTools.Core.Validation
     /// complete path, and reports the first valid one or the problems of the best candidate. Never throws for a bad
     /// chain; hostile inputs are stopped by fixed budgets.
     /// </summary>
-    public static class ChainValidator
+    public static partial class ChainValidator
     {
         /// <summary>Longest path considered, in certificates (leaf and anchor included).</summary>
         internal const int MaxPathLength = 10;
@@ -93,6 +93,7 @@ namespace PkiTools.Core.Validation
                 pool.Add(intermediate, null, trusted: false);
             }
 
+            options.Trace?.Invoke(DescribeChecks(options, at));
             var builder = new Builder(pool, options, at);
             builder.Run(leaf);
             return builder.Result(certificate);
@@ -335,7 +336,7 @@ namespace PkiTools.Core.Validation
             };
         }
 
-        private sealed class Builder
+        private sealed partial class Builder
         {
             private readonly Pool _pool;
             private readonly ChainValidationOptions _options;
@@ -389,6 +390,7 @@ namespace PkiTools.Core.Validation
                 }
                 if (_valid == null && _limit != null)
                 {
+                    _options.Trace?.Invoke($"Path building stopped after {_limit}.");
                     problems.Add(new ChainProblem(ChainProblemCode.PathBuildingLimitExceeded, chain.Length - 1, SafeSubject(chain[chain.Length - 1]),
                         $"Path building stopped after {_limit} without finding a valid chain; remove unrelated or cross-signed CA certificates from the intermediates."));
                 }
@@ -511,6 +513,7 @@ namespace PkiTools.Core.Validation
             {
                 Node[] path = _path.ToArray();
                 var candidate = new Candidate(path, terminal, Evaluate(path, terminal));
+                _options.Trace?.Invoke(DescribePath(++_tried, path, terminal, candidate.Problems));
                 if (candidate.Problems.Count == 0)
                 {
                     _valid = candidate;
@@ -624,9 +627,16 @@ namespace PkiTools.Core.Validation
                 CheckNameConstraints(path, terminal == Terminal.BadSignature ? last - 1 : last, problems);
                 if (_checkRevocation)
                 {
-                    // Every certificate whose issuer is in the chain; the certificate at the end (the anchor) is not checked.
+                    // Each certificate whose issuer is in the chain, down to the leaf alone with EndCertificateOnly; the
+                    // certificate at the end (the anchor) only with EntireChain.
                     int end = terminal == Terminal.BadSignature ? last - 1 : last;
+                    RevocationFlag flag = _options.EffectiveRevocationFlag;
+                    if (flag == RevocationFlag.EndCertificateOnly) end = Math.Min(end, 1);
                     for (int i = 0; i < end; i++) CheckRevocation(path[i], i, path[i + 1], problems);
+                    if (flag == RevocationFlag.EntireChain && (terminal == Terminal.Anchor || terminal == Terminal.SelfSigned))
+                    {
+                        CheckAnchorRevocation(path[last], last, problems);
+                    }
                 }
                 CheckNames(path[0], problems);
                 if (problems.Count > 1) problems = problems.OrderBy(p => p.Index).ToList();
@@ -1003,7 +1013,7 @@ namespace PkiTools.Core.Validation
             _ => oid,
         };
 
-        private static string Format(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        private static string Format(DateTime utc) => Words.Date(utc);
 
         private static string SafeSubject(X509Certificate2 certificate)
         {

@@ -39,7 +39,7 @@ namespace PkiTools.Core.Validation
                     X9ECParameters? parameters = Org.BouncyCastle.Asn1.X9.ECNamedCurveTable.GetByOid(curve);
                     if (parameters != null && parameters.Curve.FieldSize < 256)
                     {
-                        return $"an elliptic-curve key on a {parameters.Curve.FieldSize}-bit curve ({curve.Id})";
+                        return $"an elliptic-curve key on {Words.A(parameters.Curve.FieldSize + "-bit")} curve ({curve.Id})";
                     }
                 }
                 return null;

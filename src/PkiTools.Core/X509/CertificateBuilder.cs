@@ -154,7 +154,7 @@ namespace PkiTools.Core.X509
             {
                 if (issuer.NotAfter is DateTime issuerEnd && notAfter > issuerEnd)
                 {
-                    warnings.Add($"The validity was clipped to the issuer's NotAfter ({issuerEnd:u}); the requested end was {notAfter:u}.");
+                    warnings.Add($"The validity was clipped to the issuer's NotAfter ({PkiTools.Core.Words.Date(issuerEnd)}); the requested end was {PkiTools.Core.Words.Date(notAfter)}.");
                     notAfter = issuerEnd;
                 }
                 if (issuer.NotBefore is DateTime issuerStart && notBefore < issuerStart)
@@ -165,8 +165,8 @@ namespace PkiTools.Core.X509
             if (notBefore >= notAfter)
             {
                 throw new PkiException(PkiErrorCode.ValidityInvalid, issuer?.NotAfter is DateTime end && end <= now.UtcDateTime
-                    ? $"The issuer certificate expired on {end:u}; it cannot issue certificates."
-                    : $"NotBefore ({notBefore:u}) must be earlier than NotAfter ({notAfter:u}).");
+                    ? $"The issuer certificate expired on {PkiTools.Core.Words.Date(end)}; it cannot issue certificates."
+                    : $"NotBefore ({PkiTools.Core.Words.Date(notBefore)}) must be earlier than NotAfter ({PkiTools.Core.Words.Date(notAfter)}).");
             }
 
             // Path length.

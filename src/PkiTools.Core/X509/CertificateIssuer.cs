@@ -16,22 +16,26 @@ namespace PkiTools.Core.X509
         private readonly CertificateBuilder.IssuerSide _side;
 
         /// <summary>Uses the certificate's own private key (attached by PkiTools or held by the platform).</summary>
+        /// <remarks>Whether the certificate is a CA is checked before its key is looked for: a leaf without its key is IssuerNotCa, not IssuerKeyMissing.</remarks>
         public CertificateIssuer(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash = null)
-            : this(issuer, SignerFor(issuer, hash))
+            : this(issuer, RequireCa(issuer), hash)
         {
         }
 
         /// <summary>Uses an external signer (a store key, an HSM, a test's broken signer).</summary>
         public CertificateIssuer(X509Certificate2 issuer, ICertificateSigner signer)
+            : this(issuer, RequireCa(issuer), signer)
+        {
+        }
+
+        private CertificateIssuer(X509Certificate2 issuer, ParsedCertificate parsed, System.Security.Cryptography.HashAlgorithmName? hash)
+            : this(issuer, parsed, SignerFor(issuer, hash))
+        {
+        }
+
+        private CertificateIssuer(X509Certificate2 issuer, ParsedCertificate parsed, ICertificateSigner signer)
         {
             Certificate = issuer;
-            ParsedCertificate parsed = ParsedCertificate.Parse(issuer.RawData);
-            if (!parsed.CanSignCertificates)
-            {
-                throw new PkiException(PkiErrorCode.IssuerNotCa,
-                    $"The issuer '{parsed.Subject}' is not a CA certificate: it needs basicConstraints CA:TRUE and the keyCertSign key usage. Use a certificate made with -Profile RootCa or IntermediateCa.",
-                    null, issuer);
-            }
             PublicKeyInfo publicKey = parsed.PublicKey ?? throw new PkiException(PkiErrorCode.CertificateInvalid, "The issuer certificate's public key is malformed.", null, issuer);
             byte[] keyId = parsed.SubjectKeyId ?? CertificateBuilder.KeyIdentifier(parsed.Tbs.SubjectPublicKeyInfo.GetDerEncoded());
             _side = new CertificateBuilder.IssuerSide(parsed.Tbs.Subject, keyId, signer, publicKey, parsed.NotBefore, parsed.NotAfter, parsed.PathLength);
@@ -116,6 +120,20 @@ namespace PkiTools.Core.X509
                 throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is refused even with -AllowWeakKey.");
             }
             return type.Value;
+        }
+
+        /// <summary>The parsed issuer, when it is a CA certificate allowed to sign certificates; else IssuerNotCa.</summary>
+        private static ParsedCertificate RequireCa(X509Certificate2 issuer)
+        {
+            if (issuer == null) throw new ArgumentNullException(nameof(issuer));
+            ParsedCertificate parsed = ParsedCertificate.Parse(issuer.RawData);
+            if (!parsed.CanSignCertificates)
+            {
+                throw new PkiException(PkiErrorCode.IssuerNotCa,
+                    $"The issuer '{parsed.Subject}' is not a CA certificate: it needs basicConstraints CA:TRUE and the keyCertSign key usage. Use a certificate made with -Profile RootCa or IntermediateCa.",
+                    null, issuer);
+            }
+            return parsed;
         }
 
         internal static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)

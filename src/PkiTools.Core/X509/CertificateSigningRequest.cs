@@ -193,7 +193,7 @@ namespace PkiTools.Core.X509
             catch (Exception ex)
             {
                 throw new PkiException(PkiErrorCode.CsrInvalid,
-                    "The data is not a valid PKCS#10 certificate signing request (PEM 'CERTIFICATE REQUEST' or DER): " + ex.Message, ex);
+                    "The data is not a valid PKCS#10 certificate signing request (PEM 'CERTIFICATE REQUEST' or DER): " + PlainReason.Of(ex) + ".", ex);
             }
         }
     }

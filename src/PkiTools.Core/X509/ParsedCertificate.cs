@@ -172,7 +172,7 @@ namespace PkiTools.Core.X509
             }
             catch (Exception ex)
             {
-                throw new PkiException(PkiErrorCode.CertificateInvalid, "The certificate is malformed: " + ex.Message, ex);
+                throw new PkiException(PkiErrorCode.CertificateInvalid, "The certificate is malformed: " + PlainReason.Of(ex) + ".", ex);
             }
         }
     }

@@ -42,10 +42,9 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter IncludeChain { get; set; }
 
-        /// <summary>The issuer chain to include (issuer first); implies -IncludeChain.</summary>
+        /// <summary>The issuer chain to include (issuer first): objects, file paths or FileInfo objects; implies -IncludeChain. Every certificate given is written, the root too.</summary>
         [Parameter]
-        [CertificateArgument]
-        public X509Certificate2[]? Chain { get; set; }
+        public object[]? Chain { get; set; }
 
         /// <summary>Adds the private key to a PEM file (HAProxy's combined file).</summary>
         [Parameter]
@@ -71,6 +70,22 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        private IReadOnlyList<X509Certificate2>? _chain;
+
+        /// <summary>Reads -Chain once: a missing or broken file stops the command with its own id, before anything is written.</summary>
+        protected override void BeginProcessing()
+        {
+            if (Chain == null) return;
+            try
+            {
+                _chain = InputArguments.Certificates(this, nameof(Chain), Chain);
+            }
+            catch (PkiException ex)
+            {
+                ThrowTerminatingError(ErrorFactory.Create(ex));
+            }
+        }
+
         protected override void ProcessRecord() => _certificates.AddRange(Certificate!);
 
         protected override void EndProcessing()
@@ -81,7 +96,7 @@ namespace PkiTools.Commands
                 if (_certificates.Count > 1 && (Format == CertificateFormat.Der || Format == CertificateFormat.Pfx || Key != null))
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument,
-                        $"{_certificates.Count} certificates arrived but a {Format} file{(Key != null ? " with -Key" : string.Empty)} holds one: export them one by one, or use -Format Pem or P7b for a bundle.");
+                        $"{_certificates.Count} certificates arrived but {Words.A(Format.ToString())} file{(Key != null ? " with -Key" : string.Empty)} holds one: export them one by one, or use -Format Pem or P7b for a bundle.");
                 }
                 string target = ResolveOutputPath(Path!);
                 byte[] content = WithSource(target, () => Passwords.With(Password, Build));
@@ -100,11 +115,11 @@ namespace PkiTools.Commands
             {
                 throw Unusable("-Key goes into a PFX, or a PEM written with -IncludeKey.");
             }
-            if (password != null && (Format == CertificateFormat.Der || Format == CertificateFormat.P7b)) throw Unusable($"A {Format} file is never encrypted: -Password applies to Pfx, and to Pem with -IncludeKey.");
+            if (password != null && (Format == CertificateFormat.Der || Format == CertificateFormat.P7b)) throw Unusable($"{Words.Capital(Words.A(Format.ToString()))} file is never encrypted: -Password applies to Pfx, and to Pem with -IncludeKey.");
             switch (Format)
             {
                 case CertificateFormat.Der:
-                    if (IncludeKey || IncludeChain || Chain != null) throw Unusable("DER holds one certificate: -IncludeKey and -IncludeChain need -Format Pem or Pfx.");
+                    if (IncludeKey || IncludeChain || _chain != null) throw Unusable("DER holds one certificate: -IncludeKey and -IncludeChain need -Format Pem or Pfx.");
                     return CertificateFiles.WriteDer(_certificates[0]);
                 case CertificateFormat.P7b:
                     if (IncludeKey) throw Unusable("A P7B file holds no keys: use -Format Pfx, or Pem with -IncludeKey.");
@@ -118,7 +133,7 @@ namespace PkiTools.Commands
                     X509Certificate2 leaf = _certificates[0];
                     PrivateKey? pfxKey = KeyFor(leaf, required: false);
                     if (pfxKey == null) WriteWarning($"No private key is known for '{leaf.Subject}': the PFX holds certificates only. Pass -Key to include one.");
-                    return CertificateFiles.WritePfx(leaf, pfxKey, ChainOf(leaf, forPfx: true), password, PfxCompatibility, FriendlyName);
+                    return CertificateFiles.WritePfx(leaf, pfxKey, ChainOf(leaf), password, PfxCompatibility, FriendlyName);
                 default:
                     if (password != null && !IncludeKey) throw Unusable("-Password with -Format Pem encrypts the key: add -IncludeKey.");
                     PrivateKey? key = IncludeKey ? KeyFor(_certificates[0], required: true) : null;
@@ -126,28 +141,45 @@ namespace PkiTools.Commands
             }
         }
 
-        /// <summary>The certificates, each followed by its chain when asked (without self-signed roots: servers send none).</summary>
+        /// <summary>The certificates, each followed by its chain when asked.</summary>
         private List<X509Certificate2> WithChains()
         {
             var all = new List<X509Certificate2>();
             foreach (X509Certificate2 certificate in _certificates)
             {
                 all.Add(certificate);
-                if (IncludeChain || Chain != null) all.AddRange(ChainOf(certificate, forPfx: false));
+                all.AddRange(ChainOf(certificate));
             }
             return all;
         }
 
-        private IReadOnlyList<X509Certificate2> ChainOf(X509Certificate2 certificate, bool forPfx)
+        /// <summary>
+        /// The issuers to write after <paramref name="certificate"/>: everything given with -Chain, in every format; else the
+        /// known chain, with the self-signed root for PFX and P7B (as Windows' export does) but not for PEM, which is
+        /// what a server sends (the client has the root already).
+        /// </summary>
+        private IReadOnlyList<X509Certificate2> ChainOf(X509Certificate2 certificate)
         {
-            if (!IncludeChain && Chain == null) return Array.Empty<X509Certificate2>();
-            IReadOnlyList<X509Certificate2> chain = Chain ?? CertificateChains.Issuers(certificate);
+            if (_chain != null) return _chain;
+            if (!IncludeChain) return Array.Empty<X509Certificate2>();
+            IReadOnlyList<X509Certificate2> chain = CertificateChains.Issuers(certificate);
             if (chain.Count == 0)
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument,
                     $"No chain is known for '{certificate.Subject}': pass the intermediates with -Chain (objects or files).", null, certificate);
             }
-            return forPfx ? chain : chain.Where(c => !CertificateFacts.IsSelfIssued(c)).ToList();
+            if (Format != CertificateFormat.Pem) return chain;
+            var sent = new List<X509Certificate2>();
+            foreach (X509Certificate2 issuer in chain)
+            {
+                if (CertificateFacts.IsSelfIssued(issuer))
+                {
+                    WriteVerbose($"The root '{issuer.Subject}' is left out of the PEM file: servers do not send it. Pass it with -Chain to write it anyway.");
+                    continue;
+                }
+                sent.Add(issuer);
+            }
+            return sent;
         }
 
         private PrivateKey? KeyFor(X509Certificate2 certificate, bool required)

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Security;
+using PkiTools.Core;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core.Encoding;
 using PkiTools.Core.Keys;
@@ -35,7 +36,7 @@ namespace PkiTools.Commands
             ForEachInputFile(ParameterSetName == LiteralPathSet ? LiteralPath! : Path!, ParameterSetName == LiteralPathSet, (file, data) =>
             {
                 PrivateKey key = Passwords.With(Password, pw => PrivateKey.Import(data, pw));
-                WriteVerbose($"Read a {key.Algorithm} key, key id {key.KeyId}, from {file}.");
+                WriteVerbose($"Read {Words.A(key.Algorithm.ToString())} key, key id {key.KeyId}, from {file}.");
                 WriteObject(key);
             });
         }

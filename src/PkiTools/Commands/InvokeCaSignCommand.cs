@@ -47,8 +47,7 @@ namespace PkiTools.Commands
         [Parameter(ParameterSetName = PipelineSet, Mandatory = true)]
         [Parameter(ParameterSetName = FileSet, Mandatory = true)]
         [ValidateNotNull]
-        [IssuerArgument]
-        public X509Certificate2? Issuer { get; set; }
+        public object? Issuer { get; set; }
 
         /// <summary>A CA directory (object from New-Ca/Get-Ca, or its path): signs under its policy and records in its ledger.</summary>
         [Parameter(ParameterSetName = CaPipelineSet, Mandatory = true)]
@@ -103,13 +102,39 @@ namespace PkiTools.Commands
                     return;
                 }
                 _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
-                X509Certificate2 issuer = IssuerPassword == null ? Issuer! : Passwords.With(IssuerPassword, pw => CertificateReader.UnlockKey(Issuer!, pw!));
-                _issuer = new CertificateIssuer(issuer);
+                _issuer = new CertificateIssuer(LoadIssuer());
             }
             catch (PkiException ex)
             {
                 ThrowTerminatingError(ErrorFactory.Create(ex));
             }
+        }
+
+        /// <summary>
+        /// The -Issuer certificate with its key: an object as it is (its encrypted key file unlocked with -IssuerPassword),
+        /// or read from a certificate file or stem (./root for root.crt + root.key) here, so a missing or broken file
+        /// gives its own id (FileNotFound, CertificateInvalid, KeyInvalid...) with the path as target.
+        /// </summary>
+        private X509Certificate2 LoadIssuer()
+        {
+            object? value = Issuer is PSObject ps ? ps.BaseObject : Issuer;
+            if (value is X509Certificate2 certificate)
+            {
+                return IssuerPassword == null ? certificate : Passwords.With(IssuerPassword, pw => CertificateReader.UnlockKey(certificate, pw!));
+            }
+            string path = InputArguments.PathOf(this, nameof(Issuer), value)
+                ?? throw new PkiException(PkiErrorCode.InvalidArgument,
+                    $"-Issuer cannot use {(value == null ? "nothing" : Words.A(value.GetType().Name))}: pass a CA certificate with its key (from New-SelfSignedCert -Profile RootCa or Import-Cert), a certificate file, or a stem such as ./root (root.crt + root.key); for a CA folder use -Ca.", null, value);
+            if (!System.IO.File.Exists(path) && !System.IO.File.Exists(path + ".crt"))
+            {
+                throw new PkiException(PkiErrorCode.FileNotFound,
+                    $"-Issuer: neither '{path}' nor '{path}.crt' exists. Give the CA certificate file, or the stem New-SelfSignedCert -Path wrote.", null, path);
+            }
+            return InputArguments.FromFile(nameof(Issuer), path, () =>
+            {
+                X509Certificate2 read = CertificateReader.ReadWithKey(path);
+                return IssuerPassword == null ? read : Passwords.With(IssuerPassword, pw => CertificateReader.UnlockKey(read, pw!));
+            });
         }
 
         protected override void ProcessRecord()
@@ -150,7 +175,7 @@ namespace PkiTools.Commands
                         break;
                     default:
                         throw new PkiException(PkiErrorCode.CsrInvalid,
-                            $"Cannot sign a {input?.GetType().Name ?? "null"}: pass a CSR from New-Csr, PEM text, or use -CsrPath.", null, input);
+                            $"Cannot sign {(input == null ? "nothing" : Words.A(input.GetType().Name))}: pass a CSR from New-Csr, PEM text, or use -CsrPath.", null, input);
                 }
             });
         }
@@ -193,8 +218,8 @@ namespace PkiTools.Commands
                 : _issuer!.Sign(csr, _template!);
             WarnPasswordUnused(Password, stem != null && issued.Key != null, stem == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
             WriteWarnings(issued.Warnings);
-            string by = _ca != null ? $"the CA '{_ca.Subject}' (recorded in its ledger)" : $"'{Issuer!.Subject}'";
-            WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {issued.Certificate.NotAfter:u}, signed by {by}.");
+            string by = _ca != null ? $"the CA '{_ca.Subject}' (recorded in its ledger)" : $"'{_issuer!.Certificate.Subject}'";
+            WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {PkiTools.Core.Words.Date(issued.Certificate.NotAfter)}, signed by {by}.");
             if (stem != null)
             {
                 var files = new System.Collections.Generic.List<OutputFile>(Passwords.With(Password, pw => OutputPlan.CertificateAndKey(stem, issued, includeKey: true, pw)));

@@ -109,7 +109,7 @@ namespace PkiTools.Commands
                     CaDirectory ca = Passwords.With(Password, password => Passwords.With(ParentPassword, parentPassword =>
                         CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
                             bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null)));
-                    WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(Password == null ? "not encrypted" : "encrypted")}, owner-only), valid until {ca.NotAfter:u}.");
+                    WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(Password == null ? "not encrypted" : "encrypted")}, owner-only), valid until {PkiTools.Core.Words.Date(ca.NotAfter)}.");
                     if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Path}).");
                     WriteWarnings(ca.Warnings);
                     WriteObject(ca);

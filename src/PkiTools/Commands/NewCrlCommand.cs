@@ -84,7 +84,7 @@ namespace PkiTools.Commands
             if (!ShouldProcess(targets, action)) return;
             int? days = MyInvocation.BoundParameters.ContainsKey(nameof(NextUpdateDays)) ? NextUpdateDays : (int?)null;
             CertificateRevocationList crl = Passwords.With(CaPassword, pw => ca.NewCrl(days, pw, publish));
-            WriteVerbose($"Wrote CRL number {crl.CrlNumber} of '{ca.Subject}' with {crl.RevokedCount} revoked certificate(s), next update {crl.NextUpdate:u}, to {targets} (and the .der copies).");
+            WriteVerbose($"Wrote CRL number {crl.CrlNumber} of '{ca.Subject}' with {crl.RevokedCount} revoked certificate(s), next update {PkiTools.Core.Words.Date(crl.NextUpdate)}, to {targets} (and the .der copies).");
             WriteObject(crl);
         }
     }

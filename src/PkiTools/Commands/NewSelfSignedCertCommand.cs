@@ -39,7 +39,7 @@ namespace PkiTools.Commands
                 WarnPasswordUnused(Password, Path != null, "without -Path no key file is written.");
                 IssuedCertificate issued = CertificateIssuer.SelfSign(key, template);
                 WriteWarnings(issued.Warnings);
-                WriteVerbose($"Self-signed '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid {issued.Certificate.NotBefore:u} to {issued.Certificate.NotAfter:u}.");
+                WriteVerbose($"Self-signed '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid {PkiTools.Core.Words.Date(issued.Certificate.NotBefore)} to {PkiTools.Core.Words.Date(issued.Certificate.NotAfter)}.");
                 if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.CertificateAndKey(ResolveOutputPath(Path), issued, includeKey: true, pw), Force, "Write certificate and private key")))
                 {
                     return;

@@ -35,15 +35,13 @@ namespace PkiTools.Commands
         [ValidateNotNullOrEmpty]
         public string[]? LiteralPath { get; set; }
 
-        /// <summary>Trust anchors: certificate objects or file paths.</summary>
+        /// <summary>Trust anchors: certificate objects, file paths or FileInfo objects (read when the command starts).</summary>
         [Parameter]
-        [CertificateArgument]
-        public X509Certificate2[] TrustedRoot { get; set; } = Array.Empty<X509Certificate2>();
+        public object[] TrustedRoot { get; set; } = Array.Empty<object>();
 
-        /// <summary>Untrusted intermediates: certificate objects or file paths.</summary>
+        /// <summary>Untrusted intermediates: certificate objects, file paths or FileInfo objects.</summary>
         [Parameter]
-        [CertificateArgument]
-        public X509Certificate2[] Intermediate { get; set; } = Array.Empty<X509Certificate2>();
+        public object[] Intermediate { get; set; } = Array.Empty<object>();
 
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -66,12 +64,18 @@ namespace PkiTools.Commands
 
         /// <summary>CRLs to check revocation against: objects or files (PEM or DER).</summary>
         [Parameter]
-        [CrlArgument]
-        public CertificateRevocationList[] Crl { get; set; } = Array.Empty<CertificateRevocationList>();
+        public object[] Crl { get; set; } = Array.Empty<object>();
 
         /// <summary>NoCheck, or Offline (the given CRLs). Default: Offline when -Crl is given, else NoCheck.</summary>
         [Parameter]
         public RevocationMode RevocationMode { get; set; }
+
+        /// <summary>
+        /// Which certificates are checked for revocation: EndCertificateOnly (the leaf: the issuing CA's CRL is enough),
+        /// ExcludeRoot (every certificate below the trust anchor; the default) or EntireChain (the anchor too).
+        /// </summary>
+        [Parameter]
+        public RevocationFlag RevocationFlag { get; set; } = RevocationFlag.ExcludeRoot;
 
         /// <summary>Most intermediate CA certificates between the certificate and the anchor (self-issued ones not counted).</summary>
         [Parameter]
@@ -85,6 +89,25 @@ namespace PkiTools.Commands
         /// <summary>Output only $true or $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
+
+        private IReadOnlyList<X509Certificate2> _trustedRoots = Array.Empty<X509Certificate2>();
+        private IReadOnlyList<X509Certificate2> _intermediates = Array.Empty<X509Certificate2>();
+        private IReadOnlyList<CertificateRevocationList> _crls = Array.Empty<CertificateRevocationList>();
+
+        /// <summary>Reads the roots, intermediates and CRLs once: a missing or broken file stops the command with its own id.</summary>
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                _trustedRoots = InputArguments.Certificates(this, nameof(TrustedRoot), TrustedRoot);
+                _intermediates = InputArguments.Certificates(this, nameof(Intermediate), Intermediate);
+                _crls = InputArguments.Crls(this, nameof(Crl), Crl);
+            }
+            catch (PkiException ex)
+            {
+                ThrowTerminatingError(ErrorFactory.Create(ex));
+            }
+        }
 
         protected override void ProcessRecord()
         {
@@ -105,27 +128,51 @@ namespace PkiTools.Commands
             });
         }
 
+        private bool _warnedFlag;
+
+        /// <summary>True when verbose output is shown (-Verbose or $VerbosePreference), so the trace is only built when someone reads it.</summary>
+        private bool VerboseWanted
+        {
+            get
+            {
+                if (MyInvocation.BoundParameters.TryGetValue("Verbose", out object? verbose))
+                {
+                    return verbose is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(verbose);
+                }
+                object? preference = SessionState.PSVariable.GetValue("VerbosePreference");
+                return preference is ActionPreference p ? p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore
+                    : preference != null && !string.Equals(preference.ToString(), "SilentlyContinue", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
         private void Validate(X509Certificate2 certificate, X509Certificate2[] bundled)
         {
             var bound = MyInvocation.BoundParameters;
             CertificatePurpose purpose = bound.ContainsKey(nameof(Purpose)) ? Purpose
                 : (DnsName != null || IpAddress != null) ? CertificatePurpose.ServerAuth : CertificatePurpose.Any;
-            var intermediates = new List<X509Certificate2>(Intermediate);
+            var intermediates = new List<X509Certificate2>(_intermediates);
             intermediates.AddRange(bundled);
             var options = new ChainValidationOptions
             {
-                TrustedRoots = TrustedRoot,
+                TrustedRoots = _trustedRoots,
                 Intermediates = intermediates,
                 DnsName = DnsName,
                 IpAddress = IpAddress,
                 Purpose = purpose,
                 At = bound.ContainsKey(nameof(At)) ? Templates.ToUtc(At) : (DateTimeOffset?)null,
                 UseSystemTrust = UseSystemTrust,
-                Crls = Crl,
+                Crls = _crls,
                 RevocationMode = bound.ContainsKey(nameof(RevocationMode)) ? RevocationMode : (RevocationMode?)null,
                 MaxDepth = bound.ContainsKey(nameof(MaxDepth)) ? MaxDepth : (int?)null,
                 AllowWeakSignatures = AllowWeakSignatures,
+                RevocationFlag = bound.ContainsKey(nameof(RevocationFlag)) ? RevocationFlag : (RevocationFlag?)null,
+                Trace = VerboseWanted ? WriteVerbose : (Action<string>?)null,
             };
+            if (bound.ContainsKey(nameof(RevocationFlag)) && options.EffectiveRevocationMode == RevocationMode.NoCheck && !_warnedFlag)
+            {
+                _warnedFlag = true;
+                WriteWarning("-RevocationFlag has no effect: revocation is not checked. Give the CRLs with -Crl.");
+            }
             ChainValidationResult result = ChainValidator.Validate(certificate, options);
             foreach (ChainProblem problem in result.Problems)
             {

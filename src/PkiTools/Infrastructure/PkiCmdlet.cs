@@ -105,7 +105,7 @@ namespace PkiTools.Commands.Infrastructure
         protected PrivateKey GenerateKey(KeyAlgorithm algorithm)
         {
             PrivateKey key = PrivateKey.Generate(algorithm);
-            WriteVerbose($"Generated a {key.Algorithm} key, key id {key.KeyId}.");
+            WriteVerbose($"Generated {Words.A(key.Algorithm.ToString())} key, key id {key.KeyId}.");
             return key;
         }
 

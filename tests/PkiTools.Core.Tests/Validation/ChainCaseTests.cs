@@ -64,7 +64,7 @@ namespace PkiTools.Core.Tests.Validation
             ChainCase c = ValidationPki.Cases["expired-leaf"];
             ChainProblem p = ChainValidator.Validate(c.Leaf, c.Options).Problems.Single();
             Assert.Contains(c.Leaf.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss"), p.Message);
-            Assert.Contains("2026-06-01 00:00:00Z", p.Message);
+            Assert.Contains("2026-06-01 00:00:00 UTC", p.Message);
         }
     }
 }
