@@ -1,0 +1,121 @@
+# The README runs: every ```powershell block, in order, as one user session in a fresh folder; and the PowerShell
+# command of every scheduled job (cron, systemd, Task Scheduler) and set-up line, as its own non-interactive pwsh
+# process in that folder, at its place in the document. A README change that breaks an example fails here.
+#
+# What the test supplies, and nothing else:
+# - Read-Host answers with a fixed test password (a person would type one);
+# - the scheduled jobs' folder (/srv, C:\srv) is the session folder, and the module the examples import
+#   (Import-Module PkiTools or ./PkiTools.psd1) is this checkout's manifest;
+# - a block that registers a Windows scheduled task runs on Windows only (its -Command runs everywhere);
+# - a systemd unit's LoadCredential=NAME:PATH is done as systemd does it: PATH copied to $CREDENTIALS_DIRECTORY/NAME.
+BeforeDiscovery {
+    function Get-ReadmeExample {
+        param([string] $LiteralPath)
+        $lines = [System.IO.File]::ReadAllLines($LiteralPath)
+        $language = $null
+        $start = 0
+        $body = [System.Collections.Generic.List[string]]::new()
+        for ($i = 0; $i -lt $lines.Length; $i++) {
+            $line = $lines[$i]
+            if ($null -eq $language) {
+                if ($line -match '^```(\S*)\s*$') { $language = $Matches[1]; $start = $i + 1; $body.Clear() }
+                continue
+            }
+            if ($line -match '^```\s*$') {
+                $code = $body -join "`n"
+                if ($language -eq 'powershell') {
+                    $title = $body | Where-Object { $_ -and $_ -notmatch '^\s*#' } | Select-Object -First 1
+                    @{ Kind = 'Session'; Line = $start; Code = $code; Title = $title; WindowsOnly = $code -match 'Register-ScheduledTask' }
+                }
+                if ($language -ne 'powershell' -or $code -match 'Register-ScheduledTask') {
+                    # A pwsh command line inside a shell, unit or task block: the part after -Command/-c.
+                    $credentials = @([regex]::Matches($code, '(?m)^LoadCredential=([^:\s]+):(\S+)') | ForEach-Object { @{ Name = $_.Groups[1].Value; Path = $_.Groups[2].Value } })
+                    foreach ($m in [regex]::Matches($code, '\bpwsh(?:\.exe)?\b[^"\n]*?-(?:Command|c) "([^"]+)"')) {
+                        @{ Kind = 'Process'; Line = $start; Code = $m.Groups[1].Value; Title = "pwsh -Command ""$($m.Groups[1].Value)"""; Credentials = $credentials; WindowsOnly = $false }
+                    }
+                }
+                $language = $null
+                continue
+            }
+            $body.Add($line)
+        }
+    }
+    $script:Examples = @(Get-ReadmeExample -LiteralPath (Join-Path $PSScriptRoot '../../README.md'))
+}
+
+BeforeAll {
+    . "$PSScriptRoot/Common.ps1"
+    $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
+    $script:Manifest = Join-Path $RepoRoot 'PkiTools.psd1'
+    $script:Folder = Join-Path $TestDrive 'readme'
+    New-Item -ItemType Directory -Path $Folder | Out-Null
+    $script:Password = 'readme-example-password'
+
+    # One user session: a runspace of its own, in the fresh folder, with the module imported as the README says.
+    $script:Session = [runspacefactory]::CreateRunspace()
+    $Session.Open()
+    $setup = [powershell]::Create()
+    $setup.Runspace = $Session
+    $null = $setup.AddScript(@"
+Set-Location -LiteralPath '$Folder'
+Import-Module '$Manifest' -ErrorAction Stop
+function Read-Host { param([Parameter(Position = 0)] `$Prompt, [switch] `$AsSecureString)
+    if (`$AsSecureString) { ConvertTo-SecureString '$Password' -AsPlainText -Force } else { '$Password' } }
+"@).Invoke()
+    $setup.Dispose()
+
+    function ConvertTo-TestPath {
+        param([string] $Text)
+        $Text = $Text -replace '(?i)Import-Module (?:PkiTools|\./PkiTools\.psd1)\b', "Import-Module '$Manifest'"
+        $Text = [regex]::Replace($Text, '(?i)C:\\srv\\[^\s"'']*', { param($m) $m.Value.Replace('\', '/') })
+        $Text.Replace('C:/srv/', "$Folder/").Replace('/srv/', "$Folder/")
+    }
+
+    function Invoke-SessionExample {
+        param([string] $Code)
+        $ps = [powershell]::Create()
+        $ps.Runspace = $Session
+        try {
+            # Rendered through the default views, as at a prompt.
+            $text = $ps.AddScript($Code).AddCommand('Out-String').AddParameter('Width', 160).Invoke() -join ''
+            $errors = @($ps.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $_" })
+            $errors | Should -BeNullOrEmpty -Because "the example wrote no error (output: $text)"
+        }
+        finally { $ps.Dispose() }
+    }
+
+    function Invoke-ProcessExample {
+        param([string] $Code, $Credentials)
+        $saved = $env:CREDENTIALS_DIRECTORY
+        try {
+            if ($Credentials.Count -gt 0) {
+                $store = Join-Path $TestDrive ("credentials-" + [guid]::NewGuid().ToString('N'))
+                New-Item -ItemType Directory -Path $store | Out-Null
+                foreach ($c in $Credentials) { Copy-Item -LiteralPath (ConvertTo-TestPath $c.Path) -Destination (Join-Path $store $c.Name) }
+                $env:CREDENTIALS_DIRECTORY = $store
+            }
+            # `dotnet pwsh` is this checkout's pinned tool, found from the repository; the job runs in the session folder.
+            Push-Location -LiteralPath $RepoRoot
+            try { $out = & dotnet pwsh -NoProfile -NonInteractive -WorkingDirectory $Folder -Command (ConvertTo-TestPath $Code) 2>&1 | Out-String }
+            finally { Pop-Location }
+            $LASTEXITCODE | Should -Be 0 -Because "the scheduled command succeeds with no person present: $out"
+        }
+        finally { $env:CREDENTIALS_DIRECTORY = $saved }
+    }
+}
+
+AfterAll {
+    if ($Session) { $Session.Dispose() }
+}
+
+Describe 'README examples' {
+    It 'has examples to run (<Count> found)' -ForEach @{ Count = $Examples.Count } {
+        $Count | Should -BeGreaterThan 10
+    }
+
+    It 'line <Line>: <Title>' -ForEach $Examples {
+        if ($WindowsOnly -and -not $IsWindows) { Set-ItResult -Skipped -Because 'it registers a Windows scheduled task'; return }
+        if ($Kind -eq 'Session') { Invoke-SessionExample -Code (ConvertTo-TestPath $Code) }
+        else { Invoke-ProcessExample -Code $Code -Credentials $Credentials }
+    }
+}
