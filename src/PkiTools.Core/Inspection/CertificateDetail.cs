@@ -136,6 +136,11 @@ namespace PkiTools.Core.Inspection
         public static CertificateDetail FromCsr(CertificateSigningRequest csr)
         {
             if (csr == null) throw new ArgumentNullException(nameof(csr));
+            return Guarded(PkiErrorCode.CsrInvalid, "request", () => CsrDetail(csr));
+        }
+
+        private static CertificateDetail CsrDetail(CertificateSigningRequest csr)
+        {
             byte[] der = csr.GetEncoded();
             var detail = new CertificateDetail(CertificateDetailKind.Csr, der, null);
             CertificationRequestInfo info = CertificationRequest.GetInstance(Asn1Object.FromByteArray(der)).GetCertificationRequestInfo();
@@ -176,6 +181,11 @@ namespace PkiTools.Core.Inspection
         public static CertificateDetail FromCrl(CertificateRevocationList crl)
         {
             if (crl == null) throw new ArgumentNullException(nameof(crl));
+            return Guarded(PkiErrorCode.CrlInvalid, "CRL", () => CrlDetail(crl));
+        }
+
+        private static CertificateDetail CrlDetail(CertificateRevocationList crl)
+        {
             byte[] der = crl.GetEncoded();
             var detail = new CertificateDetail(CertificateDetailKind.Crl, der, null);
             TbsCertificateList tbs = CertificateList.GetInstance(Asn1Object.FromByteArray(der)).TbsCertList;
@@ -209,6 +219,19 @@ namespace PkiTools.Core.Inspection
             };
             detail.SetKey(tbs.SubjectPublicKeyInfo);
             return detail;
+        }
+
+        /// <summary>A structure our parser accepted but BouncyCastle's does not is reported with the kind's code, never as a raw exception.</summary>
+        private static CertificateDetail Guarded(PkiErrorCode code, string what, Func<CertificateDetail> make)
+        {
+            try
+            {
+                return make();
+            }
+            catch (Exception ex) when (!(ex is PkiException))
+            {
+                throw new PkiException(code, $"The {what} cannot be decoded: {ex.Message}", ex);
+            }
         }
 
         internal CertificateDetail WithSource(string? source)

@@ -33,7 +33,7 @@ namespace PkiTools.Commands
         [ValidateNotNullOrEmpty]
         public string[]? LiteralPath { get; set; }
 
-        /// <summary>An X509Certificate2, a CSR object, a CRL object, a Get-IssuedCert record, a FileInfo, or DER bytes.</summary>
+        /// <summary>An X509Certificate2, a CSR object, a CRL object, a Get-IssuedCert record, a FileInfo or a path.</summary>
         [Parameter(ParameterSetName = ObjectSet, Mandatory = true, ValueFromPipeline = true)]
         [Alias("Csr", "Crl", "InputObject")]
         public object[]? Certificate { get; set; }
