@@ -10,8 +10,6 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('module/PkiTools.Format.ps1xml')
-    # Prepends module/PkiTools.Certificate.Format.ps1xml so our X509Certificate2 table wins over the built-in one.
-    ScriptsToProcess     = @('module/PkiTools.Init.ps1')
     TypesToProcess       = @('module/PkiTools.Types.ps1xml')
     CmdletsToExport      = @(
         'New-PrivateKey'
