@@ -131,7 +131,7 @@ namespace PkiTools.Core.Inspection
 
         private static IEnumerable<string> AuthorityKeyIdText(AuthorityKeyIdentifier aki)
         {
-            byte[]? id = aki.GetKeyIdentifier();
+            byte[]? id = aki.KeyIdentifier?.GetOctets();
             if (id != null) yield return ColonHex(id);
             if (aki.AuthorityCertIssuer != null)
             {
@@ -214,15 +214,15 @@ namespace PkiTools.Core.Inspection
 
         private static IEnumerable<string> NameConstraintsText(NameConstraints nc)
         {
-            if (nc.PermittedSubtrees != null)
+            if (nc.PermittedSubtreesValue != null)
             {
                 yield return "Permitted:";
-                foreach (Asn1Encodable s in nc.PermittedSubtrees) yield return "  " + GeneralNameText(GeneralSubtree.GetInstance(s).Base, true);
+                foreach (GeneralSubtree s in nc.PermittedSubtreesValue.GetElements()) yield return "  " + GeneralNameText(s.Base, true);
             }
-            if (nc.ExcludedSubtrees != null)
+            if (nc.ExcludedSubtreesValue != null)
             {
                 yield return "Excluded:";
-                foreach (Asn1Encodable s in nc.ExcludedSubtrees) yield return "  " + GeneralNameText(GeneralSubtree.GetInstance(s).Base, true);
+                foreach (GeneralSubtree s in nc.ExcludedSubtreesValue.GetElements()) yield return "  " + GeneralNameText(s.Base, true);
             }
         }
 
