@@ -27,6 +27,9 @@
         'Revoke-Cert'
         'New-Crl'
         'Update-Crl'
+        'Get-CertDetail'
+        'Import-Csr'
+        'Import-Crl'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

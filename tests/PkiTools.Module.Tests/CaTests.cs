@@ -453,11 +453,11 @@ namespace PkiTools.Module.Tests
 
             string table = Plain(S.Render("Get-IssuedCert -Ca ./sub"));
             string[] lines = table.Split('\n').Where(l => l.Trim().Length > 0).ToArray();
-            Assert.Matches(@"^SerialNumber\s+Status\s+NotAfter\s+Subject$", lines[0].TrimEnd());
-            Assert.StartsWith("------------", lines[1]);
+            Assert.Matches(@"^Status\s+NotAfter\s+Subject\s+DnsNames\s+SerialNumber$", lines[0].TrimEnd());
+            Assert.StartsWith("------", lines[1]);
             Assert.Equal(4, lines.Length);
             string a = S.Run("$a.SerialNumber").ThrowOnError().Single<string>();
-            Assert.Matches("^" + a + @"\s+Revoked\s+\S.*CN=a\.corp\.example$", lines.Single(l => l.StartsWith(a)).TrimEnd());
+            Assert.Matches(@"^Revoked\s+\d{4}-\d\d-\d\d\s+CN=a\.corp\.example\s+a\.corp\.example\s+" + a + "$", lines.Single(l => l.TrimEnd().EndsWith(a)).TrimEnd());
             Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"Valid\s+.*CN=b\.corp\.example"));
         }
 

@@ -19,11 +19,14 @@ namespace PkiTools.Core.X509
             return names.ToArray();
         }
 
-        /// <summary>Rsa2048, EcdsaP256, Ed25519, ... or the algorithm OID.</summary>
+        /// <summary>The DNS names of the subjectAltName, in certificate order.</summary>
+        public static string[] DnsNames(X509Certificate2 certificate) => TryParse(certificate)?.DnsNames.ToArray() ?? Array.Empty<string>();
+
         /// <summary>True when subject and issuer are the same name (a root, or a self-issued CA certificate): servers do not send these.</summary>
         public static bool IsSelfIssued(X509Certificate2 certificate) =>
             System.Linq.Enumerable.SequenceEqual(certificate.SubjectName.RawData, certificate.IssuerName.RawData);
 
+        /// <summary>Rsa2048, EcdsaP256, Ed25519, ... or the algorithm OID.</summary>
         public static string KeyAlgorithm(X509Certificate2 certificate) => TryParse(certificate)?.PublicKey?.Algorithm ?? "(unknown)";
 
         /// <summary>Upper-case hex SHA-256 of the DER certificate.</summary>

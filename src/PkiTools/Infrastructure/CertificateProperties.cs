@@ -10,6 +10,8 @@ namespace PkiTools.Commands.Infrastructure
     {
         public static string[] GetSubjectAltNames(PSObject instance) => With(instance, CertificateFacts.SubjectAltNames, Array.Empty<string>());
 
+        public static string[] GetDnsNames(PSObject instance) => With(instance, CertificateFacts.DnsNames, Array.Empty<string>());
+
         public static string GetKeyAlgorithm(PSObject instance) => With(instance, CertificateFacts.KeyAlgorithm, string.Empty);
 
         public static string GetSha256Fingerprint(PSObject instance) => With(instance, CertificateFacts.Sha256Fingerprint, string.Empty);
