@@ -122,6 +122,64 @@ namespace PkiTools.Core.Ca
             return (bytes, bits);
         }
 
+        /// <summary>
+        /// Makes this (a new sub-CA's) policy fit inside <paramref name="parent"/>'s permitted names, narrowing only: a
+        /// kind of name (DNS, IP) the parent limits and this policy leaves empty is inherited; one this policy gives must
+        /// lie inside the parent's (<see cref="PkiErrorCode.PolicyViolation"/> otherwise). A parent limited to DNS names
+        /// excludes every IP address, so a sub-CA cannot be given IP ranges.
+        /// </summary>
+        public void NarrowNamesTo(CaPolicy parent, string parentName)
+        {
+            bool parentLimitsDns = parent.PermittedDnsSuffixes.Count > 0;
+            bool parentLimitsIp = parent.PermittedIpRanges.Count > 0 || parentLimitsDns;
+            if (parentLimitsDns)
+            {
+                if (PermittedDnsSuffixes.Count == 0) PermittedDnsSuffixes = new List<string>(parent.PermittedDnsSuffixes);
+                foreach (string domain in PermittedDnsSuffixes)
+                {
+                    if (!parent.DnsPermitted(domain.Trim().TrimStart('.')))
+                    {
+                        throw Violation($"the DNS domain '{domain}' is outside the parent CA '{parentName}' (permittedDnsSuffixes: {string.Join(", ", parent.PermittedDnsSuffixes)}): a sub-CA can only narrow its parent's names.");
+                    }
+                }
+            }
+            if (parentLimitsIp)
+            {
+                if (parent.PermittedIpRanges.Count == 0)
+                {
+                    if (PermittedIpRanges.Count > 0)
+                    {
+                        throw Violation($"the parent CA '{parentName}' is limited to DNS names (permittedDnsSuffixes: {string.Join(", ", parent.PermittedDnsSuffixes)}) and excludes every IP address, so a sub-CA cannot be given IP ranges ({string.Join(", ", PermittedIpRanges)}).");
+                    }
+                }
+                else
+                {
+                    if (PermittedIpRanges.Count == 0) PermittedIpRanges = new List<string>(parent.PermittedIpRanges);
+                    foreach (string range in PermittedIpRanges)
+                    {
+                        if (!parent.PermittedIpRanges.Any(p => RangeWithin(range, p)))
+                        {
+                            throw Violation($"the IP range '{range}' is outside the parent CA '{parentName}' (permittedIpRanges: {string.Join(", ", parent.PermittedIpRanges)}): a sub-CA can only narrow its parent's names.");
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>Whether the CIDR range <paramref name="inner"/> lies inside <paramref name="outer"/>.</summary>
+        internal static bool RangeWithin(string inner, string outer)
+        {
+            (byte[] a, int aBits) = ParseCidr(inner);
+            (byte[] b, int bBits) = ParseCidr(outer);
+            if (a.Length != b.Length || aBits < bBits) return false;
+            for (int i = 0; i < bBits; i++)
+            {
+                int mask = 0x80 >> (i % 8);
+                if ((a[i / 8] & mask) != (b[i / 8] & mask)) return false;
+            }
+            return true;
+        }
+
         /// <summary>Checks the values themselves (ranges parse, numbers positive).</summary>
         public void Validate()
         {
