@@ -123,15 +123,22 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>
-        /// Makes this (a new sub-CA's) policy fit inside <paramref name="parent"/>'s permitted names, narrowing only: a
-        /// kind of name (DNS, IP) the parent limits and this policy leaves empty is inherited; one this policy gives must
-        /// lie inside the parent's (<see cref="PkiErrorCode.PolicyViolation"/> otherwise). A parent limited to DNS names
-        /// excludes every IP address, so a sub-CA cannot be given IP ranges.
+        /// Makes this (a new sub-CA's) policy fit inside <paramref name="parent"/>'s permitted names, narrowing only. A
+        /// sub-CA given no names inherits the parent's. Names it is given must lie inside the parent's
+        /// (<see cref="PkiErrorCode.PolicyViolation"/> otherwise); as for any CA, DNS domains alone exclude every IP
+        /// address; IP ranges alone under a parent limited to DNS names inherit the parent's domains (and are refused,
+        /// because that parent excludes every IP address).
         /// </summary>
         public void NarrowNamesTo(CaPolicy parent, string parentName)
         {
             bool parentLimitsDns = parent.PermittedDnsSuffixes.Count > 0;
-            bool parentLimitsIp = parent.PermittedIpRanges.Count > 0 || parentLimitsDns;
+            if (!parentLimitsDns && parent.PermittedIpRanges.Count == 0) return;
+            if (PermittedDnsSuffixes.Count == 0 && PermittedIpRanges.Count == 0)
+            {
+                PermittedDnsSuffixes = new List<string>(parent.PermittedDnsSuffixes);
+                PermittedIpRanges = new List<string>(parent.PermittedIpRanges);
+                return;
+            }
             if (parentLimitsDns)
             {
                 if (PermittedDnsSuffixes.Count == 0) PermittedDnsSuffixes = new List<string>(parent.PermittedDnsSuffixes);
@@ -143,25 +150,15 @@ namespace PkiTools.Core.Ca
                     }
                 }
             }
-            if (parentLimitsIp)
+            foreach (string range in PermittedIpRanges)
             {
                 if (parent.PermittedIpRanges.Count == 0)
                 {
-                    if (PermittedIpRanges.Count > 0)
-                    {
-                        throw Violation($"the parent CA '{parentName}' is limited to DNS names (permittedDnsSuffixes: {string.Join(", ", parent.PermittedDnsSuffixes)}) and excludes every IP address, so a sub-CA cannot be given IP ranges ({string.Join(", ", PermittedIpRanges)}).");
-                    }
+                    throw Violation($"the parent CA '{parentName}' is limited to DNS names (permittedDnsSuffixes: {string.Join(", ", parent.PermittedDnsSuffixes)}) and excludes every IP address, so a sub-CA cannot be given the IP range '{range}'.");
                 }
-                else
+                if (!parent.PermittedIpRanges.Any(p => RangeWithin(range, p)))
                 {
-                    if (PermittedIpRanges.Count == 0) PermittedIpRanges = new List<string>(parent.PermittedIpRanges);
-                    foreach (string range in PermittedIpRanges)
-                    {
-                        if (!parent.PermittedIpRanges.Any(p => RangeWithin(range, p)))
-                        {
-                            throw Violation($"the IP range '{range}' is outside the parent CA '{parentName}' (permittedIpRanges: {string.Join(", ", parent.PermittedIpRanges)}): a sub-CA can only narrow its parent's names.");
-                        }
-                    }
+                    throw Violation($"the IP range '{range}' is outside the parent CA '{parentName}' (permittedIpRanges: {string.Join(", ", parent.PermittedIpRanges)}): a sub-CA can only narrow its parent's names.");
                 }
             }
         }
