@@ -151,5 +151,30 @@ namespace PkiTools.Module.Tests
             Assert.Contains("-CaPassword", r.Errors[0].ToString());
             Assert.Single(S.Run("New-Crl -Ca ./ca -CaPassword $pw", pw).ThrowOnError().Output);
         }
-    }
+    
+        [Fact]
+        public void A_certificate_the_cas_own_chain_rejects_is_PolicyViolation_and_nothing_is_recorded_or_written()
+        {
+            S.Run(@"
+                New-Ca -Path ./root -Subject 'CN=Corp Root' -PathLength 1 -PermittedDnsDomain corp.example | Out-Null
+                New-Ca -Path ./sub -Subject 'CN=Corp Issuing' -Parent ./root | Out-Null
+            ").ThrowOnError();
+            // Someone loosens the sub-CA's policy.json: its own policy would now issue anything, but the root's name
+            // constraints make such a certificate invalid for every relying party.
+            File.WriteAllText(S.File("sub/policy.json"), "{ \"maxValidityDays\": 825 }");
+            var before = Snapshot(S.File("sub"));
+            var r = S.Run("New-Csr -DnsName www.evil.example | Invoke-CaSign -Ca ./sub -Path ./evil");
+            Assert.Equal(new[] { "PolicyViolation" }, r.ErrorIds);
+            string message = r.Errors[0].ToString();
+            Assert.Contains("NameConstraintViolation", message);
+            Assert.Contains("CN=Corp Root", message);
+            AssertUnchanged(before, S.File("sub"));
+            Assert.False(File.Exists(S.File("evil.crt")));
+            Assert.False(File.Exists(S.File("evil.key")));
+            // Inside the root's names it issues, and the result validates.
+            S.Run("New-Csr -DnsName www.corp.example | Invoke-CaSign -Ca ./sub -Path ./good | Out-Null").ThrowOnError();
+            Assert.Empty(ProblemCodes("Test-CertChain -Path ./good.crt -TrustedRoot ./root/ca.crt -Intermediate ./sub/ca.crt"));
+            Assert.Equal(1, S.Run("(Get-Ca ./sub).IssuedCount").ThrowOnError().Single<int>());
+        }
+}
 }

@@ -223,5 +223,61 @@ namespace PkiTools.Module.Tests
             var r = S.Run("$root = New-Ca -Path ./root -Subject 'CN=Short Root' -ValidYears 2; New-Ca -Path ./sub -Subject 'CN=Sub' -Parent $root -ValidYears 5").ThrowOnError();
             Assert.Contains(r.Warnings, w => w.Contains("clipped"));
         }
-    }
+    
+        [Fact]
+        public void New_ca_publishes_the_first_crl_and_WhatIf_writes_nothing()
+        {
+            S.Run("New-Ca -Path ./root -Subject 'CN=Root' -PathLength 1 -CrlDays 7 | Out-Null; New-Ca -Path ./sub -Subject 'CN=Sub' -Parent ./root | Out-Null").ThrowOnError();
+            foreach (string ca in new[] { "root", "sub" })
+            {
+                // crl/ca.crl (PEM) and crl/ca.der: number 1, nothing revoked, signed by the CA, current.
+                OpenSsl.Ok("crl", "-in", S.File(ca + "/crl/ca.crl"), "-CAfile", S.File(ca + "/ca.crt"), "-noout", "-verify");
+                string text = OpenSsl.Ok("crl", "-inform", "DER", "-in", S.File(ca + "/crl/ca.der"), "-noout", "-text");
+                Assert.Contains("X509v3 CRL Number: \n                1", text);
+                Assert.Contains("No Revoked Certificates", text);
+                Assert.Equal("02", File.ReadAllText(S.File(ca + "/crlnumber")).Trim());
+            }
+            // The root's CRL lasts its -CrlDays; Update-Crl has nothing to do yet.
+            dynamic crl = S.Run($"[PkiTools.Core.Revocation.CertificateRevocationList]::Parse([IO.File]::ReadAllBytes('{S.File("root/crl/ca.crl")}'))").ThrowOnError().Single();
+            Assert.Equal(TimeSpan.FromDays(7), (TimeSpan)(((DateTimeOffset?)crl.NextUpdate)!.Value - (DateTimeOffset)crl.ThisUpdate));
+            Assert.Empty(S.Run("Update-Crl -Ca ./root -RenewBeforeDays 6").ThrowOnError().Output);
+            // A leaf of the intermediate validates with revocation checking from the start (both CRLs present).
+            S.Run("New-Csr -DnsName web.example | Invoke-CaSign -Ca ./sub -Path ./web | Out-Null").ThrowOnError();
+            Assert.Empty(ProblemCodes("Test-CertChain -Path ./web.crt -TrustedRoot ./root/ca.crt -Intermediate ./sub/ca.crt -Crl ./root/crl/ca.crl, ./sub/crl/ca.crl"));
+            Assert.Equal(0, OpenSsl.Run("verify", "-crl_check_all", "-CRLfile", S.File("root/crl/ca.crl"), "-CRLfile", S.File("sub/crl/ca.crl"),
+                "-CAfile", S.File("root/ca.crt"), "-untrusted", S.File("sub/ca.crt"), S.File("web.crt")).ExitCode);
+            // -WhatIf: no folder, no CRL, and the parent's ledger and crlnumber untouched.
+            var before = Snapshot(S.File("root"));
+            Assert.Empty(S.Run("New-Ca -Path ./nothing -Subject 'CN=No' -Parent ./root -WhatIf").ThrowOnError().Output);
+            Assert.False(Directory.Exists(S.File("nothing")));
+            AssertUnchanged(before, S.File("root"));
+        }
+
+        [Fact]
+        public void A_sub_ca_inherits_the_parents_permitted_names_and_cannot_widen_them()
+        {
+            S.Run("New-Ca -Path ./root -Subject 'CN=Corp Root' -PathLength 1 -PermittedDnsDomain corp.example -PermittedIpRange 10.0.0.0/8 | Out-Null").ThrowOnError();
+            // None given: the parent's, in policy.json and in the certificate's name constraints.
+            S.Run("New-Ca -Path ./inherit -Subject 'CN=Inherit' -Parent ./root | Out-Null").ThrowOnError();
+            string policy = File.ReadAllText(S.File("inherit/policy.json"));
+            Assert.Contains("corp.example", policy);
+            Assert.Contains("10.0.0.0/8", policy);
+            string text = OpenSsl.Ok("x509", "-in", S.File("inherit/ca.crt"), "-noout", "-text");
+            Assert.Contains("DNS:corp.example", text);
+            Assert.Contains("IP:10.0.0.0/255.0.0.0", text);
+            Assert.Equal(new[] { "PolicyViolation" }, S.Run("New-Csr -DnsName www.evil.example | Invoke-CaSign -Ca ./inherit").ErrorIds);
+            // Narrower: fine.
+            S.Run("New-Ca -Path ./web -Subject 'CN=Web' -Parent ./root -PermittedDnsDomain web.corp.example -PermittedIpRange 10.1.0.0/16 | Out-Null").ThrowOnError();
+            // Wider or outside: PolicyViolation, nothing written, nothing in the parent's ledger.
+            var before = Snapshot(S.File("root"));
+            foreach (string wide in new[] { "-PermittedDnsDomain evil.example", "-PermittedDnsDomain web.corp.example, example", "-PermittedIpRange 192.168.0.0/16", "-PermittedIpRange 0.0.0.0/0" })
+            {
+                var r = S.Run($"New-Ca -Path ./wide -Subject 'CN=Wide' -Parent ./root {wide}");
+                Assert.True(r.ErrorIds.SequenceEqual(new[] { "PolicyViolation" }), wide + ": " + string.Join(", ", r.ErrorIds));
+                Assert.Contains("CN=Corp Root", r.Errors[0].ToString());
+                Assert.False(Directory.Exists(S.File("wide")));
+            }
+            AssertUnchanged(before, S.File("root"));
+        }
+}
 }
