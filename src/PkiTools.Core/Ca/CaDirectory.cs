@@ -241,14 +241,15 @@ namespace PkiTools.Core.Ca
                 files.Add(new OutputFile(System.IO.Path.Combine(full, "chain.pem"), CertificateFiles.WritePem(chain), secret: false));
             }
             AtomicFileWriter.WriteAll(files, overwrite: false);
+            // The first CRL (number 1, empty) from the key still in memory: relying parties that check revocation find a
+            // current CRL from the first certificate on, and the key is not decrypted a second time. That instance is
+            // dropped: the CA returned is opened afresh, without its key, like any other (-CaPassword still applies).
+            CaDirectory signer = Open(full);
+            signer.UseKey(key);
+            signer.Clock = () => when;
+            signer.NewCrl();
             CaDirectory created = Open(full);
             created._notes.AddRange(caCertificate.Warnings); // e.g. the lifetime clipped to the parent's
-            // The first CRL (number 1, empty) from the key still in memory: relying parties that check revocation find a
-            // current CRL from the first certificate on, and the key is not decrypted a second time.
-            created.UseKey(key);
-            created.Clock = () => when;
-            created.NewCrl();
-            created.Clock = () => DateTimeOffset.UtcNow;
             return created;
         }
 
