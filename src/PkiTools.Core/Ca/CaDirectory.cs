@@ -192,7 +192,13 @@ namespace PkiTools.Core.Ca
             {
                 throw new PkiException(PkiErrorCode.FileExists, $"The folder '{full}' is not empty: a new CA needs a new or empty folder.", null, full);
             }
-            if (parent != null) policy.NarrowNamesTo(parent.Policy, parent.Subject);
+            if (parent != null)
+            {
+                // The parent's permitted names: its policy.json's, else (an adopted CA) its certificate's name constraints.
+                bool policyNames = parent.Policy.PermittedDnsSuffixes.Count + parent.Policy.PermittedIpRanges.Count > 0;
+                CaPolicy? parentNames = policyNames ? parent.Policy : CaPolicy.PermittedNamesOf(parent.Certificate);
+                if (parentNames != null) policy.NarrowNamesTo(parentNames, parent.Subject);
+            }
             DateTimeOffset when = now ?? parent?.Clock() ?? DateTimeOffset.UtcNow;
             PrivateKey key = PrivateKey.Generate(keyAlgorithm);
             IssuedCertificate caCertificate;

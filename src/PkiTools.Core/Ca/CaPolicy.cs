@@ -163,6 +163,52 @@ namespace PkiTools.Core.Ca
             }
         }
 
+        /// <summary>
+        /// The permitted DNS domains and IP ranges of a CA certificate's nameConstraints extension, as a policy holding
+        /// only those names; null when the certificate has no permitted subtrees of those kinds. For a parent CA whose
+        /// policy.json names nothing (an easy-rsa or openssl CA adopted with Get-Ca) but whose certificate is constrained.
+        /// </summary>
+        public static CaPolicy? PermittedNamesOf(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+        {
+            System.Security.Cryptography.X509Certificates.X509Extension? extension = null;
+            foreach (System.Security.Cryptography.X509Certificates.X509Extension e in certificate.Extensions)
+            {
+                if (e.Oid?.Value == "2.5.29.30") extension = e;
+            }
+            if (extension == null) return null;
+            var names = new CaPolicy();
+            try
+            {
+                var constraints = Org.BouncyCastle.Asn1.X509.NameConstraints.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(extension.RawData));
+                Org.BouncyCastle.Asn1.Asn1Sequence? permitted = constraints.PermittedSubtrees;
+                if (permitted == null) return null;
+                foreach (Org.BouncyCastle.Asn1.Asn1Encodable item in permitted)
+                {
+                    Org.BouncyCastle.Asn1.X509.GeneralName name = Org.BouncyCastle.Asn1.X509.GeneralSubtree.GetInstance(item).Base;
+                    if (name.TagNo == Org.BouncyCastle.Asn1.X509.GeneralName.DnsName)
+                    {
+                        string domain = name.Name.ToString()!.Trim().TrimStart('.');
+                        if (domain.Length > 0) names.PermittedDnsSuffixes.Add(domain);
+                    }
+                    else if (name.TagNo == Org.BouncyCastle.Asn1.X509.GeneralName.IPAddress)
+                    {
+                        byte[] octets = Org.BouncyCastle.Asn1.Asn1OctetString.GetInstance(name.Name).GetOctets();
+                        if (octets.Length != 8 && octets.Length != 32) continue;
+                        int half = octets.Length / 2;
+                        int bits = 0;
+                        for (int i = 0; i < half * 8 && (octets[half + i / 8] & (0x80 >> (i % 8))) != 0; i++) bits++;
+                        var address = new IPAddress(octets.Take(half).ToArray());
+                        names.PermittedIpRanges.Add(address + "/" + bits.ToString(CultureInfo.InvariantCulture));
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is InvalidCastException || ex is System.IO.IOException)
+            {
+                throw new PkiException(PkiErrorCode.CertificateInvalid, $"The nameConstraints extension of '{certificate.Subject}' cannot be read: {ex.Message}", ex, certificate);
+            }
+            return names.PermittedDnsSuffixes.Count + names.PermittedIpRanges.Count == 0 ? null : names;
+        }
+
         /// <summary>Whether the CIDR range <paramref name="inner"/> lies inside <paramref name="outer"/>.</summary>
         internal static bool RangeWithin(string inner, string outer)
         {

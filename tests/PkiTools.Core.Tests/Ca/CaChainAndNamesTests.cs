@@ -83,5 +83,24 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Single(loosened.Entries());
             Assert.NotNull(ok.Certificate);
         }
-    }
+    
+        [Fact]
+        public void A_parent_whose_policy_names_nothing_passes_on_its_certificates_name_constraints()
+        {
+            using var tmp = new TempDir();
+            CaDirectory root = CaDirectory.Create(tmp.File("root"), "CN=Root", pathLength: 1, policy: Names(new[] { "corp.example" }, new[] { "10.0.0.0/8", "fd00::/8" }));
+            // As an adopted CA would be: the constraints are in ca.crt, policy.json says nothing.
+            File.Delete(Path.Combine(root.Path, CaPolicy.FileName));
+            CaDirectory adopted = CaDirectory.Open(root.Path);
+            CaPolicy names = CaPolicy.PermittedNamesOf(adopted.Certificate)!;
+            Assert.Equal(new[] { "corp.example" }, names.PermittedDnsSuffixes);
+            Assert.Equal(new[] { "10.0.0.0/8", "fd00::/8" }, names.PermittedIpRanges);
+            CaDirectory sub = CaDirectory.Create(tmp.File("sub"), "CN=Sub", parent: adopted);
+            Assert.Equal(new[] { "corp.example" }, sub.Policy.PermittedDnsSuffixes);
+            Assert.Equal(PkiErrorCode.PolicyViolation, Assert.Throws<PkiException>(() =>
+                CaDirectory.Create(tmp.File("wide"), "CN=Wide", parent: adopted, policy: Names(new[] { "example.org" }, new string[0]))).Code);
+            CaDirectory unconstrained = CaDirectory.Create(tmp.File("free"), "CN=Free Root");
+            Assert.Null(CaPolicy.PermittedNamesOf(unconstrained.Certificate));
+        }
+}
 }
