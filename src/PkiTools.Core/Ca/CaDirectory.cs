@@ -447,8 +447,14 @@ namespace PkiTools.Core.Ca
             return issued;
         }
 
+        private byte[]? _spki;
+
         private void CheckAgainstChain(IssuedCertificate issued, CertificateTemplate template, DateTimeOffset now)
         {
+            // CertificateBuilder verified the signature with this CA certificate's key before returning: the validator
+            // need not verify it again (about a third of the cost of the check).
+            _spki ??= ParsedCertificate.Parse(Certificate.RawData).Tbs.SubjectPublicKeyInfo.GetDerEncoded();
+            SignatureCache.RememberVerified(issued.Der, _spki);
             IReadOnlyList<X509Certificate2> above = CertificateChains.Issuers(Certificate);
             X509Certificate2 anchor = above.Count > 0 ? above[above.Count - 1] : Certificate;
             var intermediates = new List<X509Certificate2>(above.Count + 1);
