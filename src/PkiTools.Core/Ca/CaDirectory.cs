@@ -460,16 +460,19 @@ namespace PkiTools.Core.Ca
             var intermediates = new List<X509Certificate2>(above.Count + 1);
             if (!ReferenceEquals(anchor, Certificate)) intermediates.Add(Certificate);
             for (int i = 0; i < above.Count - 1; i++) intermediates.Add(above[i]);
-            DateTimeOffset at = issued.Certificate.NotBefore.ToUniversalTime() > now.UtcDateTime ? new DateTimeOffset(issued.Certificate.NotBefore.ToUniversalTime()) : now;
-            ChainValidationResult result = ChainValidator.Validate(issued.Certificate, new ChainValidationOptions
+            // The leaf as parsed DER: an X509Certificate2 of it (a second parse, serialised across threads in OpenSSL 3)
+            // is built only if a problem must name it, so bulk issuance that never asks for .Certificate does not pay it.
+            ParsedCertificate leaf = ParsedCertificate.Parse(issued.Der);
+            DateTimeOffset notBefore = new DateTimeOffset(DateTime.SpecifyKind(leaf.NotBefore, DateTimeKind.Utc));
+            IReadOnlyList<ChainProblem> problems = ChainValidator.ProblemsOf(leaf, new ChainValidationOptions
             {
                 TrustedRoots = new[] { anchor },
                 Intermediates = intermediates,
-                At = at,
+                At = notBefore > now ? notBefore : now,
                 AllowWeakSignatures = template.AllowWeakKey,
             });
-            if (result.IsValid) return;
-            string reasons = string.Join(" ", result.Problems.Select(p => $"{p.Code} ({p.Subject}): {p.Message}"));
+            if (problems.Count == 0) return;
+            string reasons = string.Join(" ", problems.Select(p => $"{p.Code} ({p.Subject}): {p.Message}"));
             throw new PkiException(PkiErrorCode.PolicyViolation,
                 $"The CA '{Subject}' refused to issue '{issued.Certificate.Subject}': its own chain (up to '{anchor.Subject}') would not accept it. {reasons} Nothing was recorded.", null, Path);
         }

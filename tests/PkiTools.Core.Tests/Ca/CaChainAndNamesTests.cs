@@ -102,5 +102,24 @@ namespace PkiTools.Core.Tests.Ca
             CaDirectory unconstrained = CaDirectory.Create(tmp.File("free"), "CN=Free Root");
             Assert.Null(CaPolicy.PermittedNamesOf(unconstrained.Certificate));
         }
-}
+
+        [Fact]
+        public void The_issuance_check_decides_as_ChainValidator_Validate_does()
+        {
+            using var tmp = new TempDir();
+            CaDirectory root = CaDirectory.Create(tmp.File("root"), "CN=Root", pathLength: 1, policy: Names(new[] { "corp.example" }, new string[0]));
+            var key = PkiTools.Core.Keys.PrivateKey.Import(File.ReadAllBytes(Path.Combine(root.Path, "private", "ca.key")), null);
+            // A plain issuer with the CA's key: no policy and no chain check, so a certificate outside the constraints is made.
+            var issuer = new PkiTools.Core.X509.CertificateIssuer(PkiTools.Core.X509.CertificateKeys.Attach(root.Certificate, key));
+            var options = new PkiTools.Core.Validation.ChainValidationOptions { TrustedRoots = new[] { root.Certificate } };
+            foreach (string name in new[] { "www.corp.example", "www.evil.example" })
+            {
+                var leaf = issuer.Sign(CaDirectoryTests.Csr(name, new[] { name }), new PkiTools.Core.X509.CertificateTemplate { Profile = PkiTools.Core.X509.CertificateProfile.TlsServer, ValidDays = 30 });
+                var full = PkiTools.Core.Validation.ChainValidator.Validate(leaf.Certificate, options).Problems.Select(p => (p.Code, p.Index, p.Subject, p.Message)).ToList();
+                var parsedOnly = PkiTools.Core.Validation.ChainValidator.ProblemsOf(PkiTools.Core.X509.ParsedCertificate.Parse(leaf.Der), options).Select(p => (p.Code, p.Index, p.Subject, p.Message)).ToList();
+                Assert.Equal(full, parsedOnly);
+                Assert.Equal(name.Contains("evil"), full.Count > 0);
+            }
+        }
+    }
 }
