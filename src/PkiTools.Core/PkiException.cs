@@ -63,6 +63,8 @@ namespace PkiTools.Core
         LockTimeout,
         /// <summary>No certificate with that serial number is in the CA's ledger.</summary>
         SerialNotFound,
+        /// <summary>A password file (or systemd credential) can be read by others than its owner; it was not read.</summary>
+        PasswordFileInsecure,
     }
 
     /// <summary>The one exception type the core throws for expected failures. It always keeps its inner exception.</summary>

@@ -20,7 +20,7 @@ namespace PkiTools.Module.Tests
             "New-Csr -DnsName n.example | Invoke-CaSign -Ca ./ca -Path ./n",
             "Revoke-Cert -Ca ./ca -SerialNumber 0A1B -Confirm:$false",
             "New-Crl -Ca ./ca",
-            "Update-Crl -Ca ./ca -RenewBeforeDays 1",
+            "Update-Crl -Ca ./ca -RenewBeforeDays 3650",
             "New-Ca -Path ./child -Subject 'CN=Child' -Parent ./ca",
         };
 
@@ -121,7 +121,7 @@ namespace PkiTools.Module.Tests
             {
                 "New-Csr -DnsName n.example | Invoke-CaSign -Ca ./ca -Path ./n",
                 "New-Crl -Ca ./ca",
-                "Update-Crl -Ca ./ca -RenewBeforeDays 1",
+                "Update-Crl -Ca ./ca -RenewBeforeDays 3650",
                 "New-Ca -Path ./child -Subject 'CN=Child' -Parent ./ca",
             })
             {
@@ -152,7 +152,7 @@ namespace PkiTools.Module.Tests
             {
                 ($"New-Csr -DnsName n.example | Invoke-CaSign -Ca ./ca -Path ./n -CaPassword {wrong}", "-CaPassword"),
                 ($"New-Crl -Ca ./ca -CaPassword {wrong}", "-CaPassword"),
-                ($"Update-Crl -Ca ./ca -RenewBeforeDays 1 -CaPassword {wrong}", "-CaPassword"),
+                ($"Update-Crl -Ca ./ca -RenewBeforeDays 3650 -CaPassword {wrong}", "-CaPassword"),
                 ($"New-Ca -Path ./child -Subject 'CN=Child' -Parent ./ca -ParentPassword {wrong}", "-ParentPassword"),
             })
             {
@@ -165,7 +165,7 @@ namespace PkiTools.Module.Tests
             {
                 "New-Csr -DnsName n.example | Invoke-CaSign -Ca ./ca -Path ./n",
                 "New-Crl -Ca ./ca",
-                "Update-Crl -Ca ./ca -RenewBeforeDays 1",
+                "Update-Crl -Ca ./ca -RenewBeforeDays 3650",
                 "New-Ca -Path ./child -Subject 'CN=Child' -Parent ./ca",
             })
             {
@@ -175,7 +175,7 @@ namespace PkiTools.Module.Tests
             AssertNothingElseWritten();
             // Revocation needs no key: the ledger is all it changes.
             S.Run("Get-IssuedCert -Ca ./ca | Revoke-Cert -Confirm:$false").ThrowOnError();
-            Assert.Equal("1", S.Run($"(New-Crl -Ca ./ca -CaPassword {Pw("right")}).CrlNumber").ThrowOnError().Single<string>());
+            Assert.Equal("2", S.Run($"(New-Crl -Ca ./ca -CaPassword {Pw("right")}).CrlNumber").ThrowOnError().Single<string>()); // New-Ca's first CRL was 1
         }
 
         [Fact]

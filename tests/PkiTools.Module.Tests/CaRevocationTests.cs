@@ -119,7 +119,7 @@ namespace PkiTools.Module.Tests
 
             // New-Crl carries the true reason codes (9 and 10 included); an unspecified one has no reason code.
             dynamic crl = S.Run($"New-Crl -Ca ./ca -CaPassword {Pw("capw")}").ThrowOnError().Single();
-            Assert.Equal("2", (string)crl.CrlNumber); // openssl's CRL took number 1 from the same crlnumber file
+            Assert.Equal("3", (string)crl.CrlNumber); // New-Ca's first CRL took number 1, openssl's number 2 from the same crlnumber file
             Dictionary<string, string> ours = OpenSslCrlReasons(S.File("ca/crl/ca.crl"));
             Assert.Equal(serials.Values.OrderBy(s => s), ours.Keys.OrderBy(s => s));
             foreach (var r in reasons) Assert.True(r.OpenSslText == ours[serials[r.Name]], $"{r.Name}: openssl reads '{ours[serials[r.Name]]}'");
@@ -191,23 +191,23 @@ namespace PkiTools.Module.Tests
             ").ThrowOnError();
             string bad = Serial("bad");
             DateTime revokedAt = S.Run($"(Get-IssuedCert ./ca -SerialNumber {bad}).RevokedAt").ThrowOnError().Single<DateTime>().ToUniversalTime();
-            Assert.Equal("01", File.ReadAllText(S.File("ca/crlnumber")).Trim());
+            Assert.Equal("02", File.ReadAllText(S.File("ca/crlnumber")).Trim()); // New-Ca's first CRL took number 1
 
             // The default lifetime is the CA's -CrlDays.
             dynamic first = S.Run("New-Crl -Ca ./ca -Verbose").ThrowOnError().Single();
-            Assert.Equal("1", (string)first.CrlNumber);
+            Assert.Equal("2", (string)first.CrlNumber);
             Assert.Equal(TimeSpan.FromDays(7), (TimeSpan)(((DateTimeOffset?)first.NextUpdate)!.Value - (DateTimeOffset)first.ThisUpdate));
-            Assert.Equal("02", File.ReadAllText(S.File("ca/crlnumber")).Trim());
+            Assert.Equal("03", File.ReadAllText(S.File("ca/crlnumber")).Trim());
 
             Directory.CreateDirectory(S.File("www"));
             var r = S.Run("New-Crl -Ca ./ca -NextUpdateDays 3 -Path ./www/corp.crl -Verbose").ThrowOnError();
             dynamic crl = r.Single();
-            Assert.Equal("2", (string)crl.CrlNumber);
-            Assert.Equal("03", File.ReadAllText(S.File("ca/crlnumber")).Trim());
+            Assert.Equal("3", (string)crl.CrlNumber);
+            Assert.Equal("04", File.ReadAllText(S.File("ca/crlnumber")).Trim());
             DateTimeOffset thisUpdate = crl.ThisUpdate;
             Assert.InRange(thisUpdate.UtcDateTime, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(1));
             Assert.Equal(thisUpdate.AddDays(3), (DateTimeOffset)crl.NextUpdate);
-            Assert.Contains(r.Verbose, v => v.Contains("CRL number 2") && v.Contains("1 revoked"));
+            Assert.Contains(r.Verbose, v => v.Contains("CRL number 3") && v.Contains("1 revoked"));
 
             // The authority key identifier is the CA's subject key identifier.
             var caCert = X509Certificate2.CreateFromPem(File.ReadAllText(S.File("ca/ca.crt")));
@@ -215,7 +215,7 @@ namespace PkiTools.Module.Tests
             Assert.Equal(ski, ((string)crl.AuthorityKeyId).Replace(":", "").ToUpperInvariant());
 
             string text = OpenSsl.Ok("crl", "-in", S.File("ca/crl/ca.crl"), "-noout", "-text");
-            Assert.Contains("X509v3 CRL Number: \n                2", text);
+            Assert.Contains("X509v3 CRL Number: \n                3", text);
             Assert.Contains("X509v3 Authority Key Identifier", text);
             Assert.Contains(string.Join(":", Enumerable.Range(0, ski.Length / 2).Select(i => ski.Substring(2 * i, 2))), text);
             Assert.Contains("Issuer: O = Corp, CN = Crl CA", text);
@@ -304,6 +304,9 @@ namespace PkiTools.Module.Tests
         public void Update_crl_reissues_only_when_due()
         {
             S.Run("New-Ca -Path ./ca -Subject 'CN=Corp' | Out-Null").ThrowOnError();
+            // New-Ca wrote CRL number 1: nothing is due yet. Without a CRL (deleted here), Update-Crl makes one.
+            Assert.Empty(S.Run("Update-Crl -Ca ./ca -RenewBeforeDays 7").ThrowOnError().Output);
+            File.Delete(S.File("ca/crl/ca.crl"));
             var first = S.Run("Update-Crl -Ca ./ca -RenewBeforeDays 7 -Verbose").ThrowOnError();
             Assert.Single(first.Output);
             Assert.Contains(first.Verbose, v => v.Contains("no CRL yet"));
@@ -324,7 +327,7 @@ namespace PkiTools.Module.Tests
             dynamic crl = revoked.Single();
             Assert.Contains(revoked.Verbose, v => v.Contains("1 revocation(s) in the ledger are not in the current CRL"));
             Assert.Equal(1, (int)crl.RevokedCount);
-            Assert.Equal("3", (string)crl.CrlNumber);
+            Assert.Equal("4", (string)crl.CrlNumber);
             Assert.Empty(S.Run("Update-Crl -Ca ./ca -RenewBeforeDays 7").ThrowOnError().Output);
             // A CRL file another key signed is replaced.
             S.Run("New-Ca -Path ./other -Subject 'CN=Corp' | Out-Null; New-Crl -Ca ./other | Out-Null").ThrowOnError();

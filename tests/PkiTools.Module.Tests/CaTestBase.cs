@@ -17,6 +17,18 @@ namespace PkiTools.Module.Tests
         /// <summary>Where Debian's easy-rsa package puts the script (.ci/run installs it).</summary>
         protected const string EasyRsa = "/usr/share/easy-rsa/easyrsa";
 
+        /// <summary>The password the password-file tests write.</summary>
+        protected const string Secret = "Corp-Root-Pa55";
+
+        /// <summary>Writes a password file in the session folder with the given Unix mode (default 0600).</summary>
+        protected string PasswordFile(string name, string content = Secret + "\n", UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+        {
+            string path = S.File(name);
+            File.WriteAllText(path, content);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, mode);
+            return path;
+        }
+
         /// <summary>A SecureString in a script without ConvertTo-SecureString (not in the bare engine): <c>$(Pw 'secret')</c>.</summary>
         protected static string Pw(string text) => $"([System.Net.NetworkCredential]::new('', '{text}').SecurePassword)";
 

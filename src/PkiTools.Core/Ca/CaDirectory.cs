@@ -14,6 +14,7 @@ using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
 
 using PkiTools.Core.Revocation;
+using PkiTools.Core.Validation;
 
 namespace PkiTools.Core.Ca
 {
@@ -143,6 +144,19 @@ namespace PkiTools.Core.Ca
             }
         }
 
+        /// <summary>
+        /// Whether the CA key file is encrypted (an ENCRYPTED PEM block or OpenSSL's Proc-Type header), so a password must
+        /// be found for it. False when the key file is missing (signing then says IssuerKeyMissing).
+        /// </summary>
+        public bool KeyIsEncrypted
+        {
+            get
+            {
+                if (!File.Exists(KeyPath)) return false;
+                return System.Text.Encoding.ASCII.GetString(CertificateReader.ReadFile(KeyPath)).IndexOf("ENCRYPTED", StringComparison.Ordinal) >= 0;
+            }
+        }
+
         /// <summary>The clock for validity, revocation dates and expiry queries. Replace it in tests.</summary>
         internal Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
 
@@ -177,6 +191,13 @@ namespace PkiTools.Core.Ca
             if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
             {
                 throw new PkiException(PkiErrorCode.FileExists, $"The folder '{full}' is not empty: a new CA needs a new or empty folder.", null, full);
+            }
+            if (parent != null)
+            {
+                // The parent's permitted names: its policy.json's, else (an adopted CA) its certificate's name constraints.
+                bool policyNames = parent.Policy.PermittedDnsSuffixes.Count + parent.Policy.PermittedIpRanges.Count > 0;
+                CaPolicy? parentNames = policyNames ? parent.Policy : CaPolicy.PermittedNamesOf(parent.Certificate);
+                if (parentNames != null) policy.NarrowNamesTo(parentNames, parent.Subject);
             }
             DateTimeOffset when = now ?? parent?.Clock() ?? DateTimeOffset.UtcNow;
             PrivateKey key = PrivateKey.Generate(keyAlgorithm);
@@ -226,6 +247,13 @@ namespace PkiTools.Core.Ca
                 files.Add(new OutputFile(System.IO.Path.Combine(full, "chain.pem"), CertificateFiles.WritePem(chain), secret: false));
             }
             AtomicFileWriter.WriteAll(files, overwrite: false);
+            // The first CRL (number 1, empty) from the key still in memory: relying parties that check revocation find a
+            // current CRL from the first certificate on, and the key is not decrypted a second time. That instance is
+            // dropped: the CA returned is opened afresh, without its key, like any other (-CaPassword still applies).
+            CaDirectory signer = Open(full);
+            signer.UseKey(key);
+            signer.Clock = () => when;
+            signer.NewCrl();
             CaDirectory created = Open(full);
             created._notes.AddRange(caCertificate.Warnings); // e.g. the lifetime clipped to the parent's
             return created;
@@ -386,6 +414,9 @@ namespace PkiTools.Core.Ca
                 validDays: template.NotAfter == null ? validDays : null,
                 crlDistributionPoints: template.CrlDistributionPoints.Count == 0 ? Policy.CrlDistributionPoints : null,
                 authorityInfoAccess: template.AuthorityInfoAccess.Count == 0 ? Policy.AuthorityInfoAccess : null));
+            // (b2) The CA's own chain must accept what it just signed (name constraints of the CAs above, validity
+            // nesting, pathLen, EKUs): a certificate the chain makes invalid is never recorded or handed out.
+            CheckAgainstChain(issued, template, now);
             // (c) The file(s), atomically.
             var files = new List<OutputFile> { new OutputFile(CertificatePath(serial), Ascii(issued.Pem), secret: false) };
             if (issuedPath != null)
@@ -414,6 +445,36 @@ namespace PkiTools.Core.Ca
                 throw;
             }
             return issued;
+        }
+
+        private byte[]? _spki;
+
+        private void CheckAgainstChain(IssuedCertificate issued, CertificateTemplate template, DateTimeOffset now)
+        {
+            // CertificateBuilder verified the signature with this CA certificate's key before returning: the validator
+            // need not verify it again (about a third of the cost of the check).
+            _spki ??= ParsedCertificate.Parse(Certificate.RawData).Tbs.SubjectPublicKeyInfo.GetDerEncoded();
+            SignatureCache.RememberVerified(issued.Der, _spki);
+            IReadOnlyList<X509Certificate2> above = CertificateChains.Issuers(Certificate);
+            X509Certificate2 anchor = above.Count > 0 ? above[above.Count - 1] : Certificate;
+            var intermediates = new List<X509Certificate2>(above.Count + 1);
+            if (!ReferenceEquals(anchor, Certificate)) intermediates.Add(Certificate);
+            for (int i = 0; i < above.Count - 1; i++) intermediates.Add(above[i]);
+            // The leaf as parsed DER: an X509Certificate2 of it (a second parse, serialised across threads in OpenSSL 3)
+            // is built only if a problem must name it, so bulk issuance that never asks for .Certificate does not pay it.
+            ParsedCertificate leaf = ParsedCertificate.Parse(issued.Der);
+            DateTimeOffset notBefore = new DateTimeOffset(DateTime.SpecifyKind(leaf.NotBefore, DateTimeKind.Utc));
+            IReadOnlyList<ChainProblem> problems = ChainValidator.ProblemsOf(leaf, new ChainValidationOptions
+            {
+                TrustedRoots = new[] { anchor },
+                Intermediates = intermediates,
+                At = notBefore > now ? notBefore : now,
+                AllowWeakSignatures = template.AllowWeakKey,
+            });
+            if (problems.Count == 0) return;
+            string reasons = string.Join(" ", problems.Select(p => $"{p.Code} ({p.Subject}): {p.Message}"));
+            throw new PkiException(PkiErrorCode.PolicyViolation,
+                $"The CA '{Subject}' refused to issue '{issued.Certificate.Subject}': its own chain (up to '{anchor.Subject}') would not accept it. {reasons} Nothing was recorded.", null, Path);
         }
 
         /// <summary>The DER copy written beside a PEM CRL: the same name with the extension .der.</summary>
@@ -466,12 +527,20 @@ namespace PkiTools.Core.Ca
         /// file (which is advanced first, as <c>openssl ca -gencrl</c> does, so a crash skips a number rather than
         /// reusing one), and writes it as PEM to <see cref="CrlPath"/> with a DER copy beside it, plus the same pair at
         /// <paramref name="publishPath"/> when given. The ledger is locked throughout: no revocation slips in between.
+        /// A file at the publication path (PEM or its .der copy) that is not a CRL signed by this CA is not replaced
+        /// without <paramref name="force"/> (<see cref="PkiErrorCode.FileExists"/>, nothing written); this CA's previous
+        /// CRL there is replaced, as scheduled publication needs.
         /// </summary>
-        public CertificateRevocationList NewCrl(int? nextUpdateDays = null, char[]? password = null, string? publishPath = null)
+        public CertificateRevocationList NewCrl(int? nextUpdateDays = null, char[]? password = null, string? publishPath = null, bool force = false)
         {
             int days = nextUpdateDays ?? Policy.DefaultCrlDays;
             if (days < 1 || days > 3650) throw new PkiException(PkiErrorCode.InvalidArgument, "-NextUpdateDays must be between 1 and 3650.");
             string? publishDer = publishPath == null ? null : DerPathFor(System.IO.Path.GetFullPath(publishPath));
+            if (publishPath != null && !force)
+            {
+                RefuseForeignFile(System.IO.Path.GetFullPath(publishPath));
+                RefuseForeignFile(publishDer!);
+            }
             Issuer(password); // the key first: a wrong password must not cost a CRL number
             string numberPath = _crlNumberPath;
             return Ledger.WithLock(entries =>
@@ -503,6 +572,25 @@ namespace PkiTools.Core.Ca
                 AtomicFileWriter.WriteAll(files, overwrite: true);
                 return crl;
             });
+        }
+
+        /// <summary>FileExists unless <paramref name="path"/> is missing or holds a CRL signed by this CA.</summary>
+        private void RefuseForeignFile(string path)
+        {
+            if (!File.Exists(path) && !Directory.Exists(path)) return;
+            string why;
+            try
+            {
+                CertificateRevocationList existing = CertificateRevocationList.Parse(CertificateReader.ReadFile(path));
+                if (existing.IsSignedBy(Certificate)) return;
+                why = $"it holds a CRL of '{existing.Issuer}' that this CA did not sign";
+            }
+            catch (PkiException ex)
+            {
+                why = ex.Code == PkiErrorCode.FileTooLarge ? "it is too large to be a CRL" : "it is not a CRL";
+            }
+            throw new PkiException(PkiErrorCode.FileExists,
+                $"The file '{path}' already exists and {why}; nothing was written. Use -Force to replace it, or publish to another path.", null, path);
         }
 
         private static System.Numerics.BigInteger ReadCrlNumber(string path)
@@ -630,12 +718,20 @@ namespace PkiTools.Core.Ca
                     // The key's own messages name -Password, which the CA cmdlets call -CaPassword (-ParentPassword in New-Ca).
                     string message = ex.Code switch
                     {
-                        PkiErrorCode.PasswordRequired => $"The CA key '{KeyPath}' is encrypted: give its password with -CaPassword (-ParentPassword for New-Ca -Parent).",
-                        PkiErrorCode.PasswordIncorrect => $"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt): check -CaPassword (-ParentPassword for New-Ca -Parent).",
+                        PkiErrorCode.PasswordRequired => $"The CA key '{KeyPath}' is encrypted: give its password with -CaPassword or -CaPasswordFile (an owner-only file), or as the systemd credential '{PasswordFile.DefaultCredentialName}' (LoadCredential=, or another name with -CaPasswordCredential); for New-Ca -Parent, -ParentPassword or -ParentPasswordFile.",
+                        PkiErrorCode.PasswordIncorrect => $"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt): check -CaPassword, -CaPasswordFile or the systemd credential (-ParentPassword or -ParentPasswordFile for New-Ca -Parent).",
                         _ => $"The CA key '{KeyPath}': {ex.Message}",
                     };
                     throw new PkiException(ex.Code, message, ex, KeyPath);
                 }
+                return UseKey(key);
+            }
+        }
+
+        private CertificateIssuer UseKey(PrivateKey key)
+        {
+            lock (_keyGate)
+            {
                 if (!CertificateFacts.KeyMatches(Certificate, key))
                 {
                     throw new PkiException(PkiErrorCode.KeyMismatch, $"The CA key '{KeyPath}' does not belong to the CA certificate.", null, KeyPath);

@@ -122,6 +122,107 @@ namespace PkiTools.Core.Ca
             return (bytes, bits);
         }
 
+        /// <summary>
+        /// Makes this (a new sub-CA's) policy fit inside <paramref name="parent"/>'s permitted names, narrowing only. A
+        /// sub-CA given no names inherits the parent's. Names it is given must lie inside the parent's
+        /// (<see cref="PkiErrorCode.PolicyViolation"/> otherwise); as for any CA, DNS domains alone exclude every IP
+        /// address; IP ranges alone under a parent limited to DNS names inherit the parent's domains (and are refused,
+        /// because that parent excludes every IP address).
+        /// </summary>
+        public void NarrowNamesTo(CaPolicy parent, string parentName)
+        {
+            bool parentLimitsDns = parent.PermittedDnsSuffixes.Count > 0;
+            if (!parentLimitsDns && parent.PermittedIpRanges.Count == 0) return;
+            if (PermittedDnsSuffixes.Count == 0 && PermittedIpRanges.Count == 0)
+            {
+                PermittedDnsSuffixes = new List<string>(parent.PermittedDnsSuffixes);
+                PermittedIpRanges = new List<string>(parent.PermittedIpRanges);
+                return;
+            }
+            if (parentLimitsDns)
+            {
+                if (PermittedDnsSuffixes.Count == 0) PermittedDnsSuffixes = new List<string>(parent.PermittedDnsSuffixes);
+                foreach (string domain in PermittedDnsSuffixes)
+                {
+                    if (!parent.DnsPermitted(domain.Trim().TrimStart('.')))
+                    {
+                        throw Violation($"the DNS domain '{domain}' is outside the parent CA '{parentName}' (permittedDnsSuffixes: {string.Join(", ", parent.PermittedDnsSuffixes)}): a sub-CA can only narrow its parent's names.");
+                    }
+                }
+            }
+            foreach (string range in PermittedIpRanges)
+            {
+                if (parent.PermittedIpRanges.Count == 0)
+                {
+                    throw Violation($"the parent CA '{parentName}' is limited to DNS names (permittedDnsSuffixes: {string.Join(", ", parent.PermittedDnsSuffixes)}) and excludes every IP address, so a sub-CA cannot be given the IP range '{range}'.");
+                }
+                if (!parent.PermittedIpRanges.Any(p => RangeWithin(range, p)))
+                {
+                    throw Violation($"the IP range '{range}' is outside the parent CA '{parentName}' (permittedIpRanges: {string.Join(", ", parent.PermittedIpRanges)}): a sub-CA can only narrow its parent's names.");
+                }
+            }
+        }
+
+        /// <summary>
+        /// The permitted DNS domains and IP ranges of a CA certificate's nameConstraints extension, as a policy holding
+        /// only those names; null when the certificate has no permitted subtrees of those kinds. For a parent CA whose
+        /// policy.json names nothing (an easy-rsa or openssl CA adopted with Get-Ca) but whose certificate is constrained.
+        /// </summary>
+        public static CaPolicy? PermittedNamesOf(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+        {
+            System.Security.Cryptography.X509Certificates.X509Extension? extension = null;
+            foreach (System.Security.Cryptography.X509Certificates.X509Extension e in certificate.Extensions)
+            {
+                if (e.Oid?.Value == "2.5.29.30") extension = e;
+            }
+            if (extension == null) return null;
+            var names = new CaPolicy();
+            try
+            {
+                var constraints = Org.BouncyCastle.Asn1.X509.NameConstraints.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(extension.RawData));
+                Org.BouncyCastle.Asn1.Asn1Sequence? permitted = constraints.PermittedSubtrees;
+                if (permitted == null) return null;
+                foreach (Org.BouncyCastle.Asn1.Asn1Encodable item in permitted)
+                {
+                    Org.BouncyCastle.Asn1.X509.GeneralName name = Org.BouncyCastle.Asn1.X509.GeneralSubtree.GetInstance(item).Base;
+                    if (name.TagNo == Org.BouncyCastle.Asn1.X509.GeneralName.DnsName)
+                    {
+                        string domain = name.Name.ToString()!.Trim().TrimStart('.');
+                        if (domain.Length > 0) names.PermittedDnsSuffixes.Add(domain);
+                    }
+                    else if (name.TagNo == Org.BouncyCastle.Asn1.X509.GeneralName.IPAddress)
+                    {
+                        byte[] octets = Org.BouncyCastle.Asn1.Asn1OctetString.GetInstance(name.Name).GetOctets();
+                        if (octets.Length != 8 && octets.Length != 32) continue;
+                        int half = octets.Length / 2;
+                        int bits = 0;
+                        for (int i = 0; i < half * 8 && (octets[half + i / 8] & (0x80 >> (i % 8))) != 0; i++) bits++;
+                        var address = new IPAddress(octets.Take(half).ToArray());
+                        names.PermittedIpRanges.Add(address + "/" + bits.ToString(CultureInfo.InvariantCulture));
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is InvalidCastException || ex is System.IO.IOException)
+            {
+                throw new PkiException(PkiErrorCode.CertificateInvalid, $"The nameConstraints extension of '{certificate.Subject}' cannot be read: {ex.Message}", ex, certificate);
+            }
+            return names.PermittedDnsSuffixes.Count + names.PermittedIpRanges.Count == 0 ? null : names;
+        }
+
+        /// <summary>Whether the CIDR range <paramref name="inner"/> lies inside <paramref name="outer"/>.</summary>
+        internal static bool RangeWithin(string inner, string outer)
+        {
+            (byte[] a, int aBits) = ParseCidr(inner);
+            (byte[] b, int bBits) = ParseCidr(outer);
+            if (a.Length != b.Length || aBits < bBits) return false;
+            for (int i = 0; i < bBits; i++)
+            {
+                int mask = 0x80 >> (i % 8);
+                if ((a[i / 8] & mask) != (b[i / 8] & mask)) return false;
+            }
+            return true;
+        }
+
         /// <summary>Checks the values themselves (ranges parse, numbers positive).</summary>
         public void Validate()
         {

@@ -56,10 +56,31 @@ namespace PkiTools.Core.Validation
         /// <summary>The operating system's root certificates as <see cref="ChainValidationOptions.UseSystemTrust"/> sees them (read once per process).</summary>
         internal static IReadOnlyList<X509Certificate2> SystemTrustedRoots => SystemRoots.Value.Select(i => i.Certificate).ToList();
 
+        /// <summary>
+        /// The problems of a certificate given as parsed DER (none: valid), the same decision as <see cref="Validate"/>
+        /// without building an <see cref="X509Certificate2"/> for the leaf unless a problem must name it: for the CA's
+        /// check of each certificate it issues, where that second parse would cost more than the validation.
+        /// </summary>
+        internal static IReadOnlyList<ChainProblem> ProblemsOf(ParsedCertificate leaf, ChainValidationOptions options)
+        {
+            if (leaf == null) throw new ArgumentNullException(nameof(leaf));
+            Builder? builder = Run(null, leaf, options, out ChainProblem? unreadable);
+            if (builder == null) return new[] { unreadable! };
+            return builder.Problems();
+        }
+
         /// <summary>Validates <paramref name="certificate"/>: builds a path to one of the trusted roots and checks it.</summary>
         public static ChainValidationResult Validate(X509Certificate2 certificate, ChainValidationOptions options)
         {
             if (certificate == null) throw new ArgumentNullException(nameof(certificate));
+            Builder? builder = Run(certificate, null, options, out ChainProblem? unreadable);
+            if (builder == null) return new ChainValidationResult(certificate, new[] { certificate }, new[] { unreadable! });
+            return builder.Result(certificate);
+        }
+
+        private static Builder? Run(X509Certificate2? certificate, ParsedCertificate? parsed, ChainValidationOptions options, out ChainProblem? unreadable)
+        {
+            unreadable = null;
             if (options == null) throw new ArgumentNullException(nameof(options));
             if (options.MaxDepth < 0)
             {
@@ -70,12 +91,12 @@ namespace PkiTools.Core.Validation
             DateTime at = (options.At ?? DateTimeOffset.UtcNow).UtcDateTime;
             at = new DateTime(at.Ticks - at.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
             var pool = new Pool();
-            Node? leaf = pool.Add(certificate, null, trusted: false);
+            Node? leaf = pool.Add(certificate, parsed, trusted: false);
             if (leaf == null)
             {
-                var problem = new ChainProblem(ChainProblemCode.CertificateInvalid, 0, SafeSubject(certificate),
+                unreadable = new ChainProblem(ChainProblemCode.CertificateInvalid, 0, certificate == null ? "(unreadable certificate)" : SafeSubject(certificate),
                     "The certificate cannot be parsed (malformed DER or a malformed extension); obtain a correct copy of it.");
-                return new ChainValidationResult(certificate, new[] { certificate }, new[] { problem });
+                return null;
             }
             foreach (X509Certificate2? root in options.TrustedRoots ?? Array.Empty<X509Certificate2>())
             {
@@ -96,7 +117,7 @@ namespace PkiTools.Core.Validation
             options.Trace?.Invoke(DescribeChecks(options, at));
             var builder = new Builder(pool, options, at);
             builder.Run(leaf);
-            return builder.Result(certificate);
+            return builder;
         }
 
         private sealed class Input
@@ -114,10 +135,12 @@ namespace PkiTools.Core.Validation
 
         private sealed class Node
         {
-            public Node(int id, X509Certificate2 certificate, ParsedCertificate parsed, DateTime notBefore, DateTime notAfter)
+            private X509Certificate2? _certificate;
+
+            public Node(int id, X509Certificate2? certificate, ParsedCertificate parsed, DateTime notBefore, DateTime notAfter)
             {
                 Id = id;
-                Certificate = certificate;
+                _certificate = certificate;
                 P = parsed;
                 NotBefore = notBefore;
                 NotAfter = notAfter;
@@ -133,7 +156,8 @@ namespace PkiTools.Core.Validation
 
             public int Id { get; }
 
-            public X509Certificate2 Certificate { get; }
+            /// <summary>The certificate; built from the DER on first use for a leaf given only parsed (see <see cref="ProblemsOf"/>).</summary>
+            public X509Certificate2 Certificate => _certificate ??= new X509Certificate2(P.Der);
 
             public ParsedCertificate P { get; }
 
@@ -241,11 +265,11 @@ namespace PkiTools.Core.Validation
 
             public Node? Add(X509Certificate2? certificate, ParsedCertificate? parsed, bool trusted)
             {
-                if (certificate == null) return null;
+                if (certificate == null && parsed == null) return null;
                 byte[] der;
                 try
                 {
-                    der = parsed?.Der ?? certificate.RawData;
+                    der = parsed?.Der ?? certificate!.RawData;
                 }
                 catch (Exception)
                 {
@@ -370,6 +394,22 @@ namespace PkiTools.Core.Validation
                 _path.Add(leaf);
                 leaf.InPath = true;
                 Extend();
+            }
+
+            /// <summary>The problems <see cref="Result"/> would report, without building the chain of certificates.</summary>
+            public IReadOnlyList<ChainProblem> Problems()
+            {
+                Candidate? chosen = _valid ?? _best;
+                var problems = new List<ChainProblem>();
+                if (chosen != null) problems.AddRange(chosen.Problems);
+                if (_valid == null && _limit != null)
+                {
+                    int last = chosen == null ? 0 : chosen.Path.Length - 1;
+                    string subject = chosen == null ? "" : chosen.Path[last].Subject;
+                    problems.Add(new ChainProblem(ChainProblemCode.PathBuildingLimitExceeded, last, subject,
+                        $"Path building stopped after {_limit} without finding a valid chain; remove unrelated or cross-signed CA certificates from the intermediates."));
+                }
+                return problems;
             }
 
             public ChainValidationResult Result(X509Certificate2 certificate)

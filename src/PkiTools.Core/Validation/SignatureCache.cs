@@ -40,6 +40,16 @@ namespace PkiTools.Core.Validation
             return ok;
         }
 
+        /// <summary>
+        /// Records a signature that was just verified elsewhere (the CA's self-check in CertificateBuilder, with the
+        /// issuer certificate's own key), so the chain check that follows issuance does not verify it a second time.
+        /// </summary>
+        public static void RememberVerified(byte[] childDer, byte[] issuerSpki)
+        {
+            MakeRoom(Results, ref _resultCount, MaxResults);
+            Results[new ResultKey(childDer, issuerSpki)] = true;
+        }
+
         private static PublicKeyInfo? KeyFor(byte[] spki, System.Security.Cryptography.X509Certificates.X509Certificate2? source)
         {
             if (Keys.TryGetValue(spki, out PublicKeyInfo? cached)) return cached;

@@ -86,6 +86,18 @@ namespace PkiTools.Commands
         [Alias("CaPassword")]
         public SecureString? IssuerPassword { get; set; }
 
+        /// <summary>With -Ca: a file whose first line is the CA key's password; refused unless only its owner can read it.</summary>
+        [Parameter(ParameterSetName = CaPipelineSet)]
+        [Parameter(ParameterSetName = CaFileSet)]
+        [ValidateNotNullOrEmpty]
+        public string? CaPasswordFile { get; set; }
+
+        /// <summary>With -Ca: the systemd credential holding the CA key's password (default pkitools-ca-password, looked up when the key is encrypted and no password is given).</summary>
+        [Parameter(ParameterSetName = CaPipelineSet)]
+        [Parameter(ParameterSetName = CaFileSet)]
+        [ValidateNotNullOrEmpty]
+        public string? CaPasswordCredential { get; set; }
+
         /// <summary>Writes the key file (when the CSR carried its key) encrypted.</summary>
         [Parameter]
         public SecureString? Password { get; set; }
@@ -214,7 +226,8 @@ namespace PkiTools.Commands
                 }
             }
             IssuedCertificate issued = _ca != null
-                ? Passwords.With(IssuerPassword, pw => _ca.Issue(csr, _template, pw))
+                ? Passwords.WithCaPassword(IssuerPassword, CaPasswordFile == null ? null : ResolveOutputPath(CaPasswordFile), CaPasswordCredential,
+                    () => _ca.KeyIsEncrypted, "-CaPassword", "-CaPasswordFile", pw => _ca.Issue(csr, _template, pw))
                 : _issuer!.Sign(csr, _template!);
             WarnPasswordUnused(Password, stem != null && issued.Key != null, stem == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
             WriteWarnings(issued.Warnings);

@@ -38,6 +38,11 @@ namespace PkiTools.Commands
         [Parameter]
         public SecureString? Password { get; set; }
 
+        /// <summary>A file whose first line is the password that encrypts the new CA key; refused unless only its owner can read it.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? PasswordFile { get; set; }
+
         /// <summary>DNS domains the CA may issue for: written into policy.json and, as critical name constraints, into the CA certificate.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -66,6 +71,16 @@ namespace PkiTools.Commands
         /// <summary>The password of the parent's key file.</summary>
         [Parameter]
         public SecureString? ParentPassword { get; set; }
+
+        /// <summary>A file whose first line is the password of the parent's key file; refused unless only its owner can read it.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ParentPasswordFile { get; set; }
+
+        /// <summary>The systemd credential holding the parent key's password (default pkitools-ca-password, looked up when the parent key is encrypted and no password is given).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ParentPasswordCredential { get; set; }
 
         /// <summary>pathLenConstraint: how many CA levels may follow. Default: none for a root, 0 for an intermediate.</summary>
         [Parameter]
@@ -99,17 +114,29 @@ namespace PkiTools.Commands
                 if (bound.ContainsKey(nameof(CrlDays))) policy.DefaultCrlDays = CrlDays;
                 policy.Validate();
                 int years = bound.ContainsKey(nameof(ValidYears)) ? ValidYears : parent == null ? 10 : 5;
-                if (ParentPassword != null && parent == null) WriteWarning("-ParentPassword has no effect without -Parent.");
+                if ((ParentPassword != null || ParentPasswordFile != null || ParentPasswordCredential != null) && parent == null)
+                {
+                    WriteWarning("-ParentPassword, -ParentPasswordFile and -ParentPasswordCredential have no effect without -Parent.");
+                }
+                if (Password != null && PasswordFile != null)
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, "Give the new CA key's password with -Password or -PasswordFile, not both.");
+                }
                 string path = ResolveOutputPath(Path!);
                 string what = parent == null ? $"Create root CA '{Subject}'" : $"Create intermediate CA '{Subject}' signed by '{parent.Subject}'";
                 if (!ShouldProcess(path, what)) return;
                 WriteProgress(new ProgressRecord(1, "New-Ca", $"Generating the {KeyAlgorithm} CA key") { PercentComplete = 10 });
                 try
                 {
-                    CaDirectory ca = Passwords.With(Password, password => Passwords.With(ParentPassword, parentPassword =>
-                        CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
-                            bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null)));
-                    WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(Password == null ? "not encrypted" : "encrypted")}, owner-only), valid until {PkiTools.Core.Words.Date(ca.NotAfter)}.");
+                    string? passwordFile = PasswordFile == null ? null : ResolveOutputPath(PasswordFile);
+                    string? parentFile = ParentPasswordFile == null ? null : ResolveOutputPath(ParentPasswordFile);
+                    CaDirectory ca = Passwords.WithCaPassword(Password, passwordFile, null, () => false, "-Password", "-PasswordFile", password =>
+                        Passwords.WithCaPassword(ParentPassword, parent == null ? null : parentFile, parent == null ? null : ParentPasswordCredential,
+                            () => parent != null && parent.KeyIsEncrypted, "-ParentPassword", "-ParentPasswordFile", parentPassword =>
+                            CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
+                                bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null)));
+                    bool encrypted = Password != null || PasswordFile != null;
+                    WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(encrypted ? "encrypted" : "not encrypted")}, owner-only), valid until {PkiTools.Core.Words.Date(ca.NotAfter)}, with its first CRL at {ca.CrlPath}.");
                     if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Path}).");
                     WriteWarnings(ca.Warnings);
                     WriteObject(ca);

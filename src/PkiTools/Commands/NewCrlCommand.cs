@@ -77,13 +77,29 @@ namespace PkiTools.Commands
         [Parameter]
         public SecureString? CaPassword { get; set; }
 
+        /// <summary>A file whose first line is the CA key's password; refused unless only its owner can read it.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CaPasswordFile { get; set; }
+
+        /// <summary>The systemd credential holding the CA key's password (default: pkitools-ca-password, looked up when the key is encrypted and no password is given).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CaPasswordCredential { get; set; }
+
+        /// <summary>Replace a file at -Path that is not a CRL of this CA.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         protected void Issue(CaDirectory ca, string action)
         {
             string? publish = Path == null ? null : ResolveOutputPath(Path);
             string targets = ca.CrlPath + (publish == null ? "" : ", " + publish);
             if (!ShouldProcess(targets, action)) return;
             int? days = MyInvocation.BoundParameters.ContainsKey(nameof(NextUpdateDays)) ? NextUpdateDays : (int?)null;
-            CertificateRevocationList crl = Passwords.With(CaPassword, pw => ca.NewCrl(days, pw, publish));
+            string? file = CaPasswordFile == null ? null : ResolveOutputPath(CaPasswordFile);
+            CertificateRevocationList crl = Passwords.WithCaPassword(CaPassword, file, CaPasswordCredential, () => ca.KeyIsEncrypted,
+                "-CaPassword", "-CaPasswordFile", pw => ca.NewCrl(days, pw, publish, Force));
             WriteVerbose($"Wrote CRL number {crl.CrlNumber} of '{ca.Subject}' with {crl.RevokedCount} revoked certificate(s), next update {PkiTools.Core.Words.Date(crl.NextUpdate)}, to {targets} (and the .der copies).");
             WriteObject(crl);
         }

@@ -33,6 +33,7 @@ namespace PkiTools.Commands.Infrastructure
             PkiErrorCode.UnsupportedAlgorithm => ErrorCategory.NotImplemented,
             PkiErrorCode.PasswordIncorrect => ErrorCategory.AuthenticationError,
             PkiErrorCode.PasswordRequired => ErrorCategory.AuthenticationError,
+            PkiErrorCode.PasswordFileInsecure => ErrorCategory.SecurityError,
             PkiErrorCode.CrlInvalid => ErrorCategory.InvalidData,
             PkiErrorCode.PolicyViolation => ErrorCategory.PermissionDenied,
             PkiErrorCode.LedgerCorrupt => ErrorCategory.InvalidData,

@@ -1,6 +1,8 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Security;
+using PkiTools.Core;
+using PkiTools.Core.IO;
 
 namespace PkiTools.Commands.Infrastructure
 {
@@ -32,6 +34,35 @@ namespace PkiTools.Commands.Infrastructure
             char[]? chars = ToChars(password);
             try
             {
+                return use(chars);
+            }
+            finally
+            {
+                if (chars != null) Array.Clear(chars, 0, chars.Length);
+            }
+        }
+    
+        /// <summary>
+        /// Runs <paramref name="use"/> with a CA key's password taken from, in this order: the SecureString parameter,
+        /// the password file (owner-only, first line), or, when neither is given and the key is encrypted (or a
+        /// credential name is given), the systemd credential in $CREDENTIALS_DIRECTORY. The characters are wiped afterwards.
+        /// </summary>
+        public static T WithCaPassword<T>(SecureString? password, string? passwordFile, string? credentialName, Func<bool> keyIsEncrypted,
+            string passwordParameter, string fileParameter, Func<char[]?, T> use)
+        {
+            if (password != null && passwordFile != null)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"Give the password with {passwordParameter} or {fileParameter}, not both.");
+            }
+            char[]? chars = null;
+            try
+            {
+                if (password != null) chars = ToChars(password);
+                else if (passwordFile != null) chars = PasswordFile.Read(passwordFile);
+                else if (credentialName != null || keyIsEncrypted())
+                {
+                    chars = PasswordFile.ReadCredential(credentialName, Environment.GetEnvironmentVariable(PasswordFile.CredentialsDirectoryVariable));
+                }
                 return use(chars);
             }
             finally

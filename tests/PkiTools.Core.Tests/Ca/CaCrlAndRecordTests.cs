@@ -44,8 +44,8 @@ namespace PkiTools.Core.Tests.Ca
             ca.Revoke(d.Certificate.SerialNumber, RevocationReason.AaCompromise, T.AddHours(-1));
 
             CertificateRevocationList crl = ca.NewCrl(5);
-            Assert.Equal("1", crl.CrlNumber);
-            Assert.Equal("02", Text(Path.Combine(ca.Path, "crlnumber")));
+            Assert.Equal("2", crl.CrlNumber); // Create published number 1
+            Assert.Equal("03", Text(Path.Combine(ca.Path, "crlnumber")));
             Assert.Equal(T, crl.ThisUpdate);
             Assert.Equal(T.AddDays(5), crl.NextUpdate);
             Assert.True(crl.IsSignedBy(ca.Certificate));
@@ -75,9 +75,9 @@ namespace PkiTools.Core.Tests.Ca
 
             // The next one takes the next number; the default lifetime is the policy's.
             CertificateRevocationList second = ca.NewCrl();
-            Assert.Equal("2", second.CrlNumber);
+            Assert.Equal("3", second.CrlNumber);
             Assert.Equal(T.AddDays(ca.Policy.DefaultCrlDays), second.NextUpdate);
-            Assert.Equal("03", Text(Path.Combine(ca.Path, "crlnumber")));
+            Assert.Equal("04", Text(Path.Combine(ca.Path, "crlnumber")));
         }
 
         [Fact]
@@ -127,8 +127,9 @@ namespace PkiTools.Core.Tests.Ca
             using var tmp = new TempDir();
             CaDirectory ca = NewCa(tmp);
             File.WriteAllText(Path.Combine(ca.Path, "crlnumber"), content);
+            byte[] first = File.ReadAllBytes(ca.CrlPath); // Create's CRL
             Assert.Equal(PkiErrorCode.LedgerCorrupt, Assert.Throws<PkiException>(() => ca.NewCrl()).Code);
-            Assert.False(File.Exists(ca.CrlPath));
+            Assert.Equal(first, File.ReadAllBytes(ca.CrlPath));
         }
 
         [Fact]
@@ -136,6 +137,8 @@ namespace PkiTools.Core.Tests.Ca
         {
             using var tmp = new TempDir();
             CaDirectory ca = NewCa(tmp);
+            Assert.Null(ca.CrlDueReason(7)); // Create published the first CRL
+            File.Delete(ca.CrlPath);
             Assert.Contains("no CRL yet", ca.CrlDueReason(7));
             ca.NewCrl(30);
             Assert.Null(ca.CrlDueReason(7));

@@ -33,13 +33,20 @@ namespace PkiTools.Core.Tests.Ca
             using var tmp = new TempDir();
             string dir = tmp.File("ca");
             var ca = CaDirectory.Create(dir, "CN=Test Root, O=PkiTools", KeyAlgorithm.EcdsaP256, 5, "secret".ToCharArray());
-            foreach (string f in new[] { "ca.crt", "private/ca.key", "index.txt", "index.txt.attr", "serial", "crlnumber", "openssl.cnf", "policy.json" })
+            foreach (string f in new[] { "ca.crt", "private/ca.key", "index.txt", "index.txt.attr", "serial", "crlnumber", "openssl.cnf", "policy.json", "crl/ca.crl", "crl/ca.der" })
             {
                 Assert.True(File.Exists(Path.Combine(dir, f)), f);
             }
             Assert.True(Directory.Exists(Path.Combine(dir, "certs")));
-            Assert.True(Directory.Exists(Path.Combine(dir, "crl")));
-            Assert.Equal("01", File.ReadAllText(Path.Combine(dir, "crlnumber")).Trim());
+            // The first CRL (number 1, nothing revoked) is there from the start, signed by the new key.
+            Assert.Equal("02", File.ReadAllText(Path.Combine(dir, "crlnumber")).Trim());
+            var firstCrl = ca.CurrentCrl()!;
+            Assert.Equal("1", firstCrl.CrlNumber);
+            Assert.Equal(0, firstCrl.RevokedCount);
+            Assert.True(firstCrl.IsSignedBy(ca.Certificate));
+            Assert.Equal(TimeSpan.FromDays(ca.Policy.DefaultCrlDays), firstCrl.NextUpdate!.Value - firstCrl.ThisUpdate);
+            Assert.Equal(firstCrl.GetEncoded(), File.ReadAllBytes(Path.Combine(dir, "crl", "ca.der")));
+            OpenSsl.Ok("crl", "-in", ca.CrlPath, "-CAfile", Path.Combine(dir, "ca.crt"), "-noout", "-verify");
             Assert.Equal("unique_subject = no", File.ReadAllText(Path.Combine(dir, "index.txt.attr")).Trim());
             Assert.Contains("ENCRYPTED PRIVATE KEY", File.ReadAllText(Path.Combine(dir, "private/ca.key")));
             Assert.False(File.Exists(Path.Combine(dir, "chain.pem")));
