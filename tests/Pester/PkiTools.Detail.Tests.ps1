@@ -69,7 +69,7 @@ Describe 'Get-CertDetail' {
 
         $detail = Get-CertDetail (Join-Path $TestDrive 'ca.crl')
         $detail.Kind | Should -Be 'Crl'
-        $detail.CrlNumber | Should -Be '1'
+        $detail.CrlNumber | Should -Be '2'   # New-Ca signed number 1
         $detail.RevokedCertificates.SerialNumberHex | Should -Be ($gone.SerialNumber -replace '^00')
         $detail.RevokedCertificates.Reason | Should -Be 'Superseded'
         ($detail | Out-String) | Should -Match 'Superseded'

@@ -92,10 +92,10 @@ namespace PkiTools.Module.Tests
 
             // DER (the .der copy New-Crl writes), FileInfo, PEM text; the same CRL each time.
             string Numbers(string script) => string.Join(",", S.Run(script).ThrowOnError().Output.Select(o => ((dynamic)o.BaseObject).CrlNumber.ToString()).Cast<string>());
-            Assert.Equal("1", Numbers("Import-Crl -LiteralPath ./pub/ca.der"));
-            Assert.Equal("1,1", Numbers("Get-ChildItem ./pub | Import-Crl"));
-            Assert.Equal("1", Numbers("Get-Content ./pub/ca.crl | Import-Crl"));
-            Assert.Equal("1", Numbers("Import-Crl ./pub/*.crl"));
+            Assert.Equal("2", Numbers("Import-Crl -LiteralPath ./pub/ca.der"));
+            Assert.Equal("2,2", Numbers("Get-ChildItem ./pub | Import-Crl"));
+            Assert.Equal("2", Numbers("Get-Content ./pub/ca.crl | Import-Crl"));
+            Assert.Equal("2", Numbers("Import-Crl ./pub/*.crl"));
             dynamic crl = S.Run("Import-Crl ./pub/ca.crl").ThrowOnError().Single();
             Assert.Equal(1, (int)crl.RevokedCount);
             Assert.Equal("KeyCompromise", crl.Entries[0].Reason.ToString());

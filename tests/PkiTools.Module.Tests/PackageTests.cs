@@ -183,7 +183,7 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
                 "LICENSE", "PkiTools.psd1", "README.md",
                 "bin/BouncyCastle.Cryptography.dll", "bin/PkiTools.Core.dll", "bin/PkiTools.dll",
                 "en-US/PkiTools.dll-Help.xml", "en-US/about_PkiTools.help.txt",
-                "module/PkiTools.Format.ps1xml", "module/PkiTools.Types.ps1xml",
+                "module/PkiTools.Format.ps1xml", "module/PkiTools.Certificate.Format.ps1xml", "module/PkiTools.Types.ps1xml",
             };
             Assert.All(expected, f => Assert.Contains(f, files));
             // Besides those, only the assemblies the module needs at run time (the netstandard2.0 facades and the ACL
