@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
 
 namespace PkiTools.Core
 {
@@ -67,14 +69,58 @@ namespace PkiTools.Core
         PasswordFileInsecure,
     }
 
-    /// <summary>The one exception type the core throws for expected failures. It always keeps its inner exception.</summary>
+    /// <summary>
+    /// A remedy expressed in the caller's inputs. The core names an input by its option name ("CaPassword", or
+    /// "Profile=IntermediateCa" for an input with a value) and never by a cmdlet's spelling; the cmdlet layer renders
+    /// "-CaPassword" / "-Profile IntermediateCa" (<see cref="Render"/>), a C# caller reads the plain names.
+    /// </summary>
+    public sealed class PkiHint
+    {
+        private readonly string[] _inputs;
+
+        /// <param name="text">The sentence, with {0}, {1}, ... where the inputs go.</param>
+        /// <param name="inputs">Option names, optionally "Name=value".</param>
+        public PkiHint(string text, params string[] inputs)
+        {
+            Text = text;
+            _inputs = inputs;
+        }
+
+        public string Text { get; }
+
+        public IReadOnlyList<string> Inputs => _inputs;
+
+        /// <summary>The sentence with every input spelled by <paramref name="spell"/> (which receives the name and the value or null).</summary>
+        public string Render(Func<string, string?, string> spell)
+        {
+            var spelled = new object[_inputs.Length];
+            for (int i = 0; i < _inputs.Length; i++)
+            {
+                int eq = _inputs[i].IndexOf('=');
+                spelled[i] = eq < 0 ? spell(_inputs[i], null) : spell(_inputs[i].Substring(0, eq), _inputs[i].Substring(eq + 1));
+            }
+            return string.Format(CultureInfo.InvariantCulture, Text, spelled);
+        }
+
+        /// <summary>The plain rendering, for C# callers and logs: the option names as they are ("Force", "Profile IntermediateCa").</summary>
+        public override string ToString() => Render((name, value) => value == null ? name : name + " " + value);
+    }
+
+    /// <summary>
+    /// The one exception type the core throws for expected failures. It always keeps its inner exception. The core
+    /// speaks no cmdlet language: <see cref="Reason"/> says what is wrong, <see cref="Input"/> which input is at fault
+    /// and <see cref="Hint"/> what to do, in option names; the cmdlet layer's error factory renders them.
+    /// </summary>
     public sealed class PkiException : Exception
     {
-        public PkiException(PkiErrorCode code, string message, Exception? inner = null, object? target = null)
-            : base(message, inner)
+        public PkiException(PkiErrorCode code, string reason, Exception? inner = null, object? target = null, PkiHint? hint = null, string? input = null)
+            : base(hint == null ? reason : reason + " " + hint, inner)
         {
             Code = code;
             Target = target;
+            Reason = reason;
+            Hint = hint;
+            Input = input;
         }
 
         /// <summary>The stable code; its name is the PowerShell error id.</summary>
@@ -82,5 +128,17 @@ namespace PkiTools.Core
 
         /// <summary>The path, certificate or value at fault, when there is one.</summary>
         public object? Target { get; }
+
+        /// <summary>What is wrong, without the remedy.</summary>
+        public string Reason { get; }
+
+        /// <summary>What to do about it, in the caller's inputs; null when the reason says it all.</summary>
+        public PkiHint? Hint { get; }
+
+        /// <summary>The option name of the input at fault ("ValidYears"), when one input is.</summary>
+        public string? Input { get; }
+
+        /// <summary>The message with the hint spelled by <paramref name="spell"/> (the cmdlet layer passes "-Name value").</summary>
+        public string Render(Func<string, string?, string> spell) => Hint == null ? Reason : Reason + " " + Hint.Render(spell);
     }
 }

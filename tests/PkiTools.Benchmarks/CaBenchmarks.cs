@@ -35,10 +35,10 @@ namespace PkiTools.Benchmarks
             _revoking = CaDirectory.Create(Path.Combine(_root, "revoking"), "CN=Bench Revoking CA");
             FillLedger(Path.Combine(_root, "issuing", "index.txt"), revoked: false);
             FillLedger(Path.Combine(_root, "revoking", "index.txt"), revoked: true);
-            _issuing = CaDirectory.Open(_issuing.Path);
-            _revoking = CaDirectory.Open(_revoking.Path);
+            _issuing = CaDirectory.Open(_issuing.Folder);
+            _revoking = CaDirectory.Open(_revoking.Folder);
             _csr = CertificateSigningRequest.Create(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), null, new[] { "bench.example" }, Array.Empty<string>());
-            Console.WriteLine($"// openssl comparison: time openssl ca -gencrl -config {Path.Combine(_revoking.Path, "openssl.cnf")} -out /tmp/x.crl");
+            Console.WriteLine($"// openssl comparison: time openssl ca -gencrl -config {Path.Combine(_revoking.Folder, "openssl.cnf")} -out /tmp/x.crl");
         }
 
         [GlobalCleanup]

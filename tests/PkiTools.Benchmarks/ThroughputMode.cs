@@ -115,7 +115,7 @@ namespace PkiTools.Benchmarks
             AlgorithmIdentifier algorithmId = AlgorithmIdentifier.GetInstance(signer.SignatureAlgorithm);
 
             PrivateKey subjectKey = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
-            CertificateBuilder.Names names = CertificateBuilder.ResolveNames(LeafDirect);
+            CertificateBuilder.ResolvedNames names = CertificateBuilder.ResolveNames(LeafDirect);
             byte[] der = BuildOnce(side, subjectKey, names);
             byte[] tbs = ParsedCertificate.Parse(der).TbsDer;
             byte[] signature = signer.Sign(tbs);
@@ -192,7 +192,7 @@ namespace PkiTools.Benchmarks
             }
         }
 
-        private static byte[] BuildOnce(CertificateBuilder.IssuerSide side, PrivateKey subjectKey, CertificateBuilder.Names names) =>
+        private static byte[] BuildOnce(CertificateBuilder.IssuerSide side, PrivateKey subjectKey, CertificateBuilder.ResolvedNames names) =>
             CertificateBuilder.Build(LeafDirect, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty, subjectKey.SubjectPublicKeyInfo,
                 subjectKey.KeyType, side, side.Signer, side.PublicKey, DateTimeOffset.UtcNow, new List<string>());
 

@@ -47,7 +47,7 @@ namespace PkiTools.Module.Tests
             Assert.True(S.Run("$web | Test-CertChain -TrustedRoot ./ca/ca.crt -Crl ./ca/crl/ca.crl -Quiet").ThrowOnError().Single<bool>());
             OpenSsl.Ok("crl", "-in", S.File("ca/crl/ca.crl"), "-CAfile", S.File("ca/ca.crt"), "-noout", "-verify");
             Assert.Equal(0, OpenSsl.Run("verify", "-crl_check", "-CRLfile", S.File("ca/crl/ca.crl"), "-CAfile", S.File("ca/ca.crt"), S.File("web.crt")).ExitCode);
-            File.WriteAllText(S.File("old.crt"), S.Run("[PkiTools.Core.Encoding.Pem]::Encode('CERTIFICATE', $old.RawData)").ThrowOnError().Single<string>());
+            File.WriteAllText(S.File("old.crt"), S.Run("[PkiTools.Core.Formats.Pem]::Encode('CERTIFICATE', $old.RawData)").ThrowOnError().Single<string>());
             Assert.NotEqual(0, OpenSsl.Run("verify", "-crl_check", "-CRLfile", S.File("ca/crl/ca.crl"), "-CAfile", S.File("ca/ca.crt"), S.File("old.crt")).ExitCode);
 
             var statuses = S.Run("Get-IssuedCert -Ca ./ca | ForEach-Object { '{0} {1}' -f $_.Status, $_.SubjectAltNames[0] }").ThrowOnError().Output.Select(o => o.ToString()).OrderBy(s => s).ToArray();

@@ -78,7 +78,7 @@ namespace PkiTools.Module.Tests
 
         /// <summary>Writes the PEM of a certificate held in a script variable.</summary>
         protected void SavePem(string variable, string file) =>
-            File.WriteAllText(S.File(file), S.Run($"[PkiTools.Core.Encoding.Pem]::Encode('CERTIFICATE', ${variable}.RawData)").ThrowOnError().Single<string>());
+            File.WriteAllText(S.File(file), S.Run($"[PkiTools.Core.Formats.Pem]::Encode('CERTIFICATE', ${variable}.RawData)").ThrowOnError().Single<string>());
 
         protected static bool HasEasyRsa => File.Exists(EasyRsa);
 

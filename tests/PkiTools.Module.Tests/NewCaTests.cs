@@ -32,7 +32,7 @@ namespace PkiTools.Module.Tests
             Assert.Equal(S.File("ca/crl/ca.crl"), (string)ca.CrlPath);
             Assert.Contains(r.Verbose, v => v.Contains("not encrypted") && v.Contains("owner-only"));
             // Root: no pathlen unless asked; the certificate is the file.
-            Assert.Equal(File.ReadAllText(S.File("ca/ca.crt")).Trim(), S.Run("[PkiTools.Core.Encoding.Pem]::Encode('CERTIFICATE', (Get-Ca ./ca).Certificate.RawData)").ThrowOnError().Single<string>().Trim());
+            Assert.Equal(File.ReadAllText(S.File("ca/ca.crt")).Trim(), S.Run("[PkiTools.Core.Formats.Pem]::Encode('CERTIFICATE', (Get-Ca ./ca).Certificate.RawData)").ThrowOnError().Single<string>().Trim());
             string text = OpenSsl.Ok("x509", "-in", S.File("ca/ca.crt"), "-noout", "-text");
             Assert.Contains("CA:TRUE", text);
             Assert.DoesNotContain("pathlen", text);

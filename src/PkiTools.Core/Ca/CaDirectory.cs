@@ -8,7 +8,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.IO;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
@@ -71,7 +71,7 @@ namespace PkiTools.Core.Ca
             _certificatesFolder = certificatesFolder;
             _crlPath = crlPath;
             _crlNumberPath = crlNumberPath;
-            Path = path;
+            Folder = path;
             Layout = layout;
             Certificate = certificate;
             KeyPath = keyPath;
@@ -79,7 +79,7 @@ namespace PkiTools.Core.Ca
             Ledger = ledger;
         }
 
-        public string Path { get; }
+        public string Folder { get; }
 
         public CaLayout Layout { get; }
 
@@ -130,12 +130,12 @@ namespace PkiTools.Core.Ca
                 var warnings = new List<string>(_notes);
                 warnings.AddRange(Ledger.Warnings);
                 if (!File.Exists(KeyPath)) warnings.Add($"The CA key '{KeyPath}' is not here: listing and revoking work, issuing and New-Crl need the key back.");
-                string cnf = System.IO.Path.Combine(Path, "openssl.cnf");
+                string cnf = System.IO.Path.Combine(Folder, "openssl.cnf");
                 if (Layout == CaLayout.PkiTools && File.Exists(cnf))
                 {
                     string? dirLine = File.ReadAllLines(cnf).FirstOrDefault(l => l.TrimStart().StartsWith("dir ", StringComparison.Ordinal) || l.TrimStart().StartsWith("dir=", StringComparison.Ordinal));
                     string? dir = dirLine?.Substring(dirLine.IndexOf('=') + 1).Trim().Replace("\\", "");
-                    if (dir != null && !string.Equals(dir.TrimEnd('/'), Path.Replace('\\', '/').TrimEnd('/'), StringComparison.Ordinal))
+                    if (dir != null && !string.Equals(dir.TrimEnd('/'), Folder.Replace('\\', '/').TrimEnd('/'), StringComparison.Ordinal))
                     {
                         warnings.Add($"'{cnf}' points at '{dir}', not at this folder (was the CA directory moved?): `openssl ca -config` would use that folder. Fix its 'dir' line.");
                     }
@@ -400,7 +400,7 @@ namespace PkiTools.Core.Ca
                 Policy.Check(template.Profile, dnsNames, ips, days);
             }
             Issuer(password); // the key first: a wrong password must not cost a serial
-            string? issuedPath = easyRsaName == null ? null : System.IO.Path.Combine(Path, "issued", easyRsaName + ".crt");
+            string? issuedPath = easyRsaName == null ? null : System.IO.Path.Combine(Folder, "issued", easyRsaName + ".crt");
             if (issuedPath != null && File.Exists(issuedPath))
             {
                 throw new PkiException(PkiErrorCode.FileExists, $"easy-rsa already has a certificate named '{easyRsaName}' ({issuedPath}); revoke or rename it first.", null, issuedPath);
@@ -441,7 +441,7 @@ namespace PkiTools.Core.Ca
             }
             catch (Exception)
             {
-                foreach (OutputFile f in files) TryDelete(f.Path);
+                foreach (OutputFile f in files) TryDelete(f.FilePath);
                 throw;
             }
             return issued;
@@ -474,7 +474,7 @@ namespace PkiTools.Core.Ca
             if (problems.Count == 0) return;
             string reasons = string.Join(" ", problems.Select(p => $"{p.Code} ({p.Subject}): {p.Message}"));
             throw new PkiException(PkiErrorCode.PolicyViolation,
-                $"The CA '{Subject}' refused to issue '{issued.Certificate.Subject}': its own chain (up to '{anchor.Subject}') would not accept it. {reasons} Nothing was recorded.", null, Path);
+                $"The CA '{Subject}' refused to issue '{issued.Certificate.Subject}': its own chain (up to '{anchor.Subject}') would not accept it. {reasons} Nothing was recorded.", null, Folder);
         }
 
         /// <summary>The DER copy written beside a PEM CRL: the same name with the extension .der.</summary>

@@ -180,7 +180,7 @@ namespace PkiTools.Core.Ca
             try
             {
                 var constraints = Org.BouncyCastle.Asn1.X509.NameConstraints.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(extension.RawData));
-                Org.BouncyCastle.Asn1.Asn1Sequence? permitted = constraints.PermittedSubtrees;
+                Org.BouncyCastle.Asn1.X509.GeneralSubtree[]? permitted = constraints.PermittedSubtreesValue?.GetElements();
                 if (permitted == null) return null;
                 foreach (Org.BouncyCastle.Asn1.Asn1Encodable item in permitted)
                 {
@@ -259,7 +259,7 @@ namespace PkiTools.Core.Ca
         /// <summary>The policy file at <paramref name="path"/>, or the defaults when there is none (easy-rsa and openssl ca folders).</summary>
         public static CaPolicy Load(string path) =>
             System.IO.File.Exists(path)
-                ? FromJson(System.Text.Encoding.UTF8.GetString(Encoding.CertificateReader.ReadFile(path)), path)
+                ? FromJson(System.Text.Encoding.UTF8.GetString(Formats.CertificateReader.ReadFile(path)), path)
                 : new CaPolicy();
 
         /// <summary>Reads policy.json; unknown keys are refused (a typo must not silently loosen the policy).</summary>

@@ -48,10 +48,10 @@ namespace PkiTools.Core.Ca
         public RevocationReason? RevocationReason => _entry.Reason;
 
         /// <summary>The certificate file kept by serial in the CA directory.</summary>
-        public string Path => _ca.CertificatePath(_entry.SerialNumber);
+        public string FilePath => _ca.CertificatePath(_entry.SerialNumber);
 
         /// <summary>The CA directory (Revoke-Cert binds -Ca from it).</summary>
-        public string CaPath => _ca.Path;
+        public string CaPath => _ca.Folder;
 
         /// <summary>The certificate itself, or null when its file is missing or unreadable.</summary>
         public X509Certificate2? Certificate

@@ -35,7 +35,7 @@ namespace PkiTools.Core.Ca
         /// <summary>Reads <paramref name="path"/>; <see cref="PkiErrorCode.CaNotFound"/> when it names no CA.</summary>
         public static OpenSslCaConfig Read(string path)
         {
-            string text = System.Text.Encoding.UTF8.GetString(Encoding.CertificateReader.ReadFile(path));
+            string text = System.Text.Encoding.UTF8.GetString(Formats.CertificateReader.ReadFile(path));
             var sections = Parse(text);
             string Need(Dictionary<string, string> section, string name, string sectionName) =>
                 section.TryGetValue(name, out string? v) && v.Trim().Length > 0 ? v.Trim()

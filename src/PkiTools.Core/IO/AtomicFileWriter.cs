@@ -13,12 +13,12 @@ namespace PkiTools.Core.IO
     {
         public OutputFile(string path, byte[] content, bool secret)
         {
-            Path = path;
+            FilePath = path;
             Content = content;
             Secret = secret;
         }
 
-        public string Path { get; }
+        public string FilePath { get; }
 
         public byte[] Content { get; }
 
@@ -39,19 +39,19 @@ namespace PkiTools.Core.IO
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (OutputFile file in files)
             {
-                if (!seen.Add(System.IO.Path.GetFullPath(file.Path)))
+                if (!seen.Add(System.IO.Path.GetFullPath(file.FilePath)))
                 {
-                    throw new PkiException(PkiErrorCode.InvalidArgument, $"Two outputs would be written to the same file '{file.Path}'.", null, file.Path);
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"Two outputs would be written to the same file '{file.FilePath}'.", null, file.FilePath);
                 }
-                if (!overwrite && (File.Exists(file.Path) || Directory.Exists(file.Path)))
+                if (!overwrite && (File.Exists(file.FilePath) || Directory.Exists(file.FilePath)))
                 {
                     throw new PkiException(PkiErrorCode.FileExists,
-                        $"The file '{file.Path}' already exists. Use -Force to replace it, or choose another -Path.", null, file.Path);
+                        $"The file '{file.FilePath}' already exists. Use -Force to replace it, or choose another -Path.", null, file.FilePath);
                 }
-                string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file.Path));
+                string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file.FilePath));
                 if (folder == null || !Directory.Exists(folder))
                 {
-                    throw new PkiException(PkiErrorCode.FileWriteFailed, $"The folder '{folder}' does not exist.", null, file.Path);
+                    throw new PkiException(PkiErrorCode.FileWriteFailed, $"The folder '{folder}' does not exist.", null, file.FilePath);
                 }
             }
 
@@ -60,9 +60,9 @@ namespace PkiTools.Core.IO
             {
                 foreach (OutputFile file in files)
                 {
-                    bool existed = File.Exists(file.Path);
-                    Write(file.Path, file.Content, file.Secret, overwrite);
-                    if (!existed) placed.Add(file.Path);
+                    bool existed = File.Exists(file.FilePath);
+                    Write(file.FilePath, file.Content, file.Secret, overwrite);
+                    if (!existed) placed.Add(file.FilePath);
                 }
             }
             catch (Exception ex)

@@ -29,7 +29,7 @@ namespace PkiTools.Core.IO
             var chain = CertificateChains.Issuers(certificate).Where(c => !CertificateFacts.IsSelfIssued(c)).ToList();
             if (chain.Count == 0) return Array.Empty<OutputFile>();
             chain.Insert(0, certificate);
-            return WithoutUnchanged(new List<OutputFile> { new OutputFile(OutputPaths.FullChain(path), Encoding.CertificateFiles.WritePem(chain), secret: false) });
+            return WithoutUnchanged(new List<OutputFile> { new OutputFile(OutputPaths.FullChain(path), Formats.CertificateFiles.WritePem(chain), secret: false) });
         }
 
         /// <summary>"x.csr" (PEM) and, when wanted, "x.key".</summary>
@@ -63,7 +63,7 @@ namespace PkiTools.Core.IO
             try
             {
                 if (!File.Exists(path)) return false;
-                byte[] existing = Encoding.CertificateReader.ReadFile(path);
+                byte[] existing = Formats.CertificateReader.ReadFile(path);
                 // Same key and same protection: an unencrypted file does not satisfy -Password, nor the reverse.
                 bool encrypted = System.Text.Encoding.ASCII.GetString(existing).IndexOf("ENCRYPTED", StringComparison.Ordinal) >= 0;
                 return encrypted == (password != null) && PrivateKey.Import(existing, password).KeyId == key.KeyId;
@@ -84,8 +84,8 @@ namespace PkiTools.Core.IO
             {
                 try
                 {
-                    var info = new FileInfo(f.Path);
-                    return info.Exists && info.Length == f.Content.Length && Arrays.AreEqual(File.ReadAllBytes(f.Path), f.Content);
+                    var info = new FileInfo(f.FilePath);
+                    return info.Exists && info.Length == f.Content.Length && Arrays.AreEqual(File.ReadAllBytes(f.FilePath), f.Content);
                 }
                 catch (IOException)
                 {

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Org.BouncyCastle.Asn1;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Revocation;
 using PkiTools.Core.X509;
 

@@ -1,5 +1,5 @@
 using System;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 
 namespace PkiTools.Core.Keys
 {

@@ -11,7 +11,7 @@ using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 
 namespace PkiTools.Core.Keys
 {

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
 using X509Extension = Org.BouncyCastle.Asn1.X509.X509Extension;
@@ -331,7 +331,7 @@ namespace PkiTools.Core.Revocation
         public IReadOnlyList<RevokedEntry> Entries { get; }
 
         /// <summary>The CRL in PEM ("X509 CRL").</summary>
-        public string Pem => _pem ??= Encoding.Pem.Encode("X509 CRL", _der);
+        public string Pem => _pem ??= Formats.Pem.Encode("X509 CRL", _der);
 
         internal byte[] IssuerDer { get; }
 
@@ -390,12 +390,12 @@ namespace PkiTools.Core.Revocation
         {
             if (data == null) throw new ArgumentNullException(nameof(data));
             byte[] der = data;
-            if (Encoding.Pem.LooksLikePem(data))
+            if (Formats.Pem.LooksLikePem(data))
             {
                 IReadOnlyList<PemBlock> blocks;
                 try
                 {
-                    blocks = Encoding.Pem.Decode(System.Text.Encoding.UTF8.GetString(data));
+                    blocks = Formats.Pem.Decode(System.Text.Encoding.UTF8.GetString(data));
                 }
                 catch (PkiException ex)
                 {

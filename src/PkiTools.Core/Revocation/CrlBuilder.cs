@@ -1,5 +1,5 @@
 using System;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using System.Collections.Generic;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;

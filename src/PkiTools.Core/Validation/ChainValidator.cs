@@ -5,7 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using PkiTools.Core.Revocation;
 using BcExtensions = Org.BouncyCastle.Asn1.X509.X509Extensions;
@@ -331,12 +331,12 @@ namespace PkiTools.Core.Validation
         {
             public Candidate(Node[] path, Terminal terminal, List<ChainProblem> problems)
             {
-                Path = path;
+                Nodes = path;
                 Terminal = terminal;
                 Problems = problems;
             }
 
-            public Node[] Path { get; }
+            public Node[] Nodes { get; }
 
             public Terminal Terminal { get; }
 
@@ -346,9 +346,9 @@ namespace PkiTools.Core.Validation
             public bool IsBetterThan(Candidate other)
             {
                 if (Problems.Count != other.Problems.Count) return Problems.Count < other.Problems.Count;
-                int a = Rank(Terminal, Path), b = Rank(other.Terminal, other.Path);
+                int a = Rank(Terminal, Nodes), b = Rank(other.Terminal, other.Nodes);
                 if (a != b) return a < b;
-                return Path.Length > other.Path.Length;
+                return Nodes.Length > other.Nodes.Length;
             }
 
             private static int Rank(Terminal t, Node[] path) => t switch
@@ -404,8 +404,8 @@ namespace PkiTools.Core.Validation
                 if (chosen != null) problems.AddRange(chosen.Problems);
                 if (_valid == null && _limit != null)
                 {
-                    int last = chosen == null ? 0 : chosen.Path.Length - 1;
-                    string subject = chosen == null ? "" : chosen.Path[last].Subject;
+                    int last = chosen == null ? 0 : chosen.Nodes.Length - 1;
+                    string subject = chosen == null ? "" : chosen.Nodes[last].Subject;
                     problems.Add(new ChainProblem(ChainProblemCode.PathBuildingLimitExceeded, last, subject,
                         $"Path building stopped after {_limit} without finding a valid chain; remove unrelated or cross-signed CA certificates from the intermediates."));
                 }
@@ -423,8 +423,8 @@ namespace PkiTools.Core.Validation
                 }
                 else
                 {
-                    chain = new X509Certificate2[chosen.Path.Length];
-                    for (int i = 0; i < chain.Length; i++) chain[i] = chosen.Path[i].Certificate;
+                    chain = new X509Certificate2[chosen.Nodes.Length];
+                    for (int i = 0; i < chain.Length; i++) chain[i] = chosen.Nodes[i].Certificate;
                     chain[0] = certificate;
                     problems.AddRange(chosen.Problems);
                 }

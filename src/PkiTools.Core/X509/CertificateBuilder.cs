@@ -16,9 +16,9 @@ namespace PkiTools.Core.X509
     /// </summary>
     internal static class CertificateBuilder
     {
-        internal sealed class Names
+        internal sealed class ResolvedNames
         {
-            public Names(X509Name subject, bool subjectIsEmpty, GeneralNames? subjectAltNames)
+            public ResolvedNames(X509Name subject, bool subjectIsEmpty, GeneralNames? subjectAltNames)
             {
                 Subject = subject;
                 SubjectIsEmpty = subjectIsEmpty;
@@ -66,7 +66,7 @@ namespace PkiTools.Core.X509
 
         private static readonly TimeSpan Backdate = TimeSpan.FromMinutes(5);
 
-        public static Names ResolveNames(CertificateTemplate template)
+        public static ResolvedNames ResolveNames(CertificateTemplate template)
         {
             var sans = new List<GeneralName>();
             string? firstName = null;
@@ -101,7 +101,7 @@ namespace PkiTools.Core.X509
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument, "A certificate with an empty subject needs at least one -DnsName or -IpAddress.");
             }
-            return new Names(subject, empty, sans.Count == 0 ? null : new GeneralNames(sans.ToArray()));
+            return new ResolvedNames(subject, empty, sans.Count == 0 ? null : new GeneralNames(sans.ToArray()));
         }
 
         private static string QuoteIfNeeded(string value) =>

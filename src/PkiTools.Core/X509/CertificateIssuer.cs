@@ -85,7 +85,7 @@ namespace PkiTools.Core.X509
         public IssuedCertificate Issue(PrivateKey subjectKey, CertificateTemplate template)
         {
             CheckSubjectKey(subjectKey.KeyType, subjectKey.Algorithm, subjectKey.KeySize, template);
-            CertificateBuilder.Names names = CertificateBuilder.ResolveNames(template);
+            CertificateBuilder.ResolvedNames names = CertificateBuilder.ResolveNames(template);
             var warnings = new List<string>();
             byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
                 subjectKey.SubjectPublicKeyInfo, subjectKey.KeyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
@@ -96,7 +96,7 @@ namespace PkiTools.Core.X509
         public static IssuedCertificate SelfSign(PrivateKey key, CertificateTemplate template, DateTimeOffset? now = null)
         {
             CheckSubjectKey(key.KeyType, key.Algorithm, key.KeySize, template);
-            CertificateBuilder.Names names = CertificateBuilder.ResolveNames(template);
+            CertificateBuilder.ResolvedNames names = CertificateBuilder.ResolveNames(template);
             var warnings = new List<string>();
             var signer = new KeySigner(key, template.HashAlgorithm);
             PublicKeyInfo publicKey = PublicKeyInfo.Create(SubjectPublicKeyInfo.GetInstance(key.SubjectPublicKeyInfo));

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 
 namespace PkiTools.Core.X509
@@ -75,7 +75,7 @@ namespace PkiTools.Core.X509
             KeySize = publicKey?.KeySize ?? 0;
             KeyType = publicKey?.KeyType;
             KeyId = Hex.Sha256(SubjectPublicKeyInfo);
-            Pem = Encoding.Pem.Encode("CERTIFICATE REQUEST", der);
+            Pem = Formats.Pem.Encode("CERTIFICATE REQUEST", der);
         }
 
         /// <summary>The subject as .NET writes names ("CN=web01.corp.example, O=Corp").</summary>
@@ -125,7 +125,7 @@ namespace PkiTools.Core.X509
         public static CertificateSigningRequest Create(PrivateKey key, string? subject, IReadOnlyList<string> dnsNames, IReadOnlyList<string> ipAddresses, HashAlgorithmName? hash = null)
         {
             var template = new CertificateTemplate { Subject = subject, DnsNames = dnsNames, IpAddresses = ipAddresses };
-            CertificateBuilder.Names names = CertificateBuilder.ResolveNames(template);
+            CertificateBuilder.ResolvedNames names = CertificateBuilder.ResolveNames(template);
             var attributes = new Asn1EncodableVector();
             if (names.SubjectAltNames != null)
             {
@@ -150,10 +150,10 @@ namespace PkiTools.Core.X509
         public static CertificateSigningRequest Parse(byte[] data)
         {
             byte[] der = data;
-            if (Encoding.Pem.LooksLikePem(data))
+            if (Formats.Pem.LooksLikePem(data))
             {
                 der = Array.Empty<byte>();
-                foreach (PemBlock block in Encoding.Pem.Decode(System.Text.Encoding.UTF8.GetString(data)))
+                foreach (PemBlock block in Formats.Pem.Decode(System.Text.Encoding.UTF8.GetString(data)))
                 {
                     if (block.Label == "CERTIFICATE REQUEST" || block.Label == "NEW CERTIFICATE REQUEST")
                     {

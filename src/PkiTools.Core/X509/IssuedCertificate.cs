@@ -33,7 +33,7 @@ namespace PkiTools.Core.X509
 
         public byte[] Der { get; }
 
-        public string Pem => Encoding.Pem.Encode("CERTIFICATE", Der);
+        public string Pem => Formats.Pem.Encode("CERTIFICATE", Der);
 
         /// <summary>The subject's private key, when it is known.</summary>
         public PrivateKey? Key { get; }

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using BcBasicConstraints = Org.BouncyCastle.Asn1.X509.BasicConstraints;
 using BcKeyUsage = Org.BouncyCastle.Asn1.X509.KeyUsage;
@@ -65,7 +65,7 @@ namespace PkiTools.Core.X509
                 X509Extension? aki = Extensions.GetExtension(X509Extensions.AuthorityKeyIdentifier);
                 if (aki != null)
                 {
-                    AuthorityKeyId = AuthorityKeyIdentifier.GetInstance(aki.GetParsedValue()).GetKeyIdentifier();
+                    AuthorityKeyId = AuthorityKeyIdentifier.GetInstance(aki.GetParsedValue()).KeyIdentifier?.GetOctets();
                 }
                 X509Extension? san = Extensions.GetExtension(X509Extensions.SubjectAlternativeName);
                 if (san != null)

@@ -6,7 +6,7 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.IO;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;

@@ -70,7 +70,7 @@ namespace PkiTools.Commands
                     return;
                 case IssuedCertificateRecord record:
                     X509Certificate2 issued = record.Certificate ?? throw new PkiException(PkiErrorCode.FileNotFound,
-                        $"The CA holds no copy of certificate {record.SerialNumber} ({record.Path}).", null, record);
+                        $"The CA holds no copy of certificate {record.SerialNumber} ({record.FilePath}).", null, record);
                     WriteObject(CertificateDetail.FromCertificate(issued));
                     return;
                 case FileInfo file:

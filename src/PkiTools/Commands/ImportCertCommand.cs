@@ -4,7 +4,7 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using PkiTools.Commands.Infrastructure;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.X509;
 
 namespace PkiTools.Commands

@@ -2,7 +2,7 @@ using System.Management.Automation;
 using System.Security;
 using PkiTools.Core;
 using PkiTools.Commands.Infrastructure;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 
 namespace PkiTools.Commands

@@ -6,7 +6,7 @@ using System.Text;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core;
 using PkiTools.Core.Ca;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.IO;
 using PkiTools.Core.X509;
 
@@ -208,7 +208,7 @@ namespace PkiTools.Commands
                 // Issuing from a CA changes its ledger even without -Path: -WhatIf must sign and record nothing.
                 if (stem == null)
                 {
-                    if (!ShouldProcess(_ca.Path, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and record it in its ledger")) return;
+                    if (!ShouldProcess(_ca.Folder, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and record it in its ledger")) return;
                 }
                 else
                 {
@@ -251,7 +251,7 @@ namespace PkiTools.Commands
                     catch (PkiException ex)
                     {
                         string serial = issued.Certificate.SerialNumber;
-                        throw new PkiException(ex.Code, $"{ex.Message} The certificate was issued and recorded (serial {serial}): Get-IssuedCert -SerialNumber {serial} finds it in {_ca.Path}.", ex, ex.Target);
+                        throw new PkiException(ex.Code, $"{ex.Message} The certificate was issued and recorded (serial {serial}): Get-IssuedCert -SerialNumber {serial} finds it in {_ca.Folder}.", ex, ex.Target);
                     }
                 }
             }

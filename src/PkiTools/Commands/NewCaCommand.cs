@@ -136,8 +136,8 @@ namespace PkiTools.Commands
                             CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
                                 bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null)));
                     bool encrypted = Password != null || PasswordFile != null;
-                    WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Path}: key {ca.KeyPath} ({(encrypted ? "encrypted" : "not encrypted")}, owner-only), valid until {PkiTools.Core.Words.Date(ca.NotAfter)}, with its first CRL at {ca.CrlPath}.");
-                    if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Path}).");
+                    WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Folder}: key {ca.KeyPath} ({(encrypted ? "encrypted" : "not encrypted")}, owner-only), valid until {PkiTools.Core.Words.Date(ca.NotAfter)}, with its first CRL at {ca.CrlPath}.");
+                    if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Folder}).");
                     WriteWarnings(ca.Warnings);
                     WriteObject(ca);
                 }

@@ -4,7 +4,7 @@ using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Revocation;
 using PkiTools.Core.Validation;
 

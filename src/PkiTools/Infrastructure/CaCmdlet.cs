@@ -39,7 +39,7 @@ namespace PkiTools.Commands.Infrastructure
         {
             if (_opened.TryGetValue(path, out CaDirectory? known)) return known;
             CaDirectory ca = CaDirectory.Open(path);
-            WriteVerbose($"Opened the CA '{ca.Subject}' ({ca.Layout} layout) at {ca.Path}.");
+            WriteVerbose($"Opened the CA '{ca.Subject}' ({ca.Layout} layout) at {ca.Folder}.");
             WriteWarnings(ca.Warnings);
             _opened[path] = ca;
             return ca;

@@ -9,9 +9,14 @@ namespace PkiTools.Commands.Infrastructure
         public static ErrorRecord Create(PkiException ex)
         {
             var record = new ErrorRecord(ex, ex.Code.ToString(), CategoryOf(ex.Code), ex.Target);
-            record.ErrorDetails = new ErrorDetails(ex.Message);
+            record.ErrorDetails = new ErrorDetails(Message(ex));
             return record;
         }
+
+        /// <summary>The exception's message in cmdlet language: every input the core names becomes "-Name" ("-Profile IntermediateCa").</summary>
+        public static string Message(PkiException ex) => ex.Render(Spell);
+
+        public static string Spell(string input, string? value) => value == null ? "-" + input : "-" + input + " " + value;
 
         public static ErrorRecord Create(PkiErrorCode code, string message, object? target) => Create(new PkiException(code, message, null, target));
 

@@ -5,7 +5,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Revocation;
 
 namespace PkiTools.Commands.Infrastructure

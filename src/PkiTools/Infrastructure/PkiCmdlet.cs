@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PkiTools.Core;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.IO;
 using PkiTools.Core.Keys;
 
@@ -59,7 +59,7 @@ namespace PkiTools.Commands.Infrastructure
         protected bool WriteFiles(IReadOnlyList<OutputFile> files, bool force, string action)
         {
             if (files.Count == 0) return true;
-            string target = string.Join(", ", files.Select(f => f.Path));
+            string target = string.Join(", ", files.Select(f => f.FilePath));
             if (!ShouldProcess(target, action)) return false;
             return WriteFilesConfirmed(files, force);
         }
@@ -70,7 +70,7 @@ namespace PkiTools.Commands.Infrastructure
             AtomicFileWriter.WriteAll(files, force);
             foreach (OutputFile file in files)
             {
-                WriteVerbose(file.Secret ? $"Wrote {file.Path} (owner-only)." : $"Wrote {file.Path}.");
+                WriteVerbose(file.Secret ? $"Wrote {file.FilePath} (owner-only)." : $"Wrote {file.FilePath}.");
             }
             return true;
         }

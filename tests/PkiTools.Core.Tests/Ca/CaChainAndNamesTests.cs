@@ -54,8 +54,8 @@ namespace PkiTools.Core.Tests.Ca
             using var tmp = new TempDir();
             CaDirectory root = CaDirectory.Create(tmp.File("root"), "CN=Root", pathLength: 1, policy: Names(new[] { "corp.example" }, new string[0]));
             CaDirectory sub = CaDirectory.Create(tmp.File("sub"), "CN=Sub", parent: root);
-            Assert.Equal(new[] { "corp.example" }, CaPolicy.Load(Path.Combine(sub.Path, CaPolicy.FileName)).PermittedDnsSuffixes);
-            Assert.Contains("DNS:corp.example", OpenSsl.Ok("x509", "-in", Path.Combine(sub.Path, "ca.crt"), "-noout", "-text"));
+            Assert.Equal(new[] { "corp.example" }, CaPolicy.Load(Path.Combine(sub.Folder, CaPolicy.FileName)).PermittedDnsSuffixes);
+            Assert.Contains("DNS:corp.example", OpenSsl.Ok("x509", "-in", Path.Combine(sub.Folder, "ca.crt"), "-noout", "-text"));
             var refused = Assert.Throws<PkiException>(() => CaDirectory.Create(tmp.File("wide"), "CN=Wide", parent: root, policy: Names(new[] { "evil.example" }, new string[0])));
             Assert.Equal(PkiErrorCode.PolicyViolation, refused.Code);
             Assert.Contains("evil.example", refused.Message);
@@ -70,8 +70,8 @@ namespace PkiTools.Core.Tests.Ca
             CaDirectory root = CaDirectory.Create(tmp.File("root"), "CN=Root", pathLength: 1, policy: Names(new[] { "corp.example" }, new string[0]));
             CaDirectory sub = CaDirectory.Create(tmp.File("sub"), "CN=Sub", parent: root);
             // Someone loosened the sub-CA's policy.json; the root's name constraints still bind every certificate below it.
-            File.WriteAllText(Path.Combine(sub.Path, CaPolicy.FileName), "{}");
-            CaDirectory loosened = CaDirectory.Open(sub.Path);
+            File.WriteAllText(Path.Combine(sub.Folder, CaPolicy.FileName), "{}");
+            CaDirectory loosened = CaDirectory.Open(sub.Folder);
             var refused = Assert.Throws<PkiException>(() => loosened.Issue(CaDirectoryTests.Csr("www.evil.example", new[] { "www.evil.example" })));
             Assert.Equal(PkiErrorCode.PolicyViolation, refused.Code);
             Assert.Contains("NameConstraint", refused.Message);
@@ -90,8 +90,8 @@ namespace PkiTools.Core.Tests.Ca
             using var tmp = new TempDir();
             CaDirectory root = CaDirectory.Create(tmp.File("root"), "CN=Root", pathLength: 1, policy: Names(new[] { "corp.example" }, new[] { "10.0.0.0/8", "fd00::/8" }));
             // As an adopted CA would be: the constraints are in ca.crt, policy.json says nothing.
-            File.Delete(Path.Combine(root.Path, CaPolicy.FileName));
-            CaDirectory adopted = CaDirectory.Open(root.Path);
+            File.Delete(Path.Combine(root.Folder, CaPolicy.FileName));
+            CaDirectory adopted = CaDirectory.Open(root.Folder);
             CaPolicy names = CaPolicy.PermittedNamesOf(adopted.Certificate)!;
             Assert.Equal(new[] { "corp.example" }, names.PermittedDnsSuffixes);
             Assert.Equal(new[] { "10.0.0.0/8", "fd00::/8" }, names.PermittedIpRanges);
@@ -108,7 +108,7 @@ namespace PkiTools.Core.Tests.Ca
         {
             using var tmp = new TempDir();
             CaDirectory root = CaDirectory.Create(tmp.File("root"), "CN=Root", pathLength: 1, policy: Names(new[] { "corp.example" }, new string[0]));
-            var key = PkiTools.Core.Keys.PrivateKey.Import(File.ReadAllBytes(Path.Combine(root.Path, "private", "ca.key")), null);
+            var key = PkiTools.Core.Keys.PrivateKey.Import(File.ReadAllBytes(Path.Combine(root.Folder, "private", "ca.key")), null);
             // A plain issuer with the CA's key: no policy and no chain check, so a certificate outside the constraints is made.
             var issuer = new PkiTools.Core.X509.CertificateIssuer(PkiTools.Core.X509.CertificateKeys.Attach(root.Certificate, key));
             var options = new PkiTools.Core.Validation.ChainValidationOptions { TrustedRoots = new[] { root.Certificate } };

@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core.Ca;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Revocation;
 using PkiTools.Core.X509;
 using PkiTools.Tests;
@@ -45,7 +45,7 @@ namespace PkiTools.Core.Tests.Ca
 
             CertificateRevocationList crl = ca.NewCrl(5);
             Assert.Equal("2", crl.CrlNumber); // Create published number 1
-            Assert.Equal("03", Text(Path.Combine(ca.Path, "crlnumber")));
+            Assert.Equal("03", Text(Path.Combine(ca.Folder, "crlnumber")));
             Assert.Equal(T, crl.ThisUpdate);
             Assert.Equal(T.AddDays(5), crl.NextUpdate);
             Assert.True(crl.IsSignedBy(ca.Certificate));
@@ -65,9 +65,9 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Null(crl.Find(e.Certificate));
 
             // PEM at CrlPath, DER beside it, both the same CRL.
-            Assert.Equal(Path.Combine(ca.Path, "crl", "ca.crl"), ca.CrlPath);
+            Assert.Equal(Path.Combine(ca.Folder, "crl", "ca.crl"), ca.CrlPath);
             Assert.Equal(crl.Pem, File.ReadAllText(ca.CrlPath));
-            Assert.Equal(crl.GetEncoded(), File.ReadAllBytes(Path.Combine(ca.Path, "crl", "ca.der")));
+            Assert.Equal(crl.GetEncoded(), File.ReadAllBytes(Path.Combine(ca.Folder, "crl", "ca.der")));
             Assert.Equal(crl.GetEncoded(), ca.CurrentCrl()!.GetEncoded());
             string text = OpenSsl.Ok("crl", "-in", ca.CrlPath, "-noout", "-text");
             Assert.Contains("Privilege Withdrawn", text);
@@ -77,7 +77,7 @@ namespace PkiTools.Core.Tests.Ca
             CertificateRevocationList second = ca.NewCrl();
             Assert.Equal("3", second.CrlNumber);
             Assert.Equal(T.AddDays(ca.Policy.DefaultCrlDays), second.NextUpdate);
-            Assert.Equal("04", Text(Path.Combine(ca.Path, "crlnumber")));
+            Assert.Equal("04", Text(Path.Combine(ca.Folder, "crlnumber")));
         }
 
         [Fact]
@@ -90,15 +90,15 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Equal(crl.Pem, File.ReadAllText(tmp.File("www/corp.crl")));
             Assert.Equal(crl.GetEncoded(), File.ReadAllBytes(tmp.File("www/corp.der")));
 
-            var again = CaDirectory.Open(ca.Path); // no key loaded yet
-            string number = Text(Path.Combine(ca.Path, "crlnumber"));
+            var again = CaDirectory.Open(ca.Folder); // no key loaded yet
+            string number = Text(Path.Combine(ca.Folder, "crlnumber"));
             byte[] current = File.ReadAllBytes(ca.CrlPath);
             Assert.Equal(PkiErrorCode.InvalidArgument, Assert.Throws<PkiException>(() => again.NewCrl(0, "pw".ToCharArray())).Code);
             Assert.Equal(PkiErrorCode.InvalidArgument, Assert.Throws<PkiException>(() => again.NewCrl(3651, "pw".ToCharArray())).Code);
             Assert.Equal(PkiErrorCode.InvalidArgument, Assert.Throws<PkiException>(() => again.NewCrl(7, "pw".ToCharArray(), tmp.File("www/corp.der"))).Code);
             Assert.Equal(PkiErrorCode.PasswordIncorrect, Assert.Throws<PkiException>(() => again.NewCrl(7, "wrong".ToCharArray())).Code);
             Assert.Equal(PkiErrorCode.PasswordRequired, Assert.Throws<PkiException>(() => again.NewCrl(7)).Code);
-            Assert.Equal(number, Text(Path.Combine(ca.Path, "crlnumber")));
+            Assert.Equal(number, Text(Path.Combine(ca.Folder, "crlnumber")));
             Assert.Equal(current, File.ReadAllBytes(ca.CrlPath));
         }
 
@@ -111,7 +111,7 @@ namespace PkiTools.Core.Tests.Ca
         {
             using var tmp = new TempDir();
             CaDirectory ca = NewCa(tmp);
-            string file = Path.Combine(ca.Path, "crlnumber");
+            string file = Path.Combine(ca.Folder, "crlnumber");
             if (content == null) File.Delete(file);
             else File.WriteAllText(file, content + "\n");
             Assert.Equal(number, ca.NewCrl().CrlNumber);
@@ -126,7 +126,7 @@ namespace PkiTools.Core.Tests.Ca
         {
             using var tmp = new TempDir();
             CaDirectory ca = NewCa(tmp);
-            File.WriteAllText(Path.Combine(ca.Path, "crlnumber"), content);
+            File.WriteAllText(Path.Combine(ca.Folder, "crlnumber"), content);
             byte[] first = File.ReadAllBytes(ca.CrlPath); // Create's CRL
             Assert.Equal(PkiErrorCode.LedgerCorrupt, Assert.Throws<PkiException>(() => ca.NewCrl()).Code);
             Assert.Equal(first, File.ReadAllBytes(ca.CrlPath));
@@ -190,14 +190,14 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Equal(LedgerStatus.Revoked, r.Status);
             Assert.Equal(T.AddMinutes(-3).LocalDateTime, r.RevokedAt);
             Assert.Equal(RevocationReason.AaCompromise, r.RevocationReason); // from index.txt.reasons
-            Assert.Equal(Path.Combine(ca.Path, "certs", r.SerialNumber + ".pem"), r.Path);
-            Assert.Equal(ca.Path, r.CaPath);
+            Assert.Equal(Path.Combine(ca.Folder, "certs", r.SerialNumber + ".pem"), r.FilePath);
+            Assert.Equal(ca.Folder, r.CaPath);
             Assert.Equal(issued.Certificate.RawData, r.Certificate!.RawData);
             Assert.StartsWith(r.SerialNumber + " Revoked ", r.ToString());
 
             // The certificate file is read on first use: a record listed before the file went still lists the ledger.
             IssuedCertificateRecord lazy = ca.Records(new LedgerQuery { Status = LedgerStatus.Valid }).Single();
-            File.Delete(lazy.Path);
+            File.Delete(lazy.FilePath);
             Assert.Null(lazy.Certificate);
             Assert.Equal("/CN=gone.example", lazy.Subject);
             Assert.Empty(lazy.SubjectAltNames);
@@ -206,7 +206,7 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Null(lazy.RevokedAt);
             Assert.Null(lazy.RevocationReason);
             // An unreadable file is the same as a missing one.
-            File.WriteAllText(lazy.Path, "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n");
+            File.WriteAllText(lazy.FilePath, "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----\n");
             Assert.Null(ca.Records(new LedgerQuery { Status = LedgerStatus.Valid }).Single().Certificate);
 
             // The status follows the clock: past its notAfter a valid certificate is Expired.
@@ -230,10 +230,10 @@ namespace PkiTools.Core.Tests.Ca
             using var tmp = new TempDir();
             CaDirectory ca = NewCa(tmp);
             var issued = ca.Issue(CaDirectoryTests.Csr("hold.example"));
-            byte[] before = File.ReadAllBytes(Path.Combine(ca.Path, "index.txt"));
+            byte[] before = File.ReadAllBytes(Path.Combine(ca.Folder, "index.txt"));
             var ex = Assert.Throws<PkiException>(() => ca.Revoke(issued.Certificate, RevocationReason.RemoveFromCrl));
             Assert.Equal(PkiErrorCode.InvalidArgument, ex.Code);
-            Assert.Equal(before, File.ReadAllBytes(Path.Combine(ca.Path, "index.txt")));
+            Assert.Equal(before, File.ReadAllBytes(Path.Combine(ca.Folder, "index.txt")));
             // A hold is a revocation (openssl writes certificateHold) and can be listed.
             ca.Revoke(issued.Certificate, RevocationReason.CertificateHold);
             Assert.Equal(RevocationReason.CertificateHold, ca.NewCrl().Find(issued.Certificate)!.Reason);
@@ -243,7 +243,7 @@ namespace PkiTools.Core.Tests.Ca
             LedgerEntry released = ca.Revoke(issued.Certificate, RevocationReason.RemoveFromCrl);
             Assert.Equal(LedgerStatus.Valid, released.Status);
             Assert.Null(released.RevokedAt);
-            Assert.StartsWith("V\t", File.ReadAllLines(Path.Combine(ca.Path, "index.txt"))[0]);
+            Assert.StartsWith("V\t", File.ReadAllLines(Path.Combine(ca.Folder, "index.txt"))[0]);
             Assert.Null(ca.NewCrl().Find(issued.Certificate));
 
             // Held again, then revoked for good: final, and RemoveFromCrl no longer applies.

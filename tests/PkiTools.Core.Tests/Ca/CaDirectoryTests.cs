@@ -72,10 +72,10 @@ namespace PkiTools.Core.Tests.Ca
             using var tmp = new TempDir();
             var ca = CaDirectory.Create(tmp.File("ca"), "CN=Root");
             var issued = Enumerable.Range(0, 5).Select(i => ca.Issue(Csr($"web{i}.corp.example"))).ToList();
-            string[] lines = Lines(ca.Path);
+            string[] lines = Lines(ca.Folder);
             Assert.Equal(5, lines.Length);
             Assert.All(lines, l => Assert.Matches(IndexLine, l));
-            var entries = CaDirectory.Open(ca.Path).Entries();
+            var entries = CaDirectory.Open(ca.Folder).Entries();
             for (int i = 0; i < 5; i++)
             {
                 Assert.Equal(issued[i].Certificate.SerialNumber, entries[i].SerialNumber);
@@ -101,10 +101,10 @@ namespace PkiTools.Core.Tests.Ca
             var a = ca.Issue(Csr("a.corp.example"), null, "pw1234".ToCharArray());
             var b = ca.Issue(Csr("b.corp.example"), null, "pw1234".ToCharArray());
             var c = ca.Issue(Csr("c.corp.example"), null, "pw1234".ToCharArray());
-            string cnf = Path.Combine(ca.Path, "openssl.cnf");
-            OpenSsl.Ok("ca", "-config", cnf, "-gencrl", "-batch", "-passin", "pass:pw1234", "-out", Path.Combine(ca.Path, "crl", "1.crl"));
+            string cnf = Path.Combine(ca.Folder, "openssl.cnf");
+            OpenSsl.Ok("ca", "-config", cnf, "-gencrl", "-batch", "-passin", "pass:pw1234", "-out", Path.Combine(ca.Folder, "crl", "1.crl"));
             OpenSsl.Ok("ca", "-config", cnf, "-revoke", ca.CertificatePath(a.Certificate.SerialNumber), "-crl_reason", "keyCompromise", "-batch", "-passin", "pass:pw1234");
-            var reopened = CaDirectory.Open(ca.Path);
+            var reopened = CaDirectory.Open(ca.Folder);
             LedgerEntry revoked = reopened.Entries(new LedgerQuery { Status = LedgerStatus.Revoked }).Single();
             Assert.Equal(a.Certificate.SerialNumber, revoked.SerialNumber);
             Assert.Equal(RevocationReason.KeyCompromise, revoked.Reason);
@@ -112,8 +112,8 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Equal(LedgerStatus.Revoked, ca.Ledger.Find(a.Certificate.SerialNumber)!.Status);
             ca.Revoke(b.Certificate.SerialNumber, RevocationReason.Superseded);
             var d = ca.Issue(Csr("d.corp.example"), null, "pw1234".ToCharArray());
-            Assert.All(Lines(ca.Path), l => Assert.Matches(IndexLine, l));
-            string crl = Path.Combine(ca.Path, "crl", "2.crl");
+            Assert.All(Lines(ca.Folder), l => Assert.Matches(IndexLine, l));
+            string crl = Path.Combine(ca.Folder, "crl", "2.crl");
             OpenSsl.Ok("ca", "-config", cnf, "-gencrl", "-batch", "-passin", "pass:pw1234", "-out", crl);
             string text = OpenSsl.Ok("crl", "-in", crl, "-noout", "-text");
             Assert.Contains(a.Certificate.SerialNumber, text);
@@ -121,9 +121,9 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Contains("Superseded", text);
             Assert.DoesNotContain(c.Certificate.SerialNumber, text);
             Assert.DoesNotContain(d.Certificate.SerialNumber, text);
-            Assert.Equal(4, CaDirectory.Open(ca.Path).Entries().Count);
+            Assert.Equal(4, CaDirectory.Open(ca.Folder).Entries().Count);
             // openssl ca -updatedb rewrites lines in place (V to E, same length): an open instance notices.
-            string index = Path.Combine(ca.Path, "index.txt");
+            string index = Path.Combine(ca.Folder, "index.txt");
             Assert.Equal(LedgerStatus.Valid, ca.Ledger.Find(c.Certificate.SerialNumber)!.Status);
             string[] raw = File.ReadAllLines(index);
             File.WriteAllLines(index, raw.Select(l => l.Contains(c.Certificate.SerialNumber) ? "E" + l.Substring(1) : l));
@@ -152,7 +152,7 @@ namespace PkiTools.Core.Tests.Ca
             ca.Issue(Csr("fine.corp.example", null, new[] { "10.1.2.3", "2001:db8::1" }));
             var ex = Assert.Throws<PkiException>(() => ca.Issue(csr));
             Assert.Equal(PkiErrorCode.PolicyViolation, ex.Code);
-            Assert.Single(Lines(ca.Path));
+            Assert.Single(Lines(ca.Folder));
             Assert.Single(Directory.GetFiles(ca.CertificatesFolder));
         }
 
@@ -189,7 +189,7 @@ namespace PkiTools.Core.Tests.Ca
             var at = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
             LedgerEntry revoked = ca.Revoke(issued.Certificate, RevocationReason.CessationOfOperation, at);
             Assert.Equal(at, revoked.RevokedAt);
-            Assert.Contains("\t260301080000Z,cessationOfOperation\t", File.ReadAllText(Path.Combine(ca.Path, "index.txt")));
+            Assert.Contains("\t260301080000Z,cessationOfOperation\t", File.ReadAllText(Path.Combine(ca.Folder, "index.txt")));
         }
 
         [Fact]
@@ -198,17 +198,17 @@ namespace PkiTools.Core.Tests.Ca
             using var tmp = new TempDir();
             var ca = CaDirectory.Create(tmp.File("ca"), "CN=Root");
             ca.Issue(Csr("a.example"));
-            File.AppendAllText(Path.Combine(ca.Path, "index.txt"), "V\t3001011200");
-            var reopened = CaDirectory.Open(ca.Path);
+            File.AppendAllText(Path.Combine(ca.Folder, "index.txt"), "V\t3001011200");
+            var reopened = CaDirectory.Open(ca.Folder);
             Assert.Single(reopened.Entries());
             Assert.Contains(reopened.Ledger.Warnings, w => w.Contains("incomplete"));
             reopened.Issue(Csr("b.example"));
-            string[] lines = Lines(ca.Path);
+            string[] lines = Lines(ca.Folder);
             Assert.Equal(2, lines.Length);
             Assert.All(lines, l => Assert.Matches(IndexLine, l));
             Assert.Equal(2, ca.Entries().Count); // the first instance sees the rewrite-free append too
-            File.AppendAllText(Path.Combine(ca.Path, "index.txt"), "garbage line\n");
-            Assert.Equal(PkiErrorCode.LedgerCorrupt, Assert.Throws<PkiException>(() => CaDirectory.Open(ca.Path)).Code);
+            File.AppendAllText(Path.Combine(ca.Folder, "index.txt"), "garbage line\n");
+            Assert.Equal(PkiErrorCode.LedgerCorrupt, Assert.Throws<PkiException>(() => CaDirectory.Open(ca.Folder)).Code);
         }
 
         [Fact]
@@ -235,7 +235,7 @@ namespace PkiTools.Core.Tests.Ca
         public void Four_threads_with_their_own_instances_issue_fifty_each()
         {
             using var tmp = new TempDir();
-            string dir = CaDirectory.Create(tmp.File("ca"), "CN=Root").Path;
+            string dir = CaDirectory.Create(tmp.File("ca"), "CN=Root").Folder;
             var clock = Stopwatch.StartNew();
             Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
             {
@@ -269,11 +269,11 @@ namespace PkiTools.Core.Tests.Ca
                     if (i % 5 == 0) ca.Revoke(issued.Certificate.SerialNumber, RevocationReason.Superseded);
                 }
             });
-            var entries = CaDirectory.Open(ca.Path).Entries();
+            var entries = CaDirectory.Open(ca.Folder).Entries();
             Assert.Equal(101, entries.Count);
             Assert.Equal(20, entries.Count(e => e.Status == LedgerStatus.Revoked));
             Assert.All(serials, s => Assert.Contains(entries, e => e.SerialNumber == s));
-            Assert.All(Lines(ca.Path), l => Assert.Matches(IndexLine, l));
+            Assert.All(Lines(ca.Folder), l => Assert.Matches(IndexLine, l));
         }
 
         [Fact]
@@ -301,12 +301,12 @@ namespace PkiTools.Core.Tests.Ca
                 text.Append(i % 10 == 0 ? "R\t270101000000Z\t260101000000Z,superseded\t" : "V\t270101000000Z\t\t")
                     .Append(Convert.ToHexString(serial)).Append("\tunknown\t/CN=host").Append(i).Append(".example\n");
             }
-            File.AppendAllText(Path.Combine(ca.Path, "index.txt"), text.ToString());
+            File.AppendAllText(Path.Combine(ca.Folder, "index.txt"), text.ToString());
             var open = Stopwatch.StartNew();
-            var big = CaDirectory.Open(ca.Path);
+            var big = CaDirectory.Open(ca.Folder);
             open.Stop();
             var reopen = Stopwatch.StartNew();
-            CaDirectory.Open(ca.Path);
+            CaDirectory.Open(ca.Folder);
             reopen.Stop();
             big.Issue(Csr("warmup.example")); // loads the key, JITs the path
             var times = new List<double>();
@@ -321,7 +321,7 @@ namespace PkiTools.Core.Tests.Ca
             _output.WriteLine($"open 100,000 entries: {open.ElapsedMilliseconds} ms (again: {reopen.ElapsedMilliseconds} ms); issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms (empty ledger: median {small[2]:0.00} ms)");
             Console.WriteLine($"[CaDirectoryTests] open 100,000 entries: {open.ElapsedMilliseconds} ms (again: {reopen.ElapsedMilliseconds} ms); issue one more: median {times[2]:0.00} ms, max {times[4]:0.00} ms (empty ledger: median {small[2]:0.00} ms)");
             Assert.True(times[2] < 100, $"median issuance {times[2]} ms");
-            Assert.Equal(100_012, Lines(ca.Path).Length);
+            Assert.Equal(100_012, Lines(ca.Folder).Length);
         }
 
         [Fact]
@@ -333,11 +333,11 @@ namespace PkiTools.Core.Tests.Ca
             LedgerEntry entry = root.Entries().Single();
             Assert.Equal("/CN=Sub", entry.Subject);
             Assert.Equal(sub.Certificate.SerialNumber, entry.SerialNumber);
-            Assert.True(File.Exists(Path.Combine(sub.Path, "chain.pem")));
+            Assert.True(File.Exists(Path.Combine(sub.Folder, "chain.pem")));
             var leaf = sub.Issue(Csr("web.example"));
             File.WriteAllText(tmp.File("leaf.pem"), leaf.Pem);
-            OpenSsl.Ok("verify", "-CAfile", Path.Combine(root.Path, "ca.crt"), "-untrusted", Path.Combine(sub.Path, "chain.pem"), tmp.File("leaf.pem"));
-            OpenSsl.Ok("ca", "-config", Path.Combine(sub.Path, "openssl.cnf"), "-gencrl", "-batch", "-out", tmp.File("sub.crl"));
+            OpenSsl.Ok("verify", "-CAfile", Path.Combine(root.Folder, "ca.crt"), "-untrusted", Path.Combine(sub.Folder, "chain.pem"), tmp.File("leaf.pem"));
+            OpenSsl.Ok("ca", "-config", Path.Combine(sub.Folder, "openssl.cnf"), "-gencrl", "-batch", "-out", tmp.File("sub.crl"));
         }
 
         [Fact]

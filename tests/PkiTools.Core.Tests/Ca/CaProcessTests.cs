@@ -74,7 +74,7 @@ namespace PkiTools.Core.Tests.Ca
         public void Four_processes_issue_fifty_each_from_one_directory()
         {
             using var tmp = new TempDir();
-            string dir = CaDirectory.Create(tmp.File("ca"), "CN=Root").Path;
+            string dir = CaDirectory.Create(tmp.File("ca"), "CN=Root").Folder;
             var clock = Stopwatch.StartNew();
             var workers = Enumerable.Range(0, 4).Select(i => new Worker("issue", dir, "50", "p" + i)).ToList();
             try
@@ -103,7 +103,7 @@ namespace PkiTools.Core.Tests.Ca
         public void A_process_killed_mid_issuance_or_revocation_leaves_a_sound_ledger()
         {
             using var tmp = new TempDir();
-            string dir = CaDirectory.Create(tmp.File("ca"), "CN=Root").Path;
+            string dir = CaDirectory.Create(tmp.File("ca"), "CN=Root").Folder;
             var handedOut = new List<string>();
             var random = new Random(7);
             for (int round = 0; round < 4; round++)

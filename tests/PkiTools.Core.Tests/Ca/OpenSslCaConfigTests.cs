@@ -111,7 +111,7 @@ namespace PkiTools.Core.Tests.Ca
             // The CA behind it opens, and its CRLs continue openssl's numbering.
             CaDirectory ca = CaDirectory.Open(cnf);
             Assert.Equal(CaLayout.OpenSsl, ca.Layout);
-            Assert.Equal(folder, ca.Path);
+            Assert.Equal(folder, ca.Folder);
             Assert.Equal("CN=Config CA", ca.Subject);
             Assert.Equal("2", ca.NewCrl().CrlNumber);
             Assert.True(File.Exists(Path.Combine(folder, "crl.pem")));
@@ -130,7 +130,7 @@ namespace PkiTools.Core.Tests.Ca
             Assert.Equal(Path.Combine(dir, "crl", "ca.crl"), config.Crl);
             Assert.Empty(created.Warnings); // the dir line names this folder
             OpenSsl.Ok("ca", "-config", Path.Combine(dir, "openssl.cnf"), "-gencrl", "-out", tmp.File("proof.crl"));
-            Assert.Equal(dir, CaDirectory.Open(Path.Combine(dir, "openssl.cnf")).Path);
+            Assert.Equal(dir, CaDirectory.Open(Path.Combine(dir, "openssl.cnf")).Folder);
         }
 
         [Fact]

@@ -1,6 +1,6 @@
 using System.IO;
 using System.Linq;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using PkiTools.Tests;
 using Xunit;

@@ -1,5 +1,5 @@
 using System.Linq;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
 using Xunit;

@@ -94,7 +94,7 @@ namespace PkiTools.Core.Tests.Revocation
         [Fact]
         public void Pem_without_a_crl_block_is_CrlInvalid()
         {
-            byte[] pem = System.Text.Encoding.ASCII.GetBytes(Core.Encoding.Pem.Encode("CERTIFICATE", Pki.Root.RawData));
+            byte[] pem = System.Text.Encoding.ASCII.GetBytes(Core.Formats.Pem.Encode("CERTIFICATE", Pki.Root.RawData));
             Assert.Equal(PkiErrorCode.CrlInvalid, Assert.Throws<PkiException>(() => CertificateRevocationList.Parse(pem)).Code);
             Assert.Equal(PkiErrorCode.CrlInvalid, Assert.Throws<PkiException>(() => CertificateRevocationList.Parse(Pki.Root.RawData)).Code);
             Assert.Equal(PkiErrorCode.CrlInvalid, Assert.Throws<PkiException>(() => CertificateRevocationList.Parse(Array.Empty<byte>())).Code);

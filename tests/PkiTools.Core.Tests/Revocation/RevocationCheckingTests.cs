@@ -125,7 +125,7 @@ namespace PkiTools.Core.Tests.Revocation
                 var e = tbs.Extensions.GetExtension(oid);
                 ext.AddExtension(oid, e.IsCritical, e.Value.GetOctets());
             }
-            ext.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.DeltaCrlIndicator, true, new Org.BouncyCastle.Asn1.DerInteger(1));
+            ext.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.DeltaCrlIndicator, true, Org.BouncyCastle.Asn1.DerInteger.One);
             gen.SetExtensions(ext.Generate());
             byte[] tbsDer = gen.GenerateTbsCertList().GetDerEncoded();
             Core.Keys.PrivateKey key = Core.X509.CertificateKeys.Find(Pki.Intermediate)!;

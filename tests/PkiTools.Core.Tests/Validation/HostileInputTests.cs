@@ -117,7 +117,7 @@ namespace PkiTools.Core.Tests.Validation
             X509Certificate2 ca = RawCertificates.Build(RawCertificates.Name("CN=Many Constraints CA"), caKey.Public, RawCertificates.NameOf(ValidationPki.Root), caKey.Private, g =>
             {
                 RawCertificates.CaWithKeyCertSign(g);
-                g.AddExtension(X509Extensions.NameConstraints, true, new NameConstraints(permitted, null));
+                g.AddExtension(X509Extensions.NameConstraints, true, new NameConstraints(new GeneralSubtrees(permitted), null));
             });
             GeneralName[] sans = Enumerable.Range(0, 600).Select(i => new GeneralName(GeneralName.DnsName, $"host{i}.corp.example")).ToArray();
             X509Certificate2 leaf = RawCertificates.Build(RawCertificates.Name("CN=host0.corp.example"), RawCertificates.NewKey().Public, RawCertificates.Name("CN=Many Constraints CA"), caKey.Private,

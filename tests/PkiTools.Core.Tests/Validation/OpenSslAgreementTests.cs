@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Validation;
 using PkiTools.Tests;
 using Xunit;

@@ -10,7 +10,7 @@ using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Security;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Validation;
 using PkiTools.Tests;
 using Xunit;
@@ -210,7 +210,7 @@ namespace PkiTools.Core.Tests.Validation
             {
                 RawCertificates.CaWithKeyCertSign(g);
                 g.AddExtension(X509Extensions.NameConstraints, true, new NameConstraints(
-                    new[] { new GeneralSubtree(new GeneralName(GeneralName.DnsName, "example.com")), new GeneralSubtree(new GeneralName(GeneralName.Rfc822Name, "example.com")) }, null));
+                    new GeneralSubtrees(new[] { new GeneralSubtree(new GeneralName(GeneralName.DnsName, "example.com")), new GeneralSubtree(new GeneralName(GeneralName.Rfc822Name, "example.com")) }), null));
             });
             X509Certificate2 Under(GeneralName name) => RawCertificates.Build(RawCertificates.Name("CN=leaf"), RawCertificates.NewKey().Public, RawCertificates.Name("CN=Constrained CA"), caKey.Private,
                 g => g.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(name)));

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using Org.BouncyCastle.Asn1;
 
-namespace PkiTools.Core.Encoding
+namespace PkiTools.Core.Formats
 {
     /// <summary>
     /// Checks BER/DER shape before BouncyCastle parses it: BouncyCastle's parser recurses once per nesting level, and

@@ -1,9 +1,9 @@
 using System;
 
-namespace PkiTools.Core.Encoding
+namespace PkiTools.Core.Formats
 {
     /// <summary>
-    /// Writes DER into a buffer sized in advance (callers compute lengths with <see cref="Tlv"/>), for the structures we
+    /// Writes DER into a buffer sized in advance (callers compute lengths with <see cref="Tlv(int)"/>), for the structures we
     /// build by hand because size or exact bytes matter: CRLs with 100,000 entries, P7B bundles, ECDSA signatures.
     /// </summary>
     internal sealed class DerWriter

@@ -9,7 +9,7 @@ using Org.BouncyCastle.Asn1.Nist;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Asn1.X9;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using PkiTools.Core.Tests.Validation;
 using PkiTools.Core.X509;
@@ -442,9 +442,9 @@ namespace PkiTools.Core.Tests.Fuzzing
             var scalar = new byte[64 * 1024];
             new Random(1).NextBytes(scalar);
             scalar[0] |= 0x80;
-            byte[] sec1 = new DerSequence(new DerInteger(1), new DerOctetString(scalar), new DerTaggedObject(true, 0, X9ObjectIdentifiers.Prime256v1)).GetDerEncoded();
+            byte[] sec1 = new DerSequence(DerInteger.One, new DerOctetString(scalar), new DerTaggedObject(true, 0, X9ObjectIdentifiers.Prime256v1)).GetDerEncoded();
             Expect(Parser.Key, PkiErrorCode.KeyInvalid, sec1, "SEC1 with a 64 KiB scalar");
-            byte[] zero = new DerSequence(new DerInteger(1), new DerOctetString(new byte[32]), new DerTaggedObject(true, 0, X9ObjectIdentifiers.Prime256v1)).GetDerEncoded();
+            byte[] zero = new DerSequence(DerInteger.One, new DerOctetString(new byte[32]), new DerTaggedObject(true, 0, X9ObjectIdentifiers.Prime256v1)).GetDerEncoded();
             Expect(Parser.Key, PkiErrorCode.KeyInvalid, zero, "SEC1 with a zero scalar");
         }
     }

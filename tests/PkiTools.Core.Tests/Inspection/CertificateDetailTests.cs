@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Inspection;
 using PkiTools.Core.Revocation;
 using PkiTools.Core.Tests.Fuzzing;
@@ -75,8 +75,8 @@ namespace PkiTools.Core.Tests
             Assert.Equal("01:02\nDirName:CN = Issuer, O = Corp\nserial:12:34", ExtensionText.Describe("2.5.29.35", aki.GetDerEncoded()));
 
             var nc = new NameConstraints(
-                new[] { new GeneralSubtree(new GeneralName(GeneralName.IPAddress, new DerOctetString(Enumerable.Repeat((byte)0x20, 16).Concat(Enumerable.Repeat((byte)0xFF, 4)).Concat(new byte[12]).ToArray()))) },
-                new[] { new GeneralSubtree(new GeneralName(GeneralName.Rfc822Name, "corp.example")) });
+                new GeneralSubtrees(new[] { new GeneralSubtree(new GeneralName(GeneralName.IPAddress, new DerOctetString(Enumerable.Repeat((byte)0x20, 16).Concat(Enumerable.Repeat((byte)0xFF, 4)).Concat(new byte[12]).ToArray()))) }),
+                new GeneralSubtrees(new[] { new GeneralSubtree(new GeneralName(GeneralName.Rfc822Name, "corp.example")) }));
             Assert.Equal("Permitted:\n  IP:2020:2020:2020:2020:2020:2020:2020:2020/FFFF:FFFF:0:0:0:0:0:0\nExcluded:\n  email:corp.example", ExtensionText.Describe("2.5.29.30", nc.GetDerEncoded()));
 
             var policies = new DerSequence(new PolicyInformation(new DerObjectIdentifier("2.5.29.32.0"), new DerSequence(

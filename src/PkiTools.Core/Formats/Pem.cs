@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 
-namespace PkiTools.Core.Encoding
+namespace PkiTools.Core.Formats
 {
     /// <summary>One PEM block: its label (CERTIFICATE, PRIVATE KEY, ...) and the DER bytes it carries.</summary>
     public sealed class PemBlock

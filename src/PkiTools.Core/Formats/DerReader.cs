@@ -1,6 +1,6 @@
 using System;
 
-namespace PkiTools.Core.Encoding
+namespace PkiTools.Core.Formats
 {
     /// <summary>Minimal DER TLV slicing for places where the exact original bytes matter (signed portions).</summary>
     internal static class DerReader

@@ -15,7 +15,7 @@ using Org.BouncyCastle.Security;
 using PkiTools.Core.Keys;
 using BcContentInfo = Org.BouncyCastle.Asn1.Pkcs.ContentInfo;
 
-namespace PkiTools.Core.Encoding
+namespace PkiTools.Core.Formats
 {
     /// <summary>Iteration counts written into a PFX (tests lower them to keep hostile-input runs fast).</summary>
     internal sealed class PfxIterations

@@ -7,7 +7,7 @@ using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509.Extension;
-using PkiTools.Core.Encoding;
+using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using PkiTools.Core.Tests.Validation;
 using PkiTools.Core.X509;
@@ -26,22 +26,22 @@ namespace PkiTools.Core.Tests.Fuzzing
             var (rootCert, rootKey) = RawCertificates.Root("CN=Fuzz Root, O=PkiTools");
             AsymmetricCipherKeyPair leafKey = RawCertificates.NewKey();
             X509Name rootName = RawCertificates.NameOf(rootCert);
-            var rootKeyId = new SubjectKeyIdentifierStructure(rootKey.Public);
+            var rootKeyId = Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateSubjectKeyIdentifier(rootKey.Public);
 
             // An intermediate with name constraints and policies, and a leaf with every extension PkiTools reads.
             var intermediate = RawCertificates.Build(RawCertificates.Name("CN=Fuzz Issuing CA, O=PkiTools, C=DE"), leafKey.Public, rootName, rootKey.Private, g =>
             {
                 g.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(2));
                 g.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.KeyCertSign | KeyUsage.CrlSign));
-                g.AddExtension(X509Extensions.SubjectKeyIdentifier, false, new SubjectKeyIdentifierStructure(leafKey.Public));
+                g.AddExtension(X509Extensions.SubjectKeyIdentifier, false, Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateSubjectKeyIdentifier(leafKey.Public));
                 g.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(rootKeyId.GetKeyIdentifier()));
                 g.AddExtension(X509Extensions.NameConstraints, true, new NameConstraints(
-                    new[]
+                    new GeneralSubtrees(new[]
                     {
                         new GeneralSubtree(new GeneralName(GeneralName.DnsName, "corp.example")),
                         new GeneralSubtree(new GeneralName(GeneralName.IPAddress, new DerOctetString(new byte[] { 10, 0, 0, 0, 255, 0, 0, 0 }))),
-                    },
-                    new[] { new GeneralSubtree(new GeneralName(GeneralName.DnsName, "bad.corp.example")) }));
+                    }),
+                    new GeneralSubtrees(new[] { new GeneralSubtree(new GeneralName(GeneralName.DnsName, "bad.corp.example")) })));
                 g.AddExtension(X509Extensions.CertificatePolicies, false, new DerSequence(new PolicyInformation(new DerObjectIdentifier("2.23.140.1.2.1"))));
             });
             AsymmetricCipherKeyPair serverKey = RawCertificates.NewKey();
@@ -51,8 +51,8 @@ namespace PkiTools.Core.Tests.Fuzzing
                 g.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
                 g.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.DigitalSignature | KeyUsage.KeyAgreement));
                 g.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_serverAuth, KeyPurposeID.id_kp_clientAuth));
-                g.AddExtension(X509Extensions.SubjectKeyIdentifier, false, new SubjectKeyIdentifierStructure(serverKey.Public));
-                g.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(new SubjectKeyIdentifierStructure(leafKey.Public).GetKeyIdentifier()));
+                g.AddExtension(X509Extensions.SubjectKeyIdentifier, false, Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateSubjectKeyIdentifier(serverKey.Public));
+                g.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateSubjectKeyIdentifier(leafKey.Public).GetKeyIdentifier()));
                 g.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(new[]
                 {
                     new GeneralName(GeneralName.DnsName, "web01.corp.example"),

@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
 
-namespace PkiTools.Core.Encoding
+namespace PkiTools.Core.Formats
 {
     /// <summary>
     /// Certificates-only PKCS#7 / CMS (.p7b): a SignedData with no signers. Written by hand so that the certificate

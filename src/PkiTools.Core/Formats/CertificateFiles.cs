@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
 
-namespace PkiTools.Core.Encoding
+namespace PkiTools.Core.Formats
 {
     /// <summary>Certificate file formats (the -Format of Export-Cert; the names are a user contract).</summary>
     public enum CertificateFormat

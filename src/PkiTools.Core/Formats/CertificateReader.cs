@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core.X509;
 
-namespace PkiTools.Core.Encoding
+namespace PkiTools.Core.Formats
 {
     /// <summary>Reads input files with a size cap, and certificates from PEM (one or many) or DER.</summary>
     public static class CertificateReader
