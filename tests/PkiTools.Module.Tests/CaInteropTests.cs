@@ -80,7 +80,7 @@ subjectKeyIdentifier = hash
             {
                 dynamic demo = S.Run($"Get-Ca '{path}'").ThrowOnError().Single();
                 Assert.Equal("OpenSsl", demo.Layout.ToString());
-                Assert.Equal(S.File("demoCA"), (string)demo.Path);
+                Assert.Equal(S.File("demoCA"), (string)demo.Folder);
                 Assert.Equal("CN=Demo CA", (string)demo.Subject);
                 Assert.Equal(S.File("demoCA/private/cakey.pem"), (string)demo.KeyPath);
                 Assert.Equal(S.File("demoCA/crl.pem"), (string)demo.CrlPath);
@@ -89,9 +89,9 @@ subjectKeyIdentifier = hash
             dynamic legacy = S.Run("Get-IssuedCert ./ca.cnf").ThrowOnError().Single();
             Assert.Equal("1000", (string)legacy.SerialNumber);
             Assert.Equal("CN=legacy.example", (string)legacy.Subject);
-            Assert.Equal(S.File("demoCA/newcerts/1000.pem"), (string)legacy.Path);
+            Assert.Equal(S.File("demoCA/newcerts/1000.pem"), (string)legacy.FilePath);
             // openssl ca wrote the text dump before the PEM block (no -notext): the record still reads the certificate.
-            Assert.StartsWith("Certificate:", File.ReadAllText((string)legacy.Path));
+            Assert.StartsWith("Certificate:", File.ReadAllText((string)legacy.FilePath));
             Assert.Equal(new[] { "CN=legacy.example" }, S.Run("Get-IssuedCert ./ca.cnf -DnsName 'legacy.*' | ForEach-Object { $_.Certificate.Subject }").ThrowOnError().Output.Select(o => o.ToString()).ToArray());
 
             // Several at once: wildcards, and directory objects by their FullName.

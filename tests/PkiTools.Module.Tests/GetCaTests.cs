@@ -76,8 +76,8 @@ namespace PkiTools.Module.Tests
             Assert.Equal("Revoked", r.Status.ToString());
             Assert.InRange(((DateTime)r.RevokedAt).ToUniversalTime(), DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(1));
             Assert.Equal("Superseded", r.RevocationReason.ToString());
-            Assert.Equal(S.File($"ca/certs/{mail.SerialNumber}.pem"), (string)r.Path);
-            Assert.True(File.Exists((string)r.Path));
+            Assert.Equal(S.File($"ca/certs/{mail.SerialNumber}.pem"), (string)r.FilePath);
+            Assert.True(File.Exists((string)r.FilePath));
             Assert.Equal(S.File("ca"), (string)r.CaPath);
             Assert.Equal(mail.Thumbprint, ((X509Certificate2)r.Certificate).Thumbprint);
 
@@ -87,7 +87,7 @@ namespace PkiTools.Module.Tests
             Assert.Null((object?)v.RevocationReason);
 
             // Without its certificate file, the record still lists the ledger's facts.
-            File.Delete((string)v.Path);
+            File.Delete((string)v.FilePath);
             dynamic bare = S.Run("Get-IssuedCert -Ca ./ca -Status Valid").ThrowOnError().Single();
             Assert.Equal("/CN=other.corp.example", (string)bare.Subject);
             Assert.Empty((string[])bare.SubjectAltNames);

@@ -16,7 +16,7 @@ namespace PkiTools.Module.Tests
         {
             var r = S.Run("New-Ca -Path ./ca -Subject 'CN=Facts Root, O=Corp' -KeyAlgorithm EcdsaP384 -ValidYears 3 -Verbose").ThrowOnError();
             dynamic ca = r.Single();
-            Assert.Equal(S.File("ca"), (string)ca.Path);
+            Assert.Equal(S.File("ca"), (string)ca.Folder);
             Assert.Equal("CN=Facts Root, O=Corp", (string)ca.Subject);
             Assert.IsType<X509Certificate2>((object)ca.Certificate);
             Assert.Equal("CN=Facts Root, O=Corp", ((X509Certificate2)ca.Certificate).Subject);
@@ -62,8 +62,8 @@ namespace PkiTools.Module.Tests
             dynamic record = S.Run("Get-IssuedCert -Ca ./root").ThrowOnError().Single();
             Assert.Equal("CN=Issuing CA", (string)record.Subject);
             Assert.Equal(((X509Certificate2)sub.Certificate).SerialNumber, (string)record.SerialNumber);
-            Assert.Equal(S.File("root/certs/" + (string)record.SerialNumber + ".pem"), (string)record.Path);
-            Assert.Equal(((X509Certificate2)sub.Certificate).RawData, X509Certificate2.CreateFromPem(File.ReadAllText((string)record.Path)).RawData);
+            Assert.Equal(S.File("root/certs/" + (string)record.SerialNumber + ".pem"), (string)record.FilePath);
+            Assert.Equal(((X509Certificate2)sub.Certificate).RawData, X509Certificate2.CreateFromPem(File.ReadAllText((string)record.FilePath)).RawData);
             Assert.Equal(1, S.Run("(Get-Ca ./root).IssuedCount").ThrowOnError().Single<int>());
 
             Assert.Contains("CA:TRUE, pathlen:1", OpenSsl.Ok("x509", "-in", S.File("root/ca.crt"), "-noout", "-text"));
