@@ -403,6 +403,7 @@ namespace PkiTools.Core.Formats
         public static byte[] Write(X509Certificate2 certificate, PrivateKey? key, IReadOnlyList<X509Certificate2> chain, char[]? password,
             PfxCompatibility compatibility, string? friendlyName, PfxIterations iterations)
         {
+            if (password != null) PasswordBasedEncryption.RequireEncryptionPassword(password);
             PbeScheme scheme = compatibility == PfxCompatibility.Legacy ? PbeScheme.TripleDesSha1 : PbeScheme.Aes256Pbkdf2Sha256;
             byte[] localKeyId = DigestUtilities.CalculateDigest("SHA-1", certificate.RawData);
 
