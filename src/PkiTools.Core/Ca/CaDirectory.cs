@@ -348,11 +348,7 @@ namespace PkiTools.Core.Ca
             template ??= new CertificateTemplate { Profile = Policy.DefaultProfile };
             var names = new List<string>(csr.DnsNames);
             var ips = new List<string>(csr.IpAddresses);
-            foreach (string cn in CommonNames(X509Name.GetInstance(Asn1Object.FromByteArray(csr.SubjectDer))))
-            {
-                if (System.Net.IPAddress.TryParse(cn, out _)) ips.Add(cn);
-                else if (cn.IndexOf('.') > 0 && cn.IndexOf(' ') < 0) names.Add(cn);
-            }
+            foreach (string cn in CommonNames(X509Name.GetInstance(Asn1Object.FromByteArray(csr.SubjectDer)))) Policy.AddCommonName(cn, names, ips);
             string? easyRsaName = Layout == CaLayout.EasyRsa ? EasyRsaName(csr) : null;
             return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Sign(csr, t), easyRsaName);
         }
@@ -367,11 +363,7 @@ namespace PkiTools.Core.Ca
             var ips = new List<string>(template.IpAddresses);
             if (template.Subject != null)
             {
-                foreach (string cn in CommonNames(Names.ParseDistinguishedName(template.Subject)))
-                {
-                    if (System.Net.IPAddress.TryParse(cn, out _)) ips.Add(cn);
-                    else if (cn.IndexOf('.') > 0 && cn.IndexOf(' ') < 0) names.Add(cn);
-                }
+                foreach (string cn in CommonNames(Names.ParseDistinguishedName(template.Subject))) Policy.AddCommonName(cn, names, ips);
             }
             string? easyRsaName = null;
             if (Layout == CaLayout.EasyRsa)

@@ -69,6 +69,74 @@ namespace PkiTools.Core.Ca
             }
         }
 
+        /// <summary>
+        /// Sorts a subject CN of a request into the names <see cref="Check"/> checks: an IP address goes to
+        /// <paramref name="ipAddresses"/>, a CN that could be read as a host name to <paramref name="dnsNames"/>, and a CN
+        /// that is clearly not a host name (<see cref="IsClearlyNotHostName"/>) nowhere. When the policy limits DNS names,
+        /// a CN that could be read as a host name must be a DNS name exactly as a subjectAltName would be written (ASCII,
+        /// no spaces, no trailing or leading dot, any case): the CN is copied into the certificate verbatim, so
+        /// "www.bank.com\0.corp.example", "evil.com " or "evil\uFF0Ecom" would otherwise reach clients that read them
+        /// as another name than the one checked. Such a CN is a <see cref="PkiErrorCode.PolicyViolation"/>.
+        /// </summary>
+        public void AddCommonName(string commonName, List<string> dnsNames, List<string> ipAddresses)
+        {
+            if (IPAddress.TryParse(commonName, out _) && commonName.Trim() == commonName)
+            {
+                ipAddresses.Add(commonName);
+                return;
+            }
+            if (IsClearlyNotHostName(commonName)) return;
+            if (PermittedDnsSuffixes.Count > 0 && !IsExactDnsName(commonName))
+            {
+                throw Violation($"the subject CN '{Printable(commonName)}' could be read as a host name but is not a DNS name as a subjectAltName would carry it " +
+                    "(ASCII letters, digits, '-' and '_' in dot-separated labels, no spaces, control characters or Unicode dots; an internationalised name in its xn-- form), " +
+                    $"so it cannot be checked against permittedDnsSuffixes ({string.Join(", ", PermittedDnsSuffixes)}).");
+            }
+            dnsNames.Add(commonName);
+        }
+
+        /// <summary>
+        /// Whether a subject CN is clearly not a host name, so that a CA limited to DNS suffixes may issue it unchecked
+        /// ("Backup Agent", "Jane Doe", "Corp Issuing CA", "web01"): printable ASCII only (no control character, no
+        /// non-ASCII letter that an IDNA mapping could turn into ASCII), no leading or trailing space, and no dot of any
+        /// kind (".", and the ideographic and full-width dots U+3002, U+FF0E, U+FF61 that IDNA maps to "."). A single
+        /// label ("web01") is not treated as a host name, as OpenSSL does not take a CN without a dot as one either.
+        /// Everything else is read as a host name.
+        /// </summary>
+        public static bool IsClearlyNotHostName(string commonName)
+        {
+            if (commonName.Length == 0) return true;
+            if (commonName[0] == ' ' || commonName[commonName.Length - 1] == ' ') return false;
+            foreach (char c in commonName)
+            {
+                if (c < 0x20 || c > 0x7E) return false; // control characters, NUL, every non-ASCII character
+                if (c == '.' || c == '/' || c == '\\') return false;
+            }
+            return true;
+        }
+
+        /// <summary>Whether <paramref name="name"/> is a valid DNS name already in the form a SAN carries (up to case).</summary>
+        private static bool IsExactDnsName(string name)
+        {
+            try
+            {
+                return string.Equals(Names.NormalizeDnsName(name), name, StringComparison.OrdinalIgnoreCase)
+                    && name.All(c => c > 0x20 && c < 0x7F);
+            }
+            catch (PkiException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>A name with control and non-ASCII characters shown as \uXXXX, for messages.</summary>
+        private static string Printable(string s)
+        {
+            var b = new StringBuilder();
+            foreach (char c in s) b.Append(c < 0x20 || c > 0x7E ? "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture) : c.ToString());
+            return b.ToString();
+        }
+
         public bool DnsPermitted(string name)
         {
             if (PermittedDnsSuffixes.Count == 0) return true;
@@ -331,11 +399,19 @@ namespace PkiTools.Core.Ca
 
         private static List<string> Strings(object? value) => ((List<object?>)value!).Select(v => (string)v!).ToList();
 
-        /// <summary>Just enough JSON for policy.json: objects, arrays, strings, numbers, true/false/null.</summary>
+        /// <summary>How deeply arrays and objects may nest in policy.json (it needs 2); deeper is refused, not recursed into.</summary>
+        internal const int MaxJsonDepth = 64;
+
+        /// <summary>
+        /// Just enough JSON for policy.json: objects, arrays, strings, numbers, true/false/null. Nesting is bounded
+        /// (<see cref="MaxJsonDepth"/>): a '[' 30,000 deep would otherwise overflow the stack and end the whole process.
+        /// A key given twice in one object is refused: the later one would silently win, and a typo must not loosen policy.
+        /// </summary>
         private sealed class MiniJson
         {
             private readonly string _s;
             private int _i;
+            private int _depth;
 
             public MiniJson(string s) => _s = s;
 
@@ -357,35 +433,59 @@ namespace PkiTools.Core.Ca
                 Skip();
                 if (_i >= _s.Length) throw new FormatException("unexpected end");
                 char c = _s[_i];
+                if ((c == '{' || c == '[') && _depth >= MaxJsonDepth)
+                {
+                    throw new FormatException($"arrays and objects nest more than {MaxJsonDepth} deep at offset {_i}");
+                }
                 if (c == '{')
                 {
                     _i++;
+                    _depth++;
                     var map = new Dictionary<string, object?>(StringComparer.Ordinal);
                     Skip();
-                    if (Peek('}')) return map;
+                    if (Peek('}'))
+                    {
+                        _depth--;
+                        return map;
+                    }
                     while (true)
                     {
                         Skip();
+                        int keyAt = _i;
                         string key = String();
+                        if (map.ContainsKey(key)) throw new FormatException($"the key '{key}' appears twice (again at offset {keyAt}); give each setting once");
                         Skip();
                         Expect(':');
                         map[key] = Value();
                         Skip();
-                        if (Peek('}')) return map;
+                        if (Peek('}'))
+                        {
+                            _depth--;
+                            return map;
+                        }
                         Expect(',');
                     }
                 }
                 if (c == '[')
                 {
                     _i++;
+                    _depth++;
                     var list = new List<object?>();
                     Skip();
-                    if (Peek(']')) return list;
+                    if (Peek(']'))
+                    {
+                        _depth--;
+                        return list;
+                    }
                     while (true)
                     {
                         list.Add(Value());
                         Skip();
-                        if (Peek(']')) return list;
+                        if (Peek(']'))
+                        {
+                            _depth--;
+                            return list;
+                        }
                         Expect(',');
                     }
                 }

@@ -39,9 +39,24 @@ namespace PkiTools.Core.Keys
         private static readonly ConstructorInfo? NativePbkdf2 = typeof(Rfc2898DeriveBytes).GetConstructor(
             new[] { typeof(byte[]), typeof(byte[]), typeof(int), typeof(HashAlgorithmName) });
 
-        /// <summary>Encrypts <paramref name="plaintext"/>; returns the algorithm identifier and the ciphertext.</summary>
+        /// <summary>
+        /// Refuses an empty password for encryption (<see cref="PkiErrorCode.InvalidArgument"/>): a key or PFX "protected"
+        /// by nothing looks encrypted but opens for anyone. Every write that encrypts (encrypted PKCS#8 keys, PFX bags and
+        /// its MAC) passes here; reading a file someone else encrypted with an empty password stays allowed.
+        /// </summary>
+        public static void RequireEncryptionPassword(char[] password)
+        {
+            if (password.Length > 0) return;
+            throw new PkiException(PkiErrorCode.InvalidArgument,
+                "The password is empty: a key or PFX encrypted with it would open for anyone who can read the file.", null, null,
+                new PkiHint("Give {0} a real password, or leave {0} out to write the key unencrypted (a PFX then also needs {1}).", "Password", "NoPassword"),
+                "Password");
+        }
+
+        /// <summary>Encrypts <paramref name="plaintext"/>; returns the algorithm identifier and the ciphertext. An empty password is refused.</summary>
         public static (AlgorithmIdentifier Algorithm, byte[] Ciphertext) Encrypt(byte[] plaintext, char[] password, PbeScheme scheme, int iterations)
         {
+            RequireEncryptionPassword(password);
             byte[] salt = RandomBytes(scheme == PbeScheme.TripleDesSha1 ? 8 : 16);
             if (scheme == PbeScheme.TripleDesSha1)
             {

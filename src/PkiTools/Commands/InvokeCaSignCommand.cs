@@ -106,6 +106,8 @@ namespace PkiTools.Commands
         {
             try
             {
+                // Before anything is issued: with -Ca the ledger records the certificate before the key file is encrypted.
+                if (Password != null && Password.Length == 0) PkiTools.Core.Keys.PasswordBasedEncryption.RequireEncryptionPassword(Array.Empty<char>());
                 if (Ca != null)
                 {
                     _ca = OpenCa(Ca);

@@ -97,7 +97,8 @@ namespace PkiTools.Commands.Infrastructure
             }
             catch (PkiException ex) when (ex.Message.IndexOf(file, StringComparison.Ordinal) < 0)
             {
-                throw new PkiException(ex.Code, $"'{file}': {ex.Message}", ex, ex.Target ?? file);
+                // Reason and hint kept apart, so that the error factory still renders the hint's inputs as -Name.
+                throw new PkiException(ex.Code, $"'{file}': {ex.Reason}", ex, ex.Target ?? file, ex.Hint, ex.Input);
             }
         }
 
