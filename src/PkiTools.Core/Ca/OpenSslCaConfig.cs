@@ -32,6 +32,8 @@ namespace PkiTools.Core.Ca
 
         public string? CrlNumber { get; private set; }
 
+        public string? Serial { get; private set; }
+
         /// <summary>Reads <paramref name="path"/>; <see cref="PkiErrorCode.CaNotFound"/> when it names no CA.</summary>
         public static OpenSslCaConfig Read(string path)
         {
@@ -63,6 +65,7 @@ namespace PkiTools.Core.Ca
             config.Directory = section.TryGetValue("dir", out string? dir) ? Resolve(dir.Trim()) : System.IO.Path.GetDirectoryName(config.Database)!;
             if (section.TryGetValue("crl", out string? crl) && crl.Trim().Length > 0) config.Crl = Resolve(crl.Trim());
             if (section.TryGetValue("crlnumber", out string? number) && number.Trim().Length > 0) config.CrlNumber = Resolve(number.Trim());
+            if (section.TryGetValue("serial", out string? serial) && serial.Trim().Length > 0) config.Serial = Resolve(serial.Trim());
             return config;
         }
 

@@ -14,12 +14,24 @@ namespace PkiTools.Core.X509
     public sealed class CertificateIssuer
     {
         private readonly CertificateBuilder.IssuerSide _side;
+        private IReadOnlyList<X509Certificate2> _above = Array.Empty<X509Certificate2>();
 
         /// <summary>Uses the certificate's own private key (attached by PkiTools or held by the platform).</summary>
         /// <remarks>Whether the certificate is a CA is checked before its key is looked for: a leaf without its key is IssuerNotCa, not IssuerKeyMissing.</remarks>
         public CertificateIssuer(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash = null)
             : this(issuer, RequireCa(issuer), hash)
         {
+        }
+
+        /// <summary>
+        /// Signs with <paramref name="key"/>, the issuer certificate's private key, given explicitly (no lookup);
+        /// <paramref name="chain"/> is what sits above the issuer (its issuer first, up to the root; empty for a root),
+        /// carried into every <see cref="IssuedCertificate.Chain"/> after the issuer itself.
+        /// </summary>
+        public CertificateIssuer(X509Certificate2 issuer, PrivateKey key, IReadOnlyList<X509Certificate2>? chain = null, System.Security.Cryptography.HashAlgorithmName? hash = null)
+            : this(issuer, RequireCa(issuer), MatchingSigner(issuer, key, hash))
+        {
+            _above = chain ?? Array.Empty<X509Certificate2>();
         }
 
         /// <summary>Uses an external signer (a store key, an HSM, a test's broken signer).</summary>
@@ -78,7 +90,7 @@ namespace PkiTools.Core.X509
             }
             byte[] der = CertificateBuilder.Build(template, subject, names.Count == 0 ? null : new GeneralNames(names.ToArray()), empty,
                 csr.SubjectPublicKeyInfo, keyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
-            return new IssuedCertificate(der, csr.GetPrivateKey(), warnings, CertificateChains.Above(Certificate));
+            return new IssuedCertificate(der, csr.GetPrivateKey(), warnings, ChainAbove);
         }
 
         /// <summary>Issues directly for a key, with names from the template (no CSR round trip).</summary>
@@ -89,7 +101,7 @@ namespace PkiTools.Core.X509
             var warnings = new List<string>();
             byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
                 subjectKey.SubjectPublicKeyInfo, subjectKey.KeyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
-            return new IssuedCertificate(der, subjectKey, warnings, CertificateChains.Above(Certificate));
+            return new IssuedCertificate(der, subjectKey, warnings, ChainAbove);
         }
 
         /// <summary>A self-signed certificate for <paramref name="key"/> (a root CA or a stand-alone TLS certificate).</summary>
@@ -134,6 +146,27 @@ namespace PkiTools.Core.X509
                     null, issuer);
             }
             return parsed;
+        }
+
+        private static ICertificateSigner MatchingSigner(X509Certificate2 issuer, PrivateKey key, System.Security.Cryptography.HashAlgorithmName? hash)
+        {
+            if (key == null) throw new ArgumentNullException(nameof(key));
+            if (!CertificateFacts.KeyMatches(issuer, key))
+            {
+                throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key given for '{issuer.Subject}' does not match its certificate.", null, issuer);
+            }
+            return new KeySigner(key, hash);
+        }
+
+        /// <summary>The issuers above the certificates this issuer signs: the issuer, then what sits above it.</summary>
+        public IReadOnlyList<X509Certificate2> ChainAbove
+        {
+            get
+            {
+                var chain = new List<X509Certificate2>(_above.Count + 1) { Certificate };
+                chain.AddRange(_above);
+                return chain;
+            }
         }
 
         internal static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)
