@@ -73,6 +73,7 @@ namespace PkiTools.Core.Ca
         private CertificateIssuer? _issuer;
         private PrivateKey? _key;
         private readonly List<string> _notes = new List<string>();
+        private readonly CrlPublisher _crls;
 
         private readonly string _certificatesFolder;
         private readonly string _crlPath;
@@ -85,6 +86,7 @@ namespace PkiTools.Core.Ca
             _certificatesFolder = certificatesFolder;
             _crlPath = crlPath;
             _crlNumberPath = crlNumberPath;
+            _crls = new CrlPublisher(this);
             Folder = path;
             Layout = layout;
             Certificate = certificate;
@@ -183,7 +185,7 @@ namespace PkiTools.Core.Ca
             {
                 var warnings = new List<string>(_notes);
                 warnings.AddRange(Ledger.Warnings);
-                if (!File.Exists(KeyPath)) warnings.Add($"The CA key '{KeyPath}' is not here: listing and revoking work, issuing and New-Crl need the key back.");
+                if (!File.Exists(KeyPath)) warnings.Add($"The CA key '{KeyPath}' is not here: listing and revoking work, issuing and signing CRLs need the key back.");
                 string cnf = System.IO.Path.Combine(Folder, "openssl.cnf");
                 if (Layout == CaLayout.PkiTools && File.Exists(cnf))
                 {
@@ -238,7 +240,7 @@ namespace PkiTools.Core.Ca
             char[]? password = null, CaPolicy? policy = null, CaDirectory? parent = null, char[]? parentPassword = null, int? pathLength = null,
             DateTimeOffset? now = null)
         {
-            if (validYears < 1 || validYears > 100) throw new PkiException(PkiErrorCode.InvalidArgument, "-ValidYears must be between 1 and 100.");
+            if (validYears < 1 || validYears > 100) throw new PkiException(PkiErrorCode.InvalidArgument, "The CA lifetime in years must be between 1 and 100.", null, validYears, new PkiHint("Give {0} from 1 to 100.", "ValidYears"), "ValidYears");
             policy ??= new CaPolicy();
             policy.Validate();
             string full = System.IO.Path.GetFullPath(path);
@@ -295,7 +297,7 @@ namespace PkiTools.Core.Ca
                 new OutputFile(System.IO.Path.Combine(full, "index.txt.attr"), Ascii("unique_subject = no\n"), secret: false),
                 new OutputFile(System.IO.Path.Combine(full, "serial"), Ascii(Hex.Encode(serial) + "\n"), secret: false),
                 new OutputFile(System.IO.Path.Combine(full, "crlnumber"), Ascii("01\n"), secret: false),
-                new OutputFile(System.IO.Path.Combine(full, "openssl.cnf"), Ascii(OpenSslConfig(full, keyAlgorithm, policy)), secret: false),
+                new OutputFile(System.IO.Path.Combine(full, "openssl.cnf"), Ascii(OpenSslCaConfig.Write(full, keyAlgorithm, policy)), secret: false),
                 new OutputFile(System.IO.Path.Combine(full, CaPolicy.FileName), Ascii(policy.ToJson()), secret: false),
             };
             if (parent != null)
@@ -422,7 +424,7 @@ namespace PkiTools.Core.Ca
             {
                 try
                 {
-                    if (ReadCrlNumber(crlNumberPath) > 1) return $"its CRL number is past the first ('{crlNumberPath}')";
+                    if (CrlPublisher.ReadCrlNumber(crlNumberPath) > 1) return $"its CRL number is past the first ('{crlNumberPath}')";
                 }
                 catch (PkiException)
                 {
@@ -640,143 +642,27 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>The DER copy written beside a PEM CRL: the same name with the extension .der.</summary>
-        public static string DerPathFor(string pemPath)
-        {
-            if (string.Equals(System.IO.Path.GetExtension(pemPath), ".der", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new PkiException(PkiErrorCode.InvalidArgument, $"'{pemPath}' names the PEM file of the CRL; its DER copy gets the extension .der beside it. Give a name such as ca.crl.", null, pemPath);
-            }
-            return System.IO.Path.ChangeExtension(pemPath, ".der");
-        }
+        public static string DerPathFor(string pemPath) => CrlPublisher.DerPathFor(pemPath);
 
         /// <summary>The CRL at <see cref="CrlPath"/>, or null when none was made yet.</summary>
-        public CertificateRevocationList? CurrentCrl()
+        public CertificateRevocationList? CurrentCrl() => _crls.Current();
+
+        /// <summary>Why the CRL must be re-issued, or null when it is still good (see <see cref="CrlPublisher"/>).</summary>
+        public string? CrlDueReason(int renewBeforeDays) => _crls.DueReason(renewBeforeDays);
+
+        /// <summary>Signs and publishes a CRL of every revocation in the ledger (see <see cref="CrlPublisher"/>).</summary>
+        public CertificateRevocationList NewCrl(int? nextUpdateDays = null, char[]? password = null, string? publishPath = null, bool force = false) =>
+            _crls.Publish(nextUpdateDays, password, publishPath, force);
+
+        internal string CrlNumberPath => _crlNumberPath;
+
+        /// <summary>The CA key as a signer, read (and checked against the certificate) at first use.</summary>
+        internal ICertificateSigner Signer(char[]? password)
         {
-            if (!File.Exists(CrlPath)) return null;
-            return CertificateRevocationList.Parse(CertificateReader.ReadFile(CrlPath));
+            Issuer(password);
+            return new KeySigner(_key!, null);
         }
 
-        /// <summary>
-        /// Why the CRL must be re-issued, or null when it is still good: none yet, unreadable, not signed by this CA,
-        /// its nextUpdate within <paramref name="renewBeforeDays"/> days, or a revocation in the ledger it lacks.
-        /// </summary>
-        public string? CrlDueReason(int renewBeforeDays)
-        {
-            if (renewBeforeDays < 0) throw new PkiException(PkiErrorCode.InvalidArgument, "-RenewBeforeDays must be 0 or more.");
-            CertificateRevocationList? current;
-            try
-            {
-                current = CurrentCrl();
-            }
-            catch (PkiException ex)
-            {
-                return $"the current CRL '{CrlPath}' is unreadable ({ex.Message})";
-            }
-            if (current == null) return $"there is no CRL yet at '{CrlPath}'";
-            if (!current.IsSignedBy(Certificate)) return $"the CRL at '{CrlPath}' is not signed by this CA's key";
-            DateTimeOffset now = Clock();
-            if (current.NextUpdate is not DateTimeOffset next) return "the current CRL has no nextUpdate";
-            if (next <= now.AddDays(renewBeforeDays))
-            {
-                return next <= now ? $"the current CRL expired on {PkiTools.Core.Words.Date(next)}" : $"the current CRL's nextUpdate ({PkiTools.Core.Words.Date(next)}) is within {renewBeforeDays} days";
-            }
-            int missing = Ledger.Entries().Count(e => e.Status == LedgerStatus.Revoked && current.Find(Hex.Decode(e.SerialNumber)) == null);
-            return missing > 0 ? $"{missing} revocation(s) in the ledger are not in the current CRL" : null;
-        }
-
-        /// <summary>
-        /// Makes a CRL of every revocation in the ledger, signed with the CA key, numbered from the <c>crlnumber</c>
-        /// file (which is advanced first, as <c>openssl ca -gencrl</c> does, so a crash skips a number rather than
-        /// reusing one), and writes it as PEM to <see cref="CrlPath"/> with a DER copy beside it, plus the same pair at
-        /// <paramref name="publishPath"/> when given. The ledger is locked throughout: no revocation slips in between.
-        /// A file at the publication path (PEM or its .der copy) that is not a CRL signed by this CA is not replaced
-        /// without <paramref name="force"/> (<see cref="PkiErrorCode.FileExists"/>, nothing written); this CA's previous
-        /// CRL there is replaced, as scheduled publication needs.
-        /// </summary>
-        public CertificateRevocationList NewCrl(int? nextUpdateDays = null, char[]? password = null, string? publishPath = null, bool force = false)
-        {
-            int days = nextUpdateDays ?? Policy.DefaultCrlDays;
-            if (days < 1 || days > 3650) throw new PkiException(PkiErrorCode.InvalidArgument, "-NextUpdateDays must be between 1 and 3650.");
-            string? publishDer = publishPath == null ? null : DerPathFor(System.IO.Path.GetFullPath(publishPath));
-            if (publishPath != null)
-            {
-                RefuseOwnFile(publishPath);
-                RefuseOwnFile(publishDer!);
-            }
-            if (!Ledger.Exists)
-            {
-                throw new PkiException(PkiErrorCode.LedgerCorrupt,
-                    $"The CA in '{Folder}' has no ledger (index.txt) yet, so no CRL is signed: one made from a ledger created now could leave out revocations. If this CA never issued, create an empty index.txt (as openssl ca needs too).",
-                    null, Folder);
-            }
-            if (publishPath != null && !force)
-            {
-                RefuseForeignFile(System.IO.Path.GetFullPath(publishPath));
-                RefuseForeignFile(publishDer!);
-            }
-            Issuer(password); // the key first: a wrong password must not cost a CRL number
-            string numberPath = _crlNumberPath;
-            return Ledger.WithLock(entries =>
-            {
-                SweepStaleTemporaryFiles();
-                System.Numerics.BigInteger number = ReadCrlNumber(numberPath);
-                var revoked = new List<RevokedEntry>();
-                foreach (LedgerEntry e in entries)
-                {
-                    if (e.Status != LedgerStatus.Revoked) continue;
-                    RevocationReason? reason = e.Reason == RevocationReason.Unspecified ? null : e.Reason;
-                    revoked.Add(new RevokedEntry(Hex.Decode(e.SerialNumber), e.RevokedAt ?? Clock(), reason));
-                }
-                DateTimeOffset thisUpdate = Clock();
-                CertificateRevocationList crl = CrlBuilder.Build(Certificate, new KeySigner(_key!, null), revoked, number, thisUpdate, thisUpdate.AddDays(days));
-                string next = OpenSslIndexLedger.NormalizeSerial((number + 1).ToString("X", System.Globalization.CultureInfo.InvariantCulture));
-                AtomicFileWriter.Write(numberPath, Ascii(next + "\n"), secret: false, overwrite: true, caOwned: true);
-                byte[] pem = Ascii(crl.Pem), der = crl.GetEncoded();
-                var files = new List<OutputFile>
-                {
-                    new OutputFile(CrlPath, pem, secret: false),
-                    new OutputFile(DerPathFor(CrlPath), der, secret: false),
-                };
-                if (publishPath != null)
-                {
-                    files.Add(new OutputFile(System.IO.Path.GetFullPath(publishPath), pem, secret: false));
-                    files.Add(new OutputFile(publishDer!, der, secret: false));
-                }
-                CaFiles.CreateFolder(System.IO.Path.GetDirectoryName(CrlPath)!);
-                AtomicFileWriter.WriteAll(files, overwrite: true, caOwned: true);
-                return crl;
-            });
-        }
-
-        /// <summary>FileExists unless <paramref name="path"/> is missing or holds a CRL signed by this CA.</summary>
-        private void RefuseForeignFile(string path)
-        {
-            if (!File.Exists(path) && !Directory.Exists(path)) return;
-            string why;
-            try
-            {
-                CertificateRevocationList existing = CertificateRevocationList.Parse(CertificateReader.ReadFile(path));
-                if (existing.IsSignedBy(Certificate)) return;
-                why = $"it holds a CRL of '{existing.Issuer}' that this CA did not sign";
-            }
-            catch (PkiException ex)
-            {
-                why = ex.Code == PkiErrorCode.FileTooLarge ? "it is too large to be a CRL" : "it is not a CRL";
-            }
-            throw new PkiException(PkiErrorCode.FileExists,
-                $"The file '{path}' already exists and {why}; nothing was written. Use -Force to replace it, or publish to another path.", null, path);
-        }
-
-        private static System.Numerics.BigInteger ReadCrlNumber(string path)
-        {
-            if (!File.Exists(path)) return System.Numerics.BigInteger.One;
-            string text = System.Text.Encoding.ASCII.GetString(CertificateReader.ReadFile(path)).Trim();
-            if (text.Length == 0 || text.Length > 40 || !text.All(Uri.IsHexDigit))
-            {
-                throw new PkiException(PkiErrorCode.LedgerCorrupt, $"'{path}' must hold the next CRL number in hex (such as 01), as openssl ca writes it; it holds '{(text.Length > 40 ? text.Substring(0, 40) + "..." : text)}'.", null, path);
-            }
-            return System.Numerics.BigInteger.Parse("0" + text, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
-        }
 
         /// <summary>
         /// Marks a certificate revoked in the ledger (the CRL is made from it). A certificate on hold
@@ -890,14 +776,17 @@ namespace PkiTools.Core.Ca
                 }
                 catch (PkiException ex) when (ex.Target == null)
                 {
-                    // The key's own messages name -Password, which the CA cmdlets call -CaPassword (-ParentPassword in New-Ca).
-                    string message = ex.Code switch
+                    // The key's own hint names Password, which the CA cmdlets call CaPassword (ParentPassword in New-Ca).
+                    (string reason, PkiHint? hint) = ex.Code switch
                     {
-                        PkiErrorCode.PasswordRequired => $"The CA key '{KeyPath}' is encrypted: give its password with -CaPassword or -CaPasswordFile (an owner-only file), or as the systemd credential '{PasswordFile.DefaultCredentialName}' (LoadCredential=, or another name with -CaPasswordCredential); for New-Ca -Parent, -ParentPassword or -ParentPasswordFile.",
-                        PkiErrorCode.PasswordIncorrect => $"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt): check -CaPassword, -CaPasswordFile or the systemd credential (-ParentPassword or -ParentPasswordFile for New-Ca -Parent).",
-                        _ => $"The CA key '{KeyPath}': {ex.Message}",
+                        PkiErrorCode.PasswordRequired => ($"The CA key '{KeyPath}' is encrypted.",
+                            new PkiHint($"Give its password with {{0}} or {{1}} (an owner-only file), or as the systemd credential '{PasswordFile.DefaultCredentialName}' (LoadCredential=, or another name with {{2}}); for New-Ca {{3}}, {{4}} or {{5}}.",
+                                "CaPassword", "CaPasswordFile", "CaPasswordCredential", "Parent", "ParentPassword", "ParentPasswordFile")),
+                        PkiErrorCode.PasswordIncorrect => ($"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt).",
+                            new PkiHint("Check {0}, {1} or the systemd credential ({2} or {3} for New-Ca {4}).", "CaPassword", "CaPasswordFile", "ParentPassword", "ParentPasswordFile", "Parent")),
+                        _ => ($"The CA key '{KeyPath}': {ex.Reason}", ex.Hint),
                     };
-                    throw new PkiException(ex.Code, message, ex, KeyPath);
+                    throw new PkiException(ex.Code, reason, ex, KeyPath, hint);
                 }
                 return UseKey(key);
             }
@@ -938,53 +827,6 @@ namespace PkiTools.Core.Ca
                 throw new PkiException(PkiErrorCode.InvalidArgument, "easy-rsa needs a name for the certificate: the request has no CN and no DNS name.");
             }
             return safe.ToString();
-        }
-
-        /// <summary>The [ca] section <c>openssl ca -gencrl</c> and <c>openssl ca -revoke</c> need on this directory.</summary>
-        internal static string OpenSslConfig(string directory, Keys.KeyAlgorithm algorithm, CaPolicy policy)
-        {
-            string dir = directory.Replace('\\', '/');
-            var escaped = new StringBuilder();
-            foreach (char c in dir)
-            {
-                if (c == '$' || c == '#' || c == '"' || c == '\'' || c == ';') escaped.Append('\\');
-                escaped.Append(c);
-            }
-            string md = algorithm switch
-            {
-                Keys.KeyAlgorithm.EcdsaP384 => "sha384",
-                Keys.KeyAlgorithm.EcdsaP521 => "sha512",
-                Keys.KeyAlgorithm.Ed25519 => "default",
-                _ => "sha256",
-            };
-            return "# Written by PkiTools so that `openssl ca -config openssl.cnf -gencrl` and `-revoke` work on this CA directory.\n" +
-                   "# Certificates are issued by PkiTools (random serials, policy.json); the serial file is only for openssl.\n" +
-                   "[ ca ]\n" +
-                   "default_ca = CA_default\n\n" +
-                   "[ CA_default ]\n" +
-                   "dir              = " + escaped + "\n" +
-                   "database         = $dir/index.txt\n" +
-                   "new_certs_dir    = $dir/certs\n" +
-                   "certificate      = $dir/ca.crt\n" +
-                   "private_key      = $dir/private/ca.key\n" +
-                   "serial           = $dir/serial\n" +
-                   "crlnumber        = $dir/crlnumber\n" +
-                   "crl              = $dir/crl/ca.crl\n" +
-                   "default_md       = " + md + "\n" +
-                   "default_days     = " + Math.Min(365, policy.MaxValidityDays) + "\n" +
-                   "default_crl_days = " + policy.DefaultCrlDays + "\n" +
-                   "unique_subject   = no\n" +
-                   "copy_extensions  = none\n" +
-                   "preserve         = no\n" +
-                   "policy           = policy_any\n\n" +
-                   "[ policy_any ]\n" +
-                   "countryName            = optional\n" +
-                   "stateOrProvinceName    = optional\n" +
-                   "localityName           = optional\n" +
-                   "organizationName       = optional\n" +
-                   "organizationalUnitName = optional\n" +
-                   "commonName             = optional\n" +
-                   "emailAddress           = optional\n";
         }
 
         private static byte[] Ascii(string s) => System.Text.Encoding.ASCII.GetBytes(s);

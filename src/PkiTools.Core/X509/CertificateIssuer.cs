@@ -125,11 +125,11 @@ namespace PkiTools.Core.X509
             }
             if (type == KeyType.Rsa && size < 2048 && !template.AllowWeakKey)
             {
-                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is too weak; use 2048 bits or more (or -AllowWeakKey for a legacy device).");
+                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is too weak.", null, null, new PkiHint("Use 2048 bits or more (or {0} for a legacy device).", "AllowWeakKey"));
             }
             if (type == KeyType.Rsa && size < 1024)
             {
-                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is refused even with -AllowWeakKey.");
+                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is refused even for legacy devices (the weak-key allowance covers 1024 to 2047 bits).");
             }
             return type.Value;
         }
@@ -142,8 +142,8 @@ namespace PkiTools.Core.X509
             if (!parsed.CanSignCertificates)
             {
                 throw new PkiException(PkiErrorCode.IssuerNotCa,
-                    $"The issuer '{parsed.Subject}' is not a CA certificate: it needs basicConstraints CA:TRUE and the keyCertSign key usage. Use a certificate made with -Profile RootCa or IntermediateCa.",
-                    null, issuer);
+                    $"The issuer '{parsed.Subject}' is not a CA certificate: it needs basicConstraints CA:TRUE and the keyCertSign key usage.",
+                    null, issuer, new PkiHint("Use a certificate made with {0} or IntermediateCa.", "Profile=RootCa"));
             }
             return parsed;
         }
@@ -173,7 +173,7 @@ namespace PkiTools.Core.X509
         {
             if (CertificateKeys.Find(issuer) == null && CertificateKeys.KeyFileOf(issuer) is string keyFile)
             {
-                throw new PkiException(PkiErrorCode.PasswordRequired, $"The issuer's private key '{keyFile}' is encrypted: give its password with -IssuerPassword.", null, issuer);
+                throw new PkiException(PkiErrorCode.PasswordRequired, $"The issuer's private key '{keyFile}' is encrypted.", null, issuer, new PkiHint("Give its password with {0}.", "IssuerPassword"));
             }
             PrivateKey key = CertificateKeys.Find(issuer) ?? throw new PkiException(PkiErrorCode.IssuerKeyMissing,
                 $"The issuer certificate '{issuer.Subject}' has no private key. Pass the certificate returned by New-SelfSignedCert or Invoke-CaSign, or one imported together with its key.",
