@@ -9,6 +9,17 @@ using PkiTools.Core.X509;
 //        PkiTools.CaStress revoke <ca-dir>
 // Prints "ISSUED <serial>" / "REVOKED <serial>" after each operation returned (so a test knows what was handed out).
 string mode = args[0];
+if (mode == "create")
+{
+    // Usage: PkiTools.CaStress create <ca-dir>: New-Ca, one issuance, a revocation and a CRL (run under a umask by a test).
+    var created = CaDirectory.Create(args[1], "CN=Umask Root");
+    var leafKey = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+    IssuedCertificate leaf = created.Issue(CertificateSigningRequest.Create(leafKey, "CN=umask.example", new[] { "umask.example" }, Array.Empty<string>()));
+    created.Revoke(leaf.Certificate.SerialNumber, RevocationReason.Superseded);
+    created.NewCrl();
+    Console.WriteLine("DONE");
+    return 0;
+}
 var ca = CaDirectory.Open(args[1]);
 Console.Out.Flush();
 if (mode == "issue")

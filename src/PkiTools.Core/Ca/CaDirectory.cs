@@ -31,6 +31,19 @@ namespace PkiTools.Core.Ca
         OpenSsl,
     }
 
+    /// <summary>
+    /// What a CA is constructed with besides its folder: the ledger (null: the folder's index.txt through
+    /// <see cref="OpenSslIndexLedger"/>), the clock and the randomness of serial numbers (null: the system's).
+    /// </summary>
+    public sealed class CaEnvironment
+    {
+        public ICaLedger? Ledger { get; set; }
+
+        public Func<DateTimeOffset>? Clock { get; set; }
+
+        public Action<byte[]>? FillRandom { get; set; }
+    }
+
     /// <summary>Filters for <see cref="CaDirectory.Entries"/> (Get-IssuedCert). Null members do not filter.</summary>
     public sealed class LedgerQuery
     {
@@ -58,26 +71,69 @@ namespace PkiTools.Core.Ca
     {
         private readonly object _keyGate = new object();
         private CertificateIssuer? _issuer;
-        private X509Certificate2? _certificateWithKey;
+        private PrivateKey? _key;
         private readonly List<string> _notes = new List<string>();
+        private readonly CrlPublisher _crls;
 
         private readonly string _certificatesFolder;
         private readonly string _crlPath;
         private readonly string _crlNumberPath;
 
-        private CaDirectory(string path, CaLayout layout, X509Certificate2 certificate, string keyPath, CaPolicy policy, ICaLedger ledger,
-            string certificatesFolder, string crlPath, string crlNumberPath)
+        private CaDirectory(string path, CaLayout layout, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, string keyPath, CaPolicy policy,
+            ICaLedger ledger, string certificatesFolder, string crlPath, string crlNumberPath, string serialPath, string? configPath, string policyPath,
+            CaEnvironment? environment)
         {
             _certificatesFolder = certificatesFolder;
             _crlPath = crlPath;
             _crlNumberPath = crlNumberPath;
+            _crls = new CrlPublisher(this);
             Folder = path;
             Layout = layout;
             Certificate = certificate;
+            Chain = chain;
             KeyPath = keyPath;
             Policy = policy;
             Ledger = ledger;
+            if (environment?.Clock != null) Clock = environment.Clock;
+            if (environment?.FillRandom != null) FillRandom = environment.FillRandom;
+            var own = new List<(string, string)>
+            {
+                (keyPath, "private key"), (System.IO.Path.Combine(path, layout == CaLayout.OpenSsl && !File.Exists(System.IO.Path.Combine(path, "ca.crt")) ? "cacert.pem" : "ca.crt"), "certificate"),
+                (crlNumberPath, "crlnumber file"), (serialPath, "serial file"), (policyPath, "policy"),
+                (System.IO.Path.Combine(path, "chain.pem"), "certificate chain"),
+            };
+            if (ledger is OpenSslIndexLedger index)
+            {
+                own.Add((index.IndexPath, "ledger"));
+                own.Add((index.IndexPath + ".attr", "ledger"));
+                own.Add((index.ReasonsPath, "ledger"));
+                own.Add((index.LockPath, "ledger lock"));
+            }
+            if (configPath != null) own.Add((configPath, "openssl ca config"));
+            OwnFiles = own.Where(f => f.Item1.Length > 0).Select(f => (System.IO.Path.GetFullPath(f.Item1), f.Item2)).ToList();
         }
+
+        /// <summary>The CA's own files (key, certificate, ledger, serial, crlnumber, policy, config) with what each is: no output may replace them.</summary>
+        internal IReadOnlyList<(string Path, string Role)> OwnFiles { get; }
+
+        /// <summary>
+        /// FileExists when <paramref name="path"/> is one of this CA's own files (or a control file of any CA folder):
+        /// no output lands there, forced or not.
+        /// </summary>
+        public void RefuseOwnFile(string path)
+        {
+            string full = System.IO.Path.GetFullPath(path);
+            StringComparison cmp = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux)
+                ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+            foreach ((string own, string role) in OwnFiles)
+            {
+                if (string.Equals(own, full, cmp)) CaFiles.RefuseOwnFile(full, role, Folder);
+            }
+            CaFiles.RefuseCaControlFile(full);
+        }
+
+        /// <summary>The issuers above the CA certificate, issuer first (from chain.pem); empty for a root.</summary>
+        public IReadOnlyList<X509Certificate2> Chain { get; }
 
         public string Folder { get; }
 
@@ -129,7 +185,7 @@ namespace PkiTools.Core.Ca
             {
                 var warnings = new List<string>(_notes);
                 warnings.AddRange(Ledger.Warnings);
-                if (!File.Exists(KeyPath)) warnings.Add($"The CA key '{KeyPath}' is not here: listing and revoking work, issuing and New-Crl need the key back.");
+                if (!File.Exists(KeyPath)) warnings.Add($"The CA key '{KeyPath}' is not here: listing and revoking work, issuing and signing CRLs need the key back.");
                 string cnf = System.IO.Path.Combine(Folder, "openssl.cnf");
                 if (Layout == CaLayout.PkiTools && File.Exists(cnf))
                 {
@@ -184,7 +240,7 @@ namespace PkiTools.Core.Ca
             char[]? password = null, CaPolicy? policy = null, CaDirectory? parent = null, char[]? parentPassword = null, int? pathLength = null,
             DateTimeOffset? now = null)
         {
-            if (validYears < 1 || validYears > 100) throw new PkiException(PkiErrorCode.InvalidArgument, "-ValidYears must be between 1 and 100.");
+            if (validYears < 1 || validYears > 100) throw new PkiException(PkiErrorCode.InvalidArgument, "The CA lifetime in years must be between 1 and 100.", null, validYears, new PkiHint("Give {0} from 1 to 100.", "ValidYears"), "ValidYears");
             policy ??= new CaPolicy();
             policy.Validate();
             string full = System.IO.Path.GetFullPath(path);
@@ -220,12 +276,15 @@ namespace PkiTools.Core.Ca
                 };
                 caCertificate = parent.IssueChecked(template, parentPassword, checkPolicy: false, sign: t => parent.Issuer(parentPassword).Issue(key, t));
                 chain.Add(parent.Certificate);
-                chain.AddRange(CertificateChains.Issuers(parent.Certificate));
+                chain.AddRange(parent.Chain);
             }
 
-            Directory.CreateDirectory(full);
-            CreatePrivateFolder(System.IO.Path.Combine(full, "private"));
-            foreach (string folder in new[] { "certs", "crl" }) Directory.CreateDirectory(System.IO.Path.Combine(full, folder));
+            // Modes set explicitly whatever the umask: folders 0755, private/ 0700, files 0644 (the key 0600).
+            bool existed = Directory.Exists(full);
+            CaFiles.CreateFolder(full);
+            if (!existed) CaFiles.SetMode(full, 0x1ED);
+            CaFiles.CreateFolder(System.IO.Path.Combine(full, "private"), ownerOnly: true);
+            foreach (string folder in new[] { "certs", "crl" }) CaFiles.CreateFolder(System.IO.Path.Combine(full, folder));
             var serial = new byte[16];
             using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(serial);
             serial[0] &= 0x7F;
@@ -238,7 +297,7 @@ namespace PkiTools.Core.Ca
                 new OutputFile(System.IO.Path.Combine(full, "index.txt.attr"), Ascii("unique_subject = no\n"), secret: false),
                 new OutputFile(System.IO.Path.Combine(full, "serial"), Ascii(Hex.Encode(serial) + "\n"), secret: false),
                 new OutputFile(System.IO.Path.Combine(full, "crlnumber"), Ascii("01\n"), secret: false),
-                new OutputFile(System.IO.Path.Combine(full, "openssl.cnf"), Ascii(OpenSslConfig(full, keyAlgorithm, policy)), secret: false),
+                new OutputFile(System.IO.Path.Combine(full, "openssl.cnf"), Ascii(OpenSslCaConfig.Write(full, keyAlgorithm, policy)), secret: false),
                 new OutputFile(System.IO.Path.Combine(full, CaPolicy.FileName), Ascii(policy.ToJson()), secret: false),
             };
             if (parent != null)
@@ -246,7 +305,7 @@ namespace PkiTools.Core.Ca
                 chain.Insert(0, caCertificate.Certificate);
                 files.Add(new OutputFile(System.IO.Path.Combine(full, "chain.pem"), CertificateFiles.WritePem(chain), secret: false));
             }
-            AtomicFileWriter.WriteAll(files, overwrite: false);
+            AtomicFileWriter.WriteAll(files, overwrite: false, caOwned: true);
             // The first CRL (number 1, empty) from the key still in memory: relying parties that check revocation find a
             // current CRL from the first certificate on, and the key is not decrypted a second time. That instance is
             // dropped: the CA returned is opened afresh, without its key, like any other (-CaPassword still applies).
@@ -263,10 +322,17 @@ namespace PkiTools.Core.Ca
         /// Opens a CA directory: ours, an easy-rsa 3 pki, or an <c>openssl ca</c> directory (or the folder holding its
         /// demoCA). Throws <see cref="PkiErrorCode.CaNotFound"/> when it is none of them.
         /// </summary>
-        public static CaDirectory Open(string path)
+        public static CaDirectory Open(string path) => Open(path, null);
+
+        /// <summary>
+        /// Opens a CA directory with its collaborators given: the ledger (null: the folder's index.txt), the clock and
+        /// the random source of serial numbers (null: the system's). Opening reads and never writes: no folder, ledger
+        /// or lock file is created.
+        /// </summary>
+        public static CaDirectory Open(string path, CaEnvironment? environment)
         {
             string full = System.IO.Path.GetFullPath(path);
-            if (File.Exists(full)) return OpenConfig(full);
+            if (File.Exists(full)) return OpenConfig(full, environment);
             if (!File.Exists(System.IO.Path.Combine(full, "index.txt")) && Directory.Exists(System.IO.Path.Combine(full, "demoCA")))
             {
                 full = System.IO.Path.Combine(full, "demoCA");
@@ -296,32 +362,94 @@ namespace PkiTools.Core.Ca
                 throw new PkiException(PkiErrorCode.CaNotFound,
                     $"'{full}' is not a CA directory: expected ca.crt and private/ca.key (PkiTools or an easy-rsa pki) or cacert.pem and private/cakey.pem (openssl ca).", null, full);
             }
-            if (!File.Exists(F("index.txt")) && layout != CaLayout.PkiTools)
+            string certificatesFolder = F(layout switch { CaLayout.EasyRsa => "certs_by_serial", CaLayout.OpenSsl => "newcerts", _ => "certs" });
+            string crl = layout == CaLayout.PkiTools ? F("crl", "ca.crl") : F("crl.pem");
+            if (!hasLedger && environment?.Ledger == null)
             {
-                throw new PkiException(PkiErrorCode.CaNotFound, $"'{full}' has no index.txt: initialise it (easyrsa init-pki / touch index.txt) first.", null, full);
+                // A ledger that is gone is not an empty one: a CRL from it would un-revoke, issuance would fork it.
+                var evidence = IssuanceEvidence(layout, F("serial"), F("crlnumber"), crl, F("index.txt"),
+                    layout == CaLayout.EasyRsa ? new[] { certificatesFolder, F("issued") } : new[] { certificatesFolder });
+                if (evidence != null) throw MissingLedger(F("index.txt"), full, evidence);
+                if (layout != CaLayout.PkiTools)
+                {
+                    throw new PkiException(PkiErrorCode.CaNotFound, $"'{full}' has no index.txt: initialise it (easyrsa init-pki / touch index.txt) first.", null, full);
+                }
             }
             IReadOnlyList<X509Certificate2> certificates = ReadCertificateFile(certificatePath);
             X509Certificate2 certificate = certificates[0];
-            string chainPath = F("chain.pem");
-            if (File.Exists(chainPath))
-            {
-                IReadOnlyList<X509Certificate2> chain = ReadCertificateFile(chainPath);
-                CertificateChains.RememberFromBundle(chain.ToList());
-                if (chain.Count > 1 && chain[0].RawData.SequenceEqual(certificate.RawData)) CertificateChains.Remember(certificate, chain.Skip(1).ToList());
-            }
+            IReadOnlyList<X509Certificate2> chain = ReadChain(F("chain.pem"), certificate);
             CaPolicy policy = CaPolicy.Load(F(CaPolicy.FileName));
-            var ledger = new OpenSslIndexLedger(F("index.txt"));
-            string certificatesFolder = F(layout switch { CaLayout.EasyRsa => "certs_by_serial", CaLayout.OpenSsl => "newcerts", _ => "certs" });
-            string crl = layout == CaLayout.PkiTools ? F("crl", "ca.crl") : F("crl.pem");
-            var ca = new CaDirectory(full, layout, certificate, keyPath, policy, ledger, certificatesFolder, crl, F("crlnumber"));
-            Directory.CreateDirectory(ca.CertificatesFolder);
-            return ca;
+            ICaLedger ledger = environment?.Ledger ?? new OpenSslIndexLedger(F("index.txt"));
+            return new CaDirectory(full, layout, certificate, chain, keyPath, policy, ledger, certificatesFolder, crl, F("crlnumber"), F("serial"),
+                layout == CaLayout.PkiTools ? F("openssl.cnf") : null, F(CaPolicy.FileName), environment);
         }
 
+        /// <summary>The issuers above the CA certificate (issuer first) from chain.pem, as data; empty for a root or without chain.pem.</summary>
+        private static IReadOnlyList<X509Certificate2> ReadChain(string chainPath, X509Certificate2 certificate)
+        {
+            if (!File.Exists(chainPath)) return Array.Empty<X509Certificate2>();
+            IReadOnlyList<X509Certificate2> bundle = ReadCertificateFile(chainPath);
+            var above = new List<X509Certificate2>();
+            X509Certificate2 current = certificate;
+            var rest = bundle.Where(c => !c.RawData.SequenceEqual(certificate.RawData)).ToList();
+            while (!CertificateFacts.IsSelfIssued(current))
+            {
+                X509Certificate2? issuer = rest.FirstOrDefault(c => c.SubjectName.RawData.SequenceEqual(current.IssuerName.RawData) && !above.Contains(c));
+                if (issuer == null) break;
+                above.Add(issuer);
+                current = issuer;
+            }
+            return above;
+        }
+
+        /// <summary>
+        /// What shows that a CA folder has issued (so a missing index.txt is a lost ledger, not a new one): certificate
+        /// files, a CRL, a crlnumber past PkiTools' start (New-Ca signs CRL 1 and leaves 02), or the .old files openssl ca
+        /// (and easy-rsa through it) leaves when it advances serial, crlnumber or the database. Null when nothing does.
+        /// </summary>
+        internal static string? IssuanceEvidence(CaLayout layout, string serialPath, string crlNumberPath, string crlPath, string indexPath, IEnumerable<string> certificateFolders)
+        {
+            foreach (string folder in certificateFolders)
+            {
+                if (!Directory.Exists(folder)) continue;
+                string? file = Directory.EnumerateFiles(folder).FirstOrDefault(f => !AtomicFileWriter.TemporaryName.IsMatch(System.IO.Path.GetFileName(f)));
+                if (file != null) return $"it holds issued certificates ('{file}')";
+            }
+            if (File.Exists(crlPath)) return $"it has published a CRL ('{crlPath}')";
+            foreach (string old in new[] { serialPath + ".old", crlNumberPath + ".old", indexPath + ".old" })
+            {
+                if (File.Exists(old)) return $"openssl ca has advanced its files ('{old}')";
+            }
+            if (layout == CaLayout.PkiTools && File.Exists(crlNumberPath))
+            {
+                try
+                {
+                    if (CrlPublisher.ReadCrlNumber(crlNumberPath) > 1) return $"its CRL number is past the first ('{crlNumberPath}')";
+                }
+                catch (PkiException)
+                {
+                    return $"its crlnumber file is there ('{crlNumberPath}')";
+                }
+            }
+            return null;
+        }
+
+        private static PkiException MissingLedger(string indexPath, string folder, string evidence) =>
+            new PkiException(PkiErrorCode.LedgerCorrupt,
+                $"The ledger '{indexPath}' is missing, but the CA in '{folder}' has issued: {evidence}. An empty ledger would un-revoke every revoked certificate in the next CRL, so the CA is not opened. Restore index.txt from a backup (openssl ca refuses here too).",
+                null, indexPath);
+
         /// <summary>An openssl ca set up by its config file: the paths come from the default_ca section.</summary>
-        private static CaDirectory OpenConfig(string configPath)
+        private static CaDirectory OpenConfig(string configPath, CaEnvironment? environment)
         {
             OpenSslCaConfig config = OpenSslCaConfig.Read(configPath);
+            string crl = config.Crl ?? System.IO.Path.Combine(config.Directory, "crl.pem");
+            string crlNumber = config.CrlNumber ?? System.IO.Path.Combine(config.Directory, "crlnumber");
+            if (!File.Exists(config.Database) && environment?.Ledger == null && File.Exists(config.Certificate))
+            {
+                string? evidence = IssuanceEvidence(CaLayout.OpenSsl, config.Serial ?? System.IO.Path.Combine(config.Directory, "serial"), crlNumber, crl, config.Database, new[] { config.NewCertsDirectory });
+                if (evidence != null) throw MissingLedger(config.Database, config.Directory, evidence);
+            }
             foreach (string required in new[] { config.Certificate, config.PrivateKey, config.Database })
             {
                 if (!File.Exists(required))
@@ -331,11 +459,9 @@ namespace PkiTools.Core.Ca
             }
             X509Certificate2 certificate = ReadCertificateFile(config.Certificate)[0];
             CaPolicy policy = CaPolicy.Load(System.IO.Path.Combine(config.Directory, CaPolicy.FileName));
-            var ca = new CaDirectory(config.Directory, CaLayout.OpenSsl, certificate, config.PrivateKey, policy, new OpenSslIndexLedger(config.Database),
-                config.NewCertsDirectory, config.Crl ?? System.IO.Path.Combine(config.Directory, "crl.pem"),
-                config.CrlNumber ?? System.IO.Path.Combine(config.Directory, "crlnumber"));
-            Directory.CreateDirectory(ca.CertificatesFolder);
-            return ca;
+            return new CaDirectory(config.Directory, CaLayout.OpenSsl, certificate, Array.Empty<X509Certificate2>(), config.PrivateKey, policy,
+                environment?.Ledger ?? new OpenSslIndexLedger(config.Database), config.NewCertsDirectory, crl, crlNumber,
+                config.Serial ?? System.IO.Path.Combine(config.Directory, "serial"), configPath, System.IO.Path.Combine(config.Directory, CaPolicy.FileName), environment);
         }
 
         /// <summary>
@@ -343,14 +469,23 @@ namespace PkiTools.Core.Ca
         /// with nothing issued or recorded) and records it in the ledger before returning it. A null template uses the
         /// policy's default profile and the longest lifetime allowed (capped at the profile's default).
         /// </summary>
-        public IssuedCertificate Issue(CertificateSigningRequest csr, CertificateTemplate? template = null, char[]? password = null)
+        public IssuedCertificate Issue(CertificateSigningRequest csr, CertificateTemplate? template = null, char[]? password = null) =>
+            Issue(csr, template, password, null);
+
+        /// <summary>
+        /// The whole issuance transaction for one request (Invoke-CaSign -Ca): the caller's output files checked
+        /// (FileExists unless forced; the CA's own files never) → policy → serial → sign → self-check against the CA
+        /// chain → CA copy → ledger line → the caller's files written. A failure writing the caller's files after the
+        /// ledger line says the certificate was issued and recorded, with its serial.
+        /// </summary>
+        public IssuedCertificate Issue(CertificateSigningRequest csr, CertificateTemplate? template, char[]? password, IssueOutput? output)
         {
             template ??= new CertificateTemplate { Profile = Policy.DefaultProfile };
             var names = new List<string>(csr.DnsNames);
             var ips = new List<string>(csr.IpAddresses);
             foreach (string cn in CommonNames(X509Name.GetInstance(Asn1Object.FromByteArray(csr.SubjectDer)))) Policy.AddCommonName(cn, names, ips);
             string? easyRsaName = Layout == CaLayout.EasyRsa ? EasyRsaName(csr) : null;
-            return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Sign(csr, t), easyRsaName);
+            return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Sign(csr, t), easyRsaName, output);
         }
 
         /// <summary>
@@ -371,14 +506,14 @@ namespace PkiTools.Core.Ca
                 string? cn = template.Subject == null ? null : CommonNames(Names.ParseDistinguishedName(template.Subject)).FirstOrDefault();
                 easyRsaName = SafeName(cn ?? template.DnsNames.FirstOrDefault() ?? template.IpAddresses.FirstOrDefault() ?? "");
             }
-            return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Issue(subjectKey, t), easyRsaName);
+            return IssueChecked(template, password, checkPolicy: true, names, ips, t => Issuer(password).Issue(subjectKey, t), easyRsaName, null);
         }
 
         private IssuedCertificate IssueChecked(CertificateTemplate template, char[]? password, bool checkPolicy, Func<CertificateTemplate, IssuedCertificate> sign) =>
-            IssueChecked(template, password, checkPolicy, new List<string>(), new List<string>(), sign, null);
+            IssueChecked(template, password, checkPolicy, new List<string>(), new List<string>(), sign, null, null);
 
         private IssuedCertificate IssueChecked(CertificateTemplate template, char[]? password, bool checkPolicy, List<string> dnsNames, List<string> ips,
-            Func<CertificateTemplate, IssuedCertificate> sign, string? easyRsaName)
+            Func<CertificateTemplate, IssuedCertificate> sign, string? easyRsaName, IssueOutput? output)
         {
             DateTimeOffset now = Clock();
             int? validDays = template.ValidDays;
@@ -398,45 +533,74 @@ namespace PkiTools.Core.Ca
                 throw new PkiException(PkiErrorCode.FileExists, $"easy-rsa already has a certificate named '{easyRsaName}' ({issuedPath}); revoke or rename it first.", null, issuedPath);
             }
 
-            // (a) A random serial unique in the ledger and on disk.
+            // (a) The caller's output files are checked first: nothing is issued or recorded for a request whose files
+            // cannot be written (an existing file without Force, one of the CA's own files ever).
+            output?.Check(this);
+            // (b) A random serial unique in the ledger and on disk.
             string serial = ReserveSerial();
-            // (b) Sign.
+            // (c) Sign.
             IssuedCertificate issued = sign(template.With(
                 serialNumber: Hex.Decode(serial),
                 validDays: template.NotAfter == null ? validDays : null,
                 crlDistributionPoints: template.CrlDistributionPoints.Count == 0 ? Policy.CrlDistributionPoints : null,
                 authorityInfoAccess: template.AuthorityInfoAccess.Count == 0 ? Policy.AuthorityInfoAccess : null));
-            // (b2) The CA's own chain must accept what it just signed (name constraints of the CAs above, validity
+            // (d) The CA's own chain must accept what it just signed (name constraints of the CAs above, validity
             // nesting, pathLen, EKUs): a certificate the chain makes invalid is never recorded or handed out.
             CheckAgainstChain(issued, template, now);
-            // (c) The file(s), atomically.
+            // (e) The CA copy and (f) the ledger line, under the CA lock (stale temporary files of killed writers are
+            // swept first); only then (g) the caller's files, and the certificate is handed out.
             var files = new List<OutputFile> { new OutputFile(CertificatePath(serial), Ascii(issued.Pem), secret: false) };
-            if (issuedPath != null)
-            {
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(issuedPath)!);
-                files.Add(new OutputFile(issuedPath, Ascii(issued.Pem), secret: false));
-            }
-            try
-            {
-                AtomicFileWriter.WriteAll(files, overwrite: false);
-            }
-            catch (PkiException ex) when (ex.Code == PkiErrorCode.FileExists)
-            {
-                throw new PkiException(PkiErrorCode.SerialConflict, $"Another process wrote a certificate with serial {serial} at the same moment; nothing was issued. Try again.", ex, serial);
-            }
-            // (d) The ledger line; only then (e) is the certificate handed out.
+            if (issuedPath != null) files.Add(new OutputFile(issuedPath, Ascii(issued.Pem), secret: false));
             var tbs = X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(issued.Der));
             var entry = new LedgerEntry(LedgerStatus.Valid, new DateTimeOffset(tbs.EndDate.ToDateTime(), TimeSpan.Zero), null, null, serial, "unknown", OpenSslNames.OneLine(tbs.Subject));
-            try
+            UnderLock(() =>
             {
-                Ledger.Append(entry);
-            }
-            catch (Exception)
-            {
-                foreach (OutputFile f in files) TryDelete(f.FilePath);
-                throw;
-            }
+                if (Ledger.SerialExists(serial) || File.Exists(CertificatePath(serial)))
+                {
+                    throw new PkiException(PkiErrorCode.SerialConflict, $"Another process issued serial {serial} at the same moment; nothing was issued. Try again.", null, serial);
+                }
+                CaFiles.CreateFolder(CertificatesFolder);
+                if (issuedPath != null) CaFiles.CreateFolder(System.IO.Path.GetDirectoryName(issuedPath)!);
+                AtomicFileWriter.WriteAll(files, overwrite: false, caOwned: true);
+                try
+                {
+                    Ledger.Append(entry);
+                }
+                catch (Exception)
+                {
+                    foreach (OutputFile f in files) TryDelete(f.FilePath);
+                    throw;
+                }
+                return true;
+            });
+            output?.Write(this, issued, serial);
             return issued;
+        }
+
+        /// <summary>
+        /// Runs a change under the CA lock (the ledger's), after sweeping temporary files of our exact naming that
+        /// killed writers left in the CA's folders (every writer of those folders holds this lock, so any temporary
+        /// file older than the moment it was taken is an orphan; a private key among them is deleted too).
+        /// </summary>
+        private T UnderLock<T>(Func<T> work) => Ledger.WithLock(_ =>
+        {
+            SweepStaleTemporaryFiles();
+            return work();
+        });
+
+        internal IReadOnlyList<string> SweepStaleTemporaryFiles()
+        {
+            DateTime before = Ledger is OpenSslIndexLedger index ? index.LockAcquiredUtc : DateTime.UtcNow;
+            var folders = new HashSet<string>(StringComparer.Ordinal)
+            {
+                Folder, System.IO.Path.Combine(Folder, "private"), CertificatesFolder, System.IO.Path.GetDirectoryName(CrlPath)!,
+                System.IO.Path.GetDirectoryName(_crlNumberPath)!, System.IO.Path.GetDirectoryName(KeyPath)!,
+            };
+            if (Layout == CaLayout.EasyRsa) folders.Add(System.IO.Path.Combine(Folder, "issued"));
+            if (Ledger is OpenSslIndexLedger ledger) folders.Add(System.IO.Path.GetDirectoryName(ledger.IndexPath)!);
+            var deleted = new List<string>();
+            foreach (string folder in folders) deleted.AddRange(AtomicFileWriter.SweepStaleTemporaryFiles(folder, before));
+            return deleted;
         }
 
         private byte[]? _spki;
@@ -447,7 +611,7 @@ namespace PkiTools.Core.Ca
             // need not verify it again (about a third of the cost of the check).
             _spki ??= ParsedCertificate.Parse(Certificate.RawData).Tbs.SubjectPublicKeyInfo.GetDerEncoded();
             SignatureCache.RememberVerified(issued.Der, _spki);
-            IReadOnlyList<X509Certificate2> above = CertificateChains.Issuers(Certificate);
+            IReadOnlyList<X509Certificate2> above = Chain;
             X509Certificate2 anchor = above.Count > 0 ? above[above.Count - 1] : Certificate;
             var intermediates = new List<X509Certificate2>(above.Count + 1);
             if (!ReferenceEquals(anchor, Certificate)) intermediates.Add(Certificate);
@@ -470,131 +634,27 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>The DER copy written beside a PEM CRL: the same name with the extension .der.</summary>
-        public static string DerPathFor(string pemPath)
-        {
-            if (string.Equals(System.IO.Path.GetExtension(pemPath), ".der", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new PkiException(PkiErrorCode.InvalidArgument, $"'{pemPath}' names the PEM file of the CRL; its DER copy gets the extension .der beside it. Give a name such as ca.crl.", null, pemPath);
-            }
-            return System.IO.Path.ChangeExtension(pemPath, ".der");
-        }
+        public static string DerPathFor(string pemPath) => CrlPublisher.DerPathFor(pemPath);
 
         /// <summary>The CRL at <see cref="CrlPath"/>, or null when none was made yet.</summary>
-        public CertificateRevocationList? CurrentCrl()
+        public CertificateRevocationList? CurrentCrl() => _crls.Current();
+
+        /// <summary>Why the CRL must be re-issued, or null when it is still good (see <see cref="CrlPublisher"/>).</summary>
+        public string? CrlDueReason(int renewBeforeDays) => _crls.DueReason(renewBeforeDays);
+
+        /// <summary>Signs and publishes a CRL of every revocation in the ledger (see <see cref="CrlPublisher"/>).</summary>
+        public CertificateRevocationList NewCrl(int? nextUpdateDays = null, char[]? password = null, string? publishPath = null, bool force = false) =>
+            _crls.Publish(nextUpdateDays, password, publishPath, force);
+
+        internal string CrlNumberPath => _crlNumberPath;
+
+        /// <summary>The CA key as a signer, read (and checked against the certificate) at first use.</summary>
+        internal ICertificateSigner Signer(char[]? password)
         {
-            if (!File.Exists(CrlPath)) return null;
-            return CertificateRevocationList.Parse(CertificateReader.ReadFile(CrlPath));
+            Issuer(password);
+            return new KeySigner(_key!, null);
         }
 
-        /// <summary>
-        /// Why the CRL must be re-issued, or null when it is still good: none yet, unreadable, not signed by this CA,
-        /// its nextUpdate within <paramref name="renewBeforeDays"/> days, or a revocation in the ledger it lacks.
-        /// </summary>
-        public string? CrlDueReason(int renewBeforeDays)
-        {
-            if (renewBeforeDays < 0) throw new PkiException(PkiErrorCode.InvalidArgument, "-RenewBeforeDays must be 0 or more.");
-            CertificateRevocationList? current;
-            try
-            {
-                current = CurrentCrl();
-            }
-            catch (PkiException ex)
-            {
-                return $"the current CRL '{CrlPath}' is unreadable ({ex.Message})";
-            }
-            if (current == null) return $"there is no CRL yet at '{CrlPath}'";
-            if (!current.IsSignedBy(Certificate)) return $"the CRL at '{CrlPath}' is not signed by this CA's key";
-            DateTimeOffset now = Clock();
-            if (current.NextUpdate is not DateTimeOffset next) return "the current CRL has no nextUpdate";
-            if (next <= now.AddDays(renewBeforeDays))
-            {
-                return next <= now ? $"the current CRL expired on {PkiTools.Core.Words.Date(next)}" : $"the current CRL's nextUpdate ({PkiTools.Core.Words.Date(next)}) is within {renewBeforeDays} days";
-            }
-            int missing = Ledger.Entries().Count(e => e.Status == LedgerStatus.Revoked && current.Find(Hex.Decode(e.SerialNumber)) == null);
-            return missing > 0 ? $"{missing} revocation(s) in the ledger are not in the current CRL" : null;
-        }
-
-        /// <summary>
-        /// Makes a CRL of every revocation in the ledger, signed with the CA key, numbered from the <c>crlnumber</c>
-        /// file (which is advanced first, as <c>openssl ca -gencrl</c> does, so a crash skips a number rather than
-        /// reusing one), and writes it as PEM to <see cref="CrlPath"/> with a DER copy beside it, plus the same pair at
-        /// <paramref name="publishPath"/> when given. The ledger is locked throughout: no revocation slips in between.
-        /// A file at the publication path (PEM or its .der copy) that is not a CRL signed by this CA is not replaced
-        /// without <paramref name="force"/> (<see cref="PkiErrorCode.FileExists"/>, nothing written); this CA's previous
-        /// CRL there is replaced, as scheduled publication needs.
-        /// </summary>
-        public CertificateRevocationList NewCrl(int? nextUpdateDays = null, char[]? password = null, string? publishPath = null, bool force = false)
-        {
-            int days = nextUpdateDays ?? Policy.DefaultCrlDays;
-            if (days < 1 || days > 3650) throw new PkiException(PkiErrorCode.InvalidArgument, "-NextUpdateDays must be between 1 and 3650.");
-            string? publishDer = publishPath == null ? null : DerPathFor(System.IO.Path.GetFullPath(publishPath));
-            if (publishPath != null && !force)
-            {
-                RefuseForeignFile(System.IO.Path.GetFullPath(publishPath));
-                RefuseForeignFile(publishDer!);
-            }
-            Issuer(password); // the key first: a wrong password must not cost a CRL number
-            string numberPath = _crlNumberPath;
-            return Ledger.WithLock(entries =>
-            {
-                System.Numerics.BigInteger number = ReadCrlNumber(numberPath);
-                var revoked = new List<RevokedEntry>();
-                foreach (LedgerEntry e in entries)
-                {
-                    if (e.Status != LedgerStatus.Revoked) continue;
-                    RevocationReason? reason = e.Reason == RevocationReason.Unspecified ? null : e.Reason;
-                    revoked.Add(new RevokedEntry(Hex.Decode(e.SerialNumber), e.RevokedAt ?? Clock(), reason));
-                }
-                DateTimeOffset thisUpdate = Clock();
-                CertificateRevocationList crl = CrlBuilder.Build(_certificateWithKey!, revoked, number, thisUpdate, thisUpdate.AddDays(days));
-                string next = OpenSslIndexLedger.NormalizeSerial((number + 1).ToString("X", System.Globalization.CultureInfo.InvariantCulture));
-                AtomicFileWriter.Write(numberPath, Ascii(next + "\n"), secret: false, overwrite: true);
-                byte[] pem = Ascii(crl.Pem), der = crl.GetEncoded();
-                var files = new List<OutputFile>
-                {
-                    new OutputFile(CrlPath, pem, secret: false),
-                    new OutputFile(DerPathFor(CrlPath), der, secret: false),
-                };
-                if (publishPath != null)
-                {
-                    files.Add(new OutputFile(System.IO.Path.GetFullPath(publishPath), pem, secret: false));
-                    files.Add(new OutputFile(publishDer!, der, secret: false));
-                }
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(CrlPath)!);
-                AtomicFileWriter.WriteAll(files, overwrite: true);
-                return crl;
-            });
-        }
-
-        /// <summary>FileExists unless <paramref name="path"/> is missing or holds a CRL signed by this CA.</summary>
-        private void RefuseForeignFile(string path)
-        {
-            if (!File.Exists(path) && !Directory.Exists(path)) return;
-            string why;
-            try
-            {
-                CertificateRevocationList existing = CertificateRevocationList.Parse(CertificateReader.ReadFile(path));
-                if (existing.IsSignedBy(Certificate)) return;
-                why = $"it holds a CRL of '{existing.Issuer}' that this CA did not sign";
-            }
-            catch (PkiException ex)
-            {
-                why = ex.Code == PkiErrorCode.FileTooLarge ? "it is too large to be a CRL" : "it is not a CRL";
-            }
-            throw new PkiException(PkiErrorCode.FileExists,
-                $"The file '{path}' already exists and {why}; nothing was written. Use -Force to replace it, or publish to another path.", null, path);
-        }
-
-        private static System.Numerics.BigInteger ReadCrlNumber(string path)
-        {
-            if (!File.Exists(path)) return System.Numerics.BigInteger.One;
-            string text = System.Text.Encoding.ASCII.GetString(CertificateReader.ReadFile(path)).Trim();
-            if (text.Length == 0 || text.Length > 40 || !text.All(Uri.IsHexDigit))
-            {
-                throw new PkiException(PkiErrorCode.LedgerCorrupt, $"'{path}' must hold the next CRL number in hex (such as 01), as openssl ca writes it; it holds '{(text.Length > 40 ? text.Substring(0, 40) + "..." : text)}'.", null, path);
-            }
-            return System.Numerics.BigInteger.Parse("0" + text, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
-        }
 
         /// <summary>
         /// Marks a certificate revoked in the ledger (the CRL is made from it). A certificate on hold
@@ -603,7 +663,8 @@ namespace PkiTools.Core.Ca
         /// </summary>
         public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
         {
-            return Ledger.Revoke(serialNumber, reason, revokedAt ?? Clock());
+            DateTimeOffset at = revokedAt ?? Clock();
+            return UnderLock(() => Ledger.Revoke(serialNumber, reason, at));
         }
 
         /// <summary>Revokes a certificate this CA issued (Revoke-Cert -Certificate). One from another issuer is InvalidArgument.</summary>
@@ -707,14 +768,17 @@ namespace PkiTools.Core.Ca
                 }
                 catch (PkiException ex) when (ex.Target == null)
                 {
-                    // The key's own messages name -Password, which the CA cmdlets call -CaPassword (-ParentPassword in New-Ca).
-                    string message = ex.Code switch
+                    // The key's own hint names Password, which the CA cmdlets call CaPassword (ParentPassword in New-Ca).
+                    (string reason, PkiHint? hint) = ex.Code switch
                     {
-                        PkiErrorCode.PasswordRequired => $"The CA key '{KeyPath}' is encrypted: give its password with -CaPassword or -CaPasswordFile (an owner-only file), or as the systemd credential '{PasswordFile.DefaultCredentialName}' (LoadCredential=, or another name with -CaPasswordCredential); for New-Ca -Parent, -ParentPassword or -ParentPasswordFile.",
-                        PkiErrorCode.PasswordIncorrect => $"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt): check -CaPassword, -CaPasswordFile or the systemd credential (-ParentPassword or -ParentPasswordFile for New-Ca -Parent).",
-                        _ => $"The CA key '{KeyPath}': {ex.Message}",
+                        PkiErrorCode.PasswordRequired => ($"The CA key '{KeyPath}' is encrypted.",
+                            new PkiHint($"Give its password with {{0}} or {{1}} (an owner-only file), or as the systemd credential '{PasswordFile.DefaultCredentialName}' (LoadCredential=, or another name with {{2}}); for New-Ca {{3}}, {{4}} or {{5}}.",
+                                "CaPassword", "CaPasswordFile", "CaPasswordCredential", "Parent", "ParentPassword", "ParentPasswordFile")),
+                        PkiErrorCode.PasswordIncorrect => ($"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt).",
+                            new PkiHint("Check {0}, {1} or the systemd credential ({2} or {3} for New-Ca {4}).", "CaPassword", "CaPasswordFile", "ParentPassword", "ParentPasswordFile", "Parent")),
+                        _ => ($"The CA key '{KeyPath}': {ex.Reason}", ex.Hint),
                     };
-                    throw new PkiException(ex.Code, message, ex, KeyPath);
+                    throw new PkiException(ex.Code, reason, ex, KeyPath, hint);
                 }
                 return UseKey(key);
             }
@@ -728,11 +792,8 @@ namespace PkiTools.Core.Ca
                 {
                     throw new PkiException(PkiErrorCode.KeyMismatch, $"The CA key '{KeyPath}' does not belong to the CA certificate.", null, KeyPath);
                 }
-                X509Certificate2 withKey = CertificateKeys.Attach(Certificate, key);
-                IReadOnlyList<X509Certificate2> above = CertificateChains.Issuers(Certificate);
-                if (above.Count > 0) CertificateChains.Remember(withKey, above);
-                _issuer = new CertificateIssuer(withKey) { Clock = () => Clock() };
-                _certificateWithKey = withKey;
+                _key = key;
+                _issuer = new CertificateIssuer(Certificate, key, Chain) { Clock = () => Clock() };
                 return _issuer;
             }
         }
@@ -759,66 +820,6 @@ namespace PkiTools.Core.Ca
             }
             return safe.ToString();
         }
-
-        /// <summary>The [ca] section <c>openssl ca -gencrl</c> and <c>openssl ca -revoke</c> need on this directory.</summary>
-        internal static string OpenSslConfig(string directory, Keys.KeyAlgorithm algorithm, CaPolicy policy)
-        {
-            string dir = directory.Replace('\\', '/');
-            var escaped = new StringBuilder();
-            foreach (char c in dir)
-            {
-                if (c == '$' || c == '#' || c == '"' || c == '\'' || c == ';') escaped.Append('\\');
-                escaped.Append(c);
-            }
-            string md = algorithm switch
-            {
-                Keys.KeyAlgorithm.EcdsaP384 => "sha384",
-                Keys.KeyAlgorithm.EcdsaP521 => "sha512",
-                Keys.KeyAlgorithm.Ed25519 => "default",
-                _ => "sha256",
-            };
-            return "# Written by PkiTools so that `openssl ca -config openssl.cnf -gencrl` and `-revoke` work on this CA directory.\n" +
-                   "# Certificates are issued by PkiTools (random serials, policy.json); the serial file is only for openssl.\n" +
-                   "[ ca ]\n" +
-                   "default_ca = CA_default\n\n" +
-                   "[ CA_default ]\n" +
-                   "dir              = " + escaped + "\n" +
-                   "database         = $dir/index.txt\n" +
-                   "new_certs_dir    = $dir/certs\n" +
-                   "certificate      = $dir/ca.crt\n" +
-                   "private_key      = $dir/private/ca.key\n" +
-                   "serial           = $dir/serial\n" +
-                   "crlnumber        = $dir/crlnumber\n" +
-                   "crl              = $dir/crl/ca.crl\n" +
-                   "default_md       = " + md + "\n" +
-                   "default_days     = " + Math.Min(365, policy.MaxValidityDays) + "\n" +
-                   "default_crl_days = " + policy.DefaultCrlDays + "\n" +
-                   "unique_subject   = no\n" +
-                   "copy_extensions  = none\n" +
-                   "preserve         = no\n" +
-                   "policy           = policy_any\n\n" +
-                   "[ policy_any ]\n" +
-                   "countryName            = optional\n" +
-                   "stateOrProvinceName    = optional\n" +
-                   "localityName           = optional\n" +
-                   "organizationName       = optional\n" +
-                   "organizationalUnitName = optional\n" +
-                   "commonName             = optional\n" +
-                   "emailAddress           = optional\n";
-        }
-
-        /// <summary>private/ is created 0700 on Unix (as easy-rsa does); the key inside is 0600 on its own anyway.</summary>
-        private static void CreatePrivateFolder(string path)
-        {
-            if (!System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows))
-            {
-                if (mkdir(path, 0x1C0) == 0) return; // 0700
-            }
-            Directory.CreateDirectory(path);
-        }
-
-        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
-        private static extern int mkdir([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPStr)] string path, int mode);
 
         private static byte[] Ascii(string s) => System.Text.Encoding.ASCII.GetBytes(s);
 

@@ -76,9 +76,16 @@ namespace PkiTools.Core.Ca
 
         /// <summary>
         /// Runs <paramref name="work"/> with the current entries while holding the ledger's cross-process lock, so no
-        /// issuance or revocation lands meanwhile (a CRL and its number are made under it).
+        /// issuance or revocation lands meanwhile (a CRL and its number are made under it; the CA copy and the ledger
+        /// line of an issuance too). The lock is re-entrant: <paramref name="work"/> may call Append and Revoke.
         /// </summary>
         T WithLock<T>(Func<IReadOnlyList<LedgerEntry>, T> work);
+
+        /// <summary>
+        /// Whether the ledger exists: false for one that was never created (a CA that has recorded nothing yet). The CA
+        /// signs no CRL from a ledger that does not exist.
+        /// </summary>
+        bool Exists { get; }
 
         /// <summary>Things repaired or tolerated while reading (a torn last line left by a killed process, ...).</summary>
         IReadOnlyList<string> Warnings { get; }

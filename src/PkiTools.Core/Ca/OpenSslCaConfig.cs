@@ -11,6 +11,7 @@ namespace PkiTools.Core.Ca
     /// ${section::var} / $ENV::NAME expansion as openssl's NCONF does. Relative paths are relative to the working
     /// directory (as for openssl); <c>Get-Ca</c> resolves them against the config file's folder when that is where
     /// they exist.
+    /// <para>The writer (<see cref="Write"/>) makes the config New-Ca leaves in a PkiTools CA folder.</para>
     /// </summary>
     public sealed class OpenSslCaConfig
     {
@@ -31,6 +32,55 @@ namespace PkiTools.Core.Ca
         public string? Crl { get; private set; }
 
         public string? CrlNumber { get; private set; }
+
+        public string? Serial { get; private set; }
+
+        /// <summary>The [ca] section <c>openssl ca -gencrl</c> and <c>openssl ca -revoke</c> need on this directory.</summary>
+        internal static string Write(string directory, Keys.KeyAlgorithm algorithm, CaPolicy policy)
+        {
+            string dir = directory.Replace('\\', '/');
+            var escaped = new StringBuilder();
+            foreach (char c in dir)
+            {
+                if (c == '$' || c == '#' || c == '"' || c == '\'' || c == ';') escaped.Append('\\');
+                escaped.Append(c);
+            }
+            string md = algorithm switch
+            {
+                Keys.KeyAlgorithm.EcdsaP384 => "sha384",
+                Keys.KeyAlgorithm.EcdsaP521 => "sha512",
+                Keys.KeyAlgorithm.Ed25519 => "default",
+                _ => "sha256",
+            };
+            return "# Written by PkiTools so that `openssl ca -config openssl.cnf -gencrl` and `-revoke` work on this CA directory.\n" +
+                   "# Certificates are issued by PkiTools (random serials, policy.json); the serial file is only for openssl.\n" +
+                   "[ ca ]\n" +
+                   "default_ca = CA_default\n\n" +
+                   "[ CA_default ]\n" +
+                   "dir              = " + escaped + "\n" +
+                   "database         = $dir/index.txt\n" +
+                   "new_certs_dir    = $dir/certs\n" +
+                   "certificate      = $dir/ca.crt\n" +
+                   "private_key      = $dir/private/ca.key\n" +
+                   "serial           = $dir/serial\n" +
+                   "crlnumber        = $dir/crlnumber\n" +
+                   "crl              = $dir/crl/ca.crl\n" +
+                   "default_md       = " + md + "\n" +
+                   "default_days     = " + Math.Min(365, policy.MaxValidityDays) + "\n" +
+                   "default_crl_days = " + policy.DefaultCrlDays + "\n" +
+                   "unique_subject   = no\n" +
+                   "copy_extensions  = none\n" +
+                   "preserve         = no\n" +
+                   "policy           = policy_any\n\n" +
+                   "[ policy_any ]\n" +
+                   "countryName            = optional\n" +
+                   "stateOrProvinceName    = optional\n" +
+                   "localityName           = optional\n" +
+                   "organizationName       = optional\n" +
+                   "organizationalUnitName = optional\n" +
+                   "commonName             = optional\n" +
+                   "emailAddress           = optional\n";
+        }
 
         /// <summary>Reads <paramref name="path"/>; <see cref="PkiErrorCode.CaNotFound"/> when it names no CA.</summary>
         public static OpenSslCaConfig Read(string path)
@@ -63,6 +113,7 @@ namespace PkiTools.Core.Ca
             config.Directory = section.TryGetValue("dir", out string? dir) ? Resolve(dir.Trim()) : System.IO.Path.GetDirectoryName(config.Database)!;
             if (section.TryGetValue("crl", out string? crl) && crl.Trim().Length > 0) config.Crl = Resolve(crl.Trim());
             if (section.TryGetValue("crlnumber", out string? number) && number.Trim().Length > 0) config.CrlNumber = Resolve(number.Trim());
+            if (section.TryGetValue("serial", out string? serial) && serial.Trim().Length > 0) config.Serial = Resolve(serial.Trim());
             return config;
         }
 

@@ -48,21 +48,27 @@ namespace PkiTools.Core.Ca
         private byte[] _lastLine = Array.Empty<byte>();
         private bool _tornTail;
         private bool _tailNeedsNewline;
+        private bool _seenFile;
+        private int _lockDepth;
+        private FileStream? _lockStream;
 
-        /// <summary>Opens (or, when missing, creates empty) the ledger at <paramref name="indexPath"/>.</summary>
+        /// <summary>
+        /// Opens the ledger at <paramref name="indexPath"/>, read-only: nothing is created or locked until a change. A
+        /// missing file reads as an empty ledger that does not exist yet (<see cref="Exists"/> false); the first append
+        /// creates it (whoever opens the CA decides whether a missing ledger is acceptable: see CaLayoutDetector).
+        /// </summary>
         public OpenSslIndexLedger(string indexPath)
         {
             IndexPath = Path.GetFullPath(indexPath);
             LockPath = IndexPath + ".lock";
-            if (!File.Exists(IndexPath))
-            {
-                AtomicFileWriter.Write(IndexPath, Array.Empty<byte>(), secret: false, overwrite: false);
-            }
-            using (AcquireLock())
+            using (ReadLock())
             {
                 Refresh();
             }
         }
+
+        /// <summary>Whether index.txt exists (false for a CA that has not recorded anything yet).</summary>
+        public bool Exists => File.Exists(IndexPath);
 
         public string IndexPath { get; }
 
@@ -91,6 +97,15 @@ namespace PkiTools.Core.Ca
                     if (_bySerial.ContainsKey(serial))
                     {
                         throw new PkiException(PkiErrorCode.SerialConflict, $"The serial number {serial} is already in the ledger '{IndexPath}'.", null, serial);
+                    }
+                    if (!File.Exists(IndexPath))
+                    {
+                        if (_seenFile)
+                        {
+                            throw new PkiException(PkiErrorCode.LedgerCorrupt, $"The ledger '{IndexPath}' disappeared while the CA was open; nothing was recorded. Restore it from a backup.", null, IndexPath);
+                        }
+                        AtomicFileWriter.Write(IndexPath, Array.Empty<byte>(), secret: false, overwrite: false, caOwned: true);
+                        _seenFile = true;
                     }
                     byte[] bytes = Latin1.GetBytes((_tailNeedsNewline ? "\n" : "") + line + "\n");
                     try
@@ -166,7 +181,7 @@ namespace PkiTools.Core.Ca
                         // First the true reason, then the ledger line: a crash in between leaves an unused note.
                         string existing = File.Exists(ReasonsPath) ? File.ReadAllText(ReasonsPath, Latin1)
                             : "# Revocation reasons OpenSSL's index.txt cannot name; index.txt says 'unspecified' for these serials.\n";
-                        AtomicFileWriter.Write(ReasonsPath, Latin1.GetBytes(existing + serial + " " + reason + "\n"), secret: false, overwrite: true);
+                        AtomicFileWriter.Write(ReasonsPath, Latin1.GetBytes(existing + serial + " " + reason + "\n"), secret: false, overwrite: true, caOwned: true);
                         _reasonOverrides[serial] = reason;
                         _reasonsStamp = File.GetLastWriteTimeUtc(ReasonsPath);
                     }
@@ -177,7 +192,7 @@ namespace PkiTools.Core.Ca
                         text.Append(i == index ? line : _lines[i]).Append('\n');
                     }
                     byte[] bytes = Latin1.GetBytes(text.ToString());
-                    AtomicFileWriter.Write(IndexPath, bytes, secret: false, overwrite: true);
+                    AtomicFileWriter.Write(IndexPath, bytes, secret: false, overwrite: true, caOwned: true);
                     _lines[index] = line;
                     _entries[index] = revoked;
                     _length = bytes.Length;
@@ -206,7 +221,7 @@ namespace PkiTools.Core.Ca
         {
             lock (_gate)
             {
-                using (AcquireLock())
+                using (ReadLock())
                 {
                     Refresh();
                 }
@@ -219,7 +234,7 @@ namespace PkiTools.Core.Ca
             string serial = NormalizeSerial(serialNumber);
             lock (_gate)
             {
-                using (AcquireLock())
+                using (ReadLock())
                 {
                     Refresh();
                 }
@@ -229,8 +244,70 @@ namespace PkiTools.Core.Ca
 
         public bool SerialExists(string serialNumber) => Find(serialNumber) != null;
 
-        /// <summary>Holds the cross-process lock of this ledger (the CA directory uses it around its own multi-file steps).</summary>
+        /// <summary>
+        /// Holds the cross-process lock of this ledger (the CA uses it around its own multi-file steps). Re-entrant on
+        /// the thread holding it, so a CA step under the lock can append or revoke.
+        /// </summary>
         public IDisposable AcquireLock()
+        {
+            Monitor.Enter(_gate);
+            try
+            {
+                if (_lockDepth == 0)
+                {
+                    _lockStream = OpenLockFile();
+                    LockAcquiredUtc = DateTime.UtcNow;
+                }
+                _lockDepth++;
+                return new Release(this, fileLock: true);
+            }
+            catch
+            {
+                Monitor.Exit(_gate);
+                throw;
+            }
+        }
+
+        /// <summary>When the lock now held was taken (files of our temporary naming older than this belong to killed writers).</summary>
+        public DateTime LockAcquiredUtc { get; private set; }
+
+        /// <summary>
+        /// For reads: the file lock when a lock file exists (a writer may be mid-append), else only this instance's
+        /// gate, so that opening and listing a CA never creates a file.
+        /// </summary>
+        private IDisposable ReadLock()
+        {
+            if (_lockDepth > 0 || File.Exists(LockPath)) return AcquireLock();
+            Monitor.Enter(_gate);
+            return new Release(this, fileLock: false);
+        }
+
+        private sealed class Release : IDisposable
+        {
+            private readonly OpenSslIndexLedger _owner;
+            private readonly bool _fileLock;
+            private bool _done;
+
+            public Release(OpenSslIndexLedger owner, bool fileLock)
+            {
+                _owner = owner;
+                _fileLock = fileLock;
+            }
+
+            public void Dispose()
+            {
+                if (_done) return;
+                _done = true;
+                if (_fileLock && --_owner._lockDepth == 0)
+                {
+                    _owner._lockStream?.Dispose();
+                    _owner._lockStream = null;
+                }
+                Monitor.Exit(_owner._gate);
+            }
+        }
+
+        private FileStream OpenLockFile()
         {
             var clock = Stopwatch.StartNew();
             int delay = 1;
@@ -238,7 +315,10 @@ namespace PkiTools.Core.Ca
             {
                 try
                 {
-                    return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                    bool created = !File.Exists(LockPath);
+                    var stream = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                    if (created) CaFiles.SetMode(LockPath, 0x1A4); // 0644 whatever the umask: no one else may hold our lock
+                    return stream;
                 }
                 catch (IOException) when (clock.Elapsed < LockTimeout)
                 {
@@ -266,6 +346,15 @@ namespace PkiTools.Core.Ca
             }
             byte[] tail;
             bool full;
+            if (!File.Exists(IndexPath))
+            {
+                if (_seenFile)
+                {
+                    throw new PkiException(PkiErrorCode.LedgerCorrupt, $"The ledger '{IndexPath}' disappeared while the CA was open. Restore it from a backup.", null, IndexPath);
+                }
+                return; // not created yet: an empty ledger
+            }
+            _seenFile = true;
             try
             {
                 DateTime stamp = File.GetLastWriteTimeUtc(IndexPath);

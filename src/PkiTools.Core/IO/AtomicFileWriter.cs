@@ -34,7 +34,13 @@ namespace PkiTools.Core.IO
     public static class AtomicFileWriter
     {
         /// <summary>Writes every file, or none. Throws <see cref="PkiErrorCode.FileExists"/> or <see cref="PkiErrorCode.FileWriteFailed"/>.</summary>
-        public static void WriteAll(IReadOnlyList<OutputFile> files, bool overwrite)
+        public static void WriteAll(IReadOnlyList<OutputFile> files, bool overwrite) => WriteAll(files, overwrite, caOwned: false);
+
+        /// <summary>
+        /// <paramref name="caOwned"/>: the CA itself rewrites its own control files (crlnumber, index.txt, ...); every
+        /// other writer is refused on them (<see cref="CaFiles.RefuseCaControlFile"/>), with or without overwrite.
+        /// </summary>
+        internal static void WriteAll(IReadOnlyList<OutputFile> files, bool overwrite, bool caOwned)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (OutputFile file in files)
@@ -43,6 +49,7 @@ namespace PkiTools.Core.IO
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument, $"Two outputs would be written to the same file '{file.FilePath}'.", null, file.FilePath);
                 }
+                if (!caOwned) CaFiles.RefuseCaControlFile(file.FilePath);
                 if (!overwrite && (File.Exists(file.FilePath) || Directory.Exists(file.FilePath)))
                 {
                     throw new PkiException(PkiErrorCode.FileExists,
@@ -61,7 +68,7 @@ namespace PkiTools.Core.IO
                 foreach (OutputFile file in files)
                 {
                     bool existed = File.Exists(file.FilePath);
-                    Write(file.FilePath, file.Content, file.Secret, overwrite);
+                    Write(file.FilePath, file.Content, file.Secret, overwrite, caOwned);
                     if (!existed) placed.Add(file.FilePath);
                 }
             }
@@ -77,9 +84,48 @@ namespace PkiTools.Core.IO
         }
 
         /// <summary>Writes one file atomically.</summary>
-        public static void Write(string path, byte[] content, bool secret, bool overwrite)
+        public static void Write(string path, byte[] content, bool secret, bool overwrite) => Write(path, content, secret, overwrite, caOwned: false);
+
+        /// <summary>
+        /// The temporary files of Write: ".&lt;name&gt;.&lt;12 hex digits&gt;.tmp" beside the target. A process killed
+        /// between creating and renaming one leaves it behind; <see cref="SweepStaleTemporaryFiles"/> removes such files.
+        /// </summary>
+        public static readonly System.Text.RegularExpressions.Regex TemporaryName =
+            new System.Text.RegularExpressions.Regex(@"^\..+\.[0-9a-f]{12}\.tmp$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// Deletes files in <paramref name="folder"/> named exactly like our temporary files and last written before
+        /// <paramref name="olderThanUtc"/> (the caller holds the lock every writer of the folder takes, so they belong to
+        /// killed processes). Other files are never touched. Returns the paths deleted.
+        /// </summary>
+        public static IReadOnlyList<string> SweepStaleTemporaryFiles(string folder, DateTime olderThanUtc)
+        {
+            var deleted = new List<string>();
+            if (!Directory.Exists(folder)) return deleted;
+            foreach (string path in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.TopDirectoryOnly))
+            {
+                if (!TemporaryName.IsMatch(System.IO.Path.GetFileName(path))) continue;
+                try
+                {
+                    if (File.GetLastWriteTimeUtc(path) >= olderThanUtc) continue;
+                    File.Delete(path);
+                    deleted.Add(path);
+                }
+                catch (IOException)
+                {
+                    // best effort: swept again at the next change
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+            return deleted;
+        }
+
+        internal static void Write(string path, byte[] content, bool secret, bool overwrite, bool caOwned)
         {
             string full = System.IO.Path.GetFullPath(path);
+            if (!caOwned) CaFiles.RefuseCaControlFile(full);
             string folder = System.IO.Path.GetDirectoryName(full) ?? ".";
             string temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
             try
@@ -105,6 +151,11 @@ namespace PkiTools.Core.IO
                 }
                 throw new PkiException(PkiErrorCode.FileWriteFailed, $"Could not write '{path}': {ex.Message}", ex, path);
             }
+            finally
+            {
+                // Whatever happened (any exception type), no temporary copy outlives the write: a key must not linger.
+                TryDelete(temp);
+            }
         }
 
         private static void Place(string temp, string target, bool overwrite)
@@ -127,20 +178,18 @@ namespace PkiTools.Core.IO
 
         private static FileStream CreateNew(string path, bool secret)
         {
-            if (!secret)
-            {
-                return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            }
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                return CreateOwnerOnlyWindows(path);
+                return secret ? CreateOwnerOnlyWindows(path) : new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
             }
-            return CreateOwnerOnlyUnix(path);
+            // Explicit modes whatever the umask (a umask of 000 or 002 must not make a ledger or a policy writable by
+            // others): 0600 for secrets, 0644 for the rest. The umask can only take bits away.
+            return CreateUnix(path, secret ? 0x180 : 0x1A4);
         }
 
-        private static FileStream CreateOwnerOnlyUnix(string path)
+        private static FileStream CreateUnix(string path, int mode)
         {
-            const int ownerReadWrite = 0x180; // 0600
+            int ownerReadWrite = mode;
             // open(2) is variadic, and on Apple arm64 variadic arguments travel on the stack, which P/Invoke does not
             // do: macOS uses creat(2), whose mode is a fixed argument (the temporary name is random and fresh).
             int fd = RuntimeInformation.IsOSPlatform(OSPlatform.OSX)

@@ -14,12 +14,24 @@ namespace PkiTools.Core.X509
     public sealed class CertificateIssuer
     {
         private readonly CertificateBuilder.IssuerSide _side;
+        private IReadOnlyList<X509Certificate2> _above = Array.Empty<X509Certificate2>();
 
         /// <summary>Uses the certificate's own private key (attached by PkiTools or held by the platform).</summary>
         /// <remarks>Whether the certificate is a CA is checked before its key is looked for: a leaf without its key is IssuerNotCa, not IssuerKeyMissing.</remarks>
         public CertificateIssuer(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash = null)
             : this(issuer, RequireCa(issuer), hash)
         {
+        }
+
+        /// <summary>
+        /// Signs with <paramref name="key"/>, the issuer certificate's private key, given explicitly (no lookup);
+        /// <paramref name="chain"/> is what sits above the issuer (its issuer first, up to the root; empty for a root),
+        /// carried into every <see cref="IssuedCertificate.Chain"/> after the issuer itself.
+        /// </summary>
+        public CertificateIssuer(X509Certificate2 issuer, PrivateKey key, IReadOnlyList<X509Certificate2>? chain = null, System.Security.Cryptography.HashAlgorithmName? hash = null)
+            : this(issuer, RequireCa(issuer), MatchingSigner(issuer, key, hash))
+        {
+            _above = chain ?? Array.Empty<X509Certificate2>();
         }
 
         /// <summary>Uses an external signer (a store key, an HSM, a test's broken signer).</summary>
@@ -78,7 +90,7 @@ namespace PkiTools.Core.X509
             }
             byte[] der = CertificateBuilder.Build(template, subject, names.Count == 0 ? null : new GeneralNames(names.ToArray()), empty,
                 csr.SubjectPublicKeyInfo, keyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
-            return new IssuedCertificate(der, csr.GetPrivateKey(), warnings, CertificateChains.Above(Certificate));
+            return new IssuedCertificate(der, csr.GetPrivateKey(), warnings, ChainAbove);
         }
 
         /// <summary>Issues directly for a key, with names from the template (no CSR round trip).</summary>
@@ -89,7 +101,7 @@ namespace PkiTools.Core.X509
             var warnings = new List<string>();
             byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
                 subjectKey.SubjectPublicKeyInfo, subjectKey.KeyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
-            return new IssuedCertificate(der, subjectKey, warnings, CertificateChains.Above(Certificate));
+            return new IssuedCertificate(der, subjectKey, warnings, ChainAbove);
         }
 
         /// <summary>A self-signed certificate for <paramref name="key"/> (a root CA or a stand-alone TLS certificate).</summary>
@@ -113,11 +125,11 @@ namespace PkiTools.Core.X509
             }
             if (type == KeyType.Rsa && size < 2048 && !template.AllowWeakKey)
             {
-                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is too weak; use 2048 bits or more (or -AllowWeakKey for a legacy device).");
+                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is too weak.", null, null, new PkiHint("Use 2048 bits or more (or {0} for a legacy device).", "AllowWeakKey"));
             }
             if (type == KeyType.Rsa && size < 1024)
             {
-                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is refused even with -AllowWeakKey.");
+                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is refused even for legacy devices (the weak-key allowance covers 1024 to 2047 bits).");
             }
             return type.Value;
         }
@@ -130,17 +142,38 @@ namespace PkiTools.Core.X509
             if (!parsed.CanSignCertificates)
             {
                 throw new PkiException(PkiErrorCode.IssuerNotCa,
-                    $"The issuer '{parsed.Subject}' is not a CA certificate: it needs basicConstraints CA:TRUE and the keyCertSign key usage. Use a certificate made with -Profile RootCa or IntermediateCa.",
-                    null, issuer);
+                    $"The issuer '{parsed.Subject}' is not a CA certificate: it needs basicConstraints CA:TRUE and the keyCertSign key usage.",
+                    null, issuer, new PkiHint("Use a certificate made with {0} or IntermediateCa.", "Profile=RootCa"));
             }
             return parsed;
+        }
+
+        private static ICertificateSigner MatchingSigner(X509Certificate2 issuer, PrivateKey key, System.Security.Cryptography.HashAlgorithmName? hash)
+        {
+            if (key == null) throw new ArgumentNullException(nameof(key));
+            if (!CertificateFacts.KeyMatches(issuer, key))
+            {
+                throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key given for '{issuer.Subject}' does not match its certificate.", null, issuer);
+            }
+            return new KeySigner(key, hash);
+        }
+
+        /// <summary>The issuers above the certificates this issuer signs: the issuer, then what sits above it.</summary>
+        public IReadOnlyList<X509Certificate2> ChainAbove
+        {
+            get
+            {
+                var chain = new List<X509Certificate2>(_above.Count + 1) { Certificate };
+                chain.AddRange(_above);
+                return chain;
+            }
         }
 
         internal static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)
         {
             if (CertificateKeys.Find(issuer) == null && CertificateKeys.KeyFileOf(issuer) is string keyFile)
             {
-                throw new PkiException(PkiErrorCode.PasswordRequired, $"The issuer's private key '{keyFile}' is encrypted: give its password with -IssuerPassword.", null, issuer);
+                throw new PkiException(PkiErrorCode.PasswordRequired, $"The issuer's private key '{keyFile}' is encrypted.", null, issuer, new PkiHint("Give its password with {0}.", "IssuerPassword"));
             }
             PrivateKey key = CertificateKeys.Find(issuer) ?? throw new PkiException(PkiErrorCode.IssuerKeyMissing,
                 $"The issuer certificate '{issuer.Subject}' has no private key. Pass the certificate returned by New-SelfSignedCert or Invoke-CaSign, or one imported together with its key.",

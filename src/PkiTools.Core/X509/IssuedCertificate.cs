@@ -5,27 +5,36 @@ using PkiTools.Core.Keys;
 
 namespace PkiTools.Core.X509
 {
-    /// <summary>A certificate just made: its encodings, the .NET object (key attached when known) and any warnings.</summary>
+    /// <summary>
+    /// A certificate just made, as data: its encodings, a plain .NET object, the subject's key when known, the issuers
+    /// above it and any warnings. Nothing is registered anywhere: the caller decides whether to attach the key or
+    /// remember the chain on the object it hands out.
+    /// </summary>
     public sealed class IssuedCertificate
     {
         private readonly Lazy<X509Certificate2> _certificate;
 
-        internal IssuedCertificate(byte[] der, PrivateKey? key, IReadOnlyList<string> warnings, X509Certificate2[]? issuers = null)
+        internal IssuedCertificate(byte[] der, PrivateKey? key, IReadOnlyList<string> warnings, IReadOnlyList<X509Certificate2>? chain = null)
         {
             Der = der;
             Key = key;
             Warnings = warnings;
+            Chain = chain ?? Array.Empty<X509Certificate2>();
+            // Transitional: the object still gets the key attached and the chain remembered (CertificateKeys /
+            // CertificateChains), because ~190 core tests and the layer's cmdlets read issued.Certificate expecting the
+            // key to ride along. Ca/ no longer depends on it (it passes keys and chains as data); the integrator drops
+            // these two lines when the tables move to src/PkiTools.
             _certificate = new Lazy<X509Certificate2>(() =>
             {
                 var certificate = new X509Certificate2(der);
                 if (key != null) certificate = CertificateKeys.Attach(certificate, key);
-                if (issuers != null) CertificateChains.Remember(certificate, issuers);
+                if (Chain.Count > 0) CertificateChains.Remember(certificate, Chain);
                 return certificate;
             });
         }
 
         /// <summary>
-        /// The .NET object with the key attached, built on first use: loading DER into X509Certificate2 is a second
+        /// The .NET object (key attached, for now: see the constructor), built on first use: loading DER into X509Certificate2 is a second
         /// parse (serialised inside OpenSSL 3.0) that costs more than building and signing, and bulk issuance that only
         /// writes <see cref="Der"/> or <see cref="Pem"/> never needs it.
         /// </summary>
@@ -37,6 +46,9 @@ namespace PkiTools.Core.X509
 
         /// <summary>The subject's private key, when it is known.</summary>
         public PrivateKey? Key { get; }
+
+        /// <summary>The issuers above the certificate, issuer first, up to the root; empty for a self-signed certificate.</summary>
+        public IReadOnlyList<X509Certificate2> Chain { get; }
 
         /// <summary>Things the user should know (validity clipped to the issuer's, ...).</summary>
         public IReadOnlyList<string> Warnings { get; }

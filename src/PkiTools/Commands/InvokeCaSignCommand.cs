@@ -116,7 +116,7 @@ namespace PkiTools.Commands
                     return;
                 }
                 _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
-                _issuer = new CertificateIssuer(LoadIssuer());
+                _issuer = IssuedObjects.IssuerFor(LoadIssuer());
             }
             catch (PkiException ex)
             {
@@ -205,59 +205,41 @@ namespace PkiTools.Commands
         private void Sign(CertificateSigningRequest csr)
         {
             string? stem = Path == null ? null : ResolveOutputPath(Path);
+            IssuedCertificate issued;
             if (_ca != null)
             {
                 // Issuing from a CA changes its ledger even without -Path: -WhatIf must sign and record nothing.
-                if (stem == null)
-                {
-                    if (!ShouldProcess(_ca.Folder, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and record it in its ledger")) return;
-                }
-                else
-                {
-                    if (!ShouldProcess(stem, $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and write it")) return; // -WhatIf: nothing signed or recorded
-                    // The ledger records the certificate before any file is written here: refuse existing files first.
-                    string[] written = _ca.IsRoot ? new[] { OutputPaths.CertificateAndKey(stem).Certificate }
-                        : new[] { OutputPaths.CertificateAndKey(stem).Certificate, OutputPaths.FullChain(stem) };
-                    foreach (string file in written)
+                string action = stem == null ? $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and record it in its ledger"
+                    : $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and write it";
+                if (!ShouldProcess(stem ?? _ca.Folder, action)) return;
+                // One core call: output files checked, policy, serial, sign, self-check, CA copy, ledger line, files written.
+                IssueOutput? output = null;
+                issued = Passwords.WithCaPassword(IssuerPassword, CaPasswordFile == null ? null : ResolveOutputPath(CaPasswordFile), CaPasswordCredential,
+                    () => _ca.KeyIsEncrypted, "-CaPassword", "-CaPasswordFile", pw => Passwords.With(Password, keyPassword =>
                     {
-                        if (!Force && System.IO.File.Exists(file))
-                        {
-                            throw new PkiException(PkiErrorCode.FileExists, $"The file '{file}' already exists; nothing was issued. Use -Force to replace it.", null, file);
-                        }
-                    }
+                        output = stem == null ? null : new IssueOutput(stem, Force, keyPassword, writeFullChain: !_ca.IsRoot);
+                        return _ca.Issue(csr, _template, pw, output);
+                    }));
+                foreach (OutputFile file in output?.Written ?? Array.Empty<OutputFile>())
+                {
+                    WriteVerbose(file.Secret ? $"Wrote {file.FilePath} (owner-only)." : $"Wrote {file.FilePath}.");
                 }
             }
-            IssuedCertificate issued = _ca != null
-                ? Passwords.WithCaPassword(IssuerPassword, CaPasswordFile == null ? null : ResolveOutputPath(CaPasswordFile), CaPasswordCredential,
-                    () => _ca.KeyIsEncrypted, "-CaPassword", "-CaPasswordFile", pw => _ca.Issue(csr, _template, pw))
-                : _issuer!.Sign(csr, _template!);
+            else
+            {
+                issued = _issuer!.Sign(csr, _template!);
+            }
             WarnPasswordUnused(Password, stem != null && issued.Key != null, stem == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
             WriteWarnings(issued.Warnings);
+            X509Certificate2 certificate = IssuedObjects.WithKeyAndChain(issued);
             string by = _ca != null ? $"the CA '{_ca.Subject}' (recorded in its ledger)" : $"'{_issuer!.Certificate.Subject}'";
-            WriteVerbose($"Issued '{issued.Certificate.Subject}', serial {issued.Certificate.SerialNumber}, valid until {PkiTools.Core.Words.Date(issued.Certificate.NotAfter)}, signed by {by}.");
-            if (stem != null)
+            WriteVerbose($"Issued '{certificate.Subject}', serial {certificate.SerialNumber}, valid until {PkiTools.Core.Words.Date(certificate.NotAfter)}, signed by {by}.");
+            if (stem != null && _ca == null)
             {
-                var files = new System.Collections.Generic.List<OutputFile>(Passwords.With(Password, pw => OutputPlan.CertificateAndKey(stem, issued, includeKey: true, pw)));
-                if (_ca != null && !_ca.IsRoot) files.AddRange(OutputPlan.FullChain(stem, issued.Certificate));
-                // With -Ca the ledger already holds the certificate: ShouldProcess was asked above, so write now.
-                if (_ca == null)
-                {
-                    if (!WriteFiles(files, Force, "Write issued certificate")) return;
-                }
-                else
-                {
-                    try
-                    {
-                        WriteFilesConfirmed(files, Force);
-                    }
-                    catch (PkiException ex)
-                    {
-                        string serial = issued.Certificate.SerialNumber;
-                        throw new PkiException(ex.Code, $"{ex.Message} The certificate was issued and recorded (serial {serial}): Get-IssuedCert -SerialNumber {serial} finds it in {_ca.Folder}.", ex, ex.Target);
-                    }
-                }
+                var files = Passwords.With(Password, pw => OutputPlan.CertificateAndKey(stem, issued, includeKey: true, pw));
+                if (!WriteFiles(files, Force, "Write issued certificate")) return;
             }
-            WriteObject(issued.Certificate);
+            WriteObject(certificate);
         }
     }
 }
