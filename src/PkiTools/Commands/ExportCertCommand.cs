@@ -10,6 +10,8 @@ using PkiTools.Core.Formats;
 using PkiTools.Core.IO;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
+using CertificateChains = PkiTools.Commands.Infrastructure.CertificateChains;
+using CertificateKeys = PkiTools.Commands.Infrastructure.CertificateKeys;
 
 namespace PkiTools.Commands
 {

@@ -5,7 +5,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core.Formats;
-using PkiTools.Core.X509;
 
 namespace PkiTools.Commands
 {
@@ -61,9 +60,9 @@ namespace PkiTools.Commands
             }
         }
 
-        private void Emit(IReadOnlyList<X509Certificate2> certificates, string source)
+        private void Emit(CertificateFileContents contents, string source)
         {
-            CertificateChains.RememberFromBundle(certificates);
+            IReadOnlyList<X509Certificate2> certificates = PipelineCertificates.From(contents);
             WriteVerbose($"Read {certificates.Count} certificate(s) from {source}.");
             foreach (X509Certificate2 certificate in certificates) WriteObject(certificate);
         }

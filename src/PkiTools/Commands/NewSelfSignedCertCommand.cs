@@ -44,7 +44,7 @@ namespace PkiTools.Commands
                 {
                     return;
                 }
-                WriteObject(issued.Certificate);
+                WriteObject(PipelineCertificates.Attach(issued));
             });
         }
     }

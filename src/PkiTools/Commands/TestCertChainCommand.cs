@@ -121,7 +121,7 @@ namespace PkiTools.Commands
             }
             ForEachInputFile(ParameterSetName == LiteralPathSet ? LiteralPath! : Path!, ParameterSetName == LiteralPathSet, (file, data) =>
             {
-                IReadOnlyList<X509Certificate2> certificates = CertificateFiles.Read(data, null, file);
+                IReadOnlyList<X509Certificate2> certificates = CertificateFiles.Read(data, null, file).Certificates;
                 var extra = new X509Certificate2[certificates.Count - 1];
                 for (int i = 1; i < certificates.Count; i++) extra[i - 1] = certificates[i];
                 Validate(certificates[0], extra);
