@@ -95,9 +95,10 @@ namespace PkiTools.Commands.Infrastructure
             {
                 return read();
             }
-            catch (PkiException ex) when (ex.Message.IndexOf(file, StringComparison.Ordinal) < 0)
+            catch (PkiException ex) when (ex.Reason.IndexOf(file, StringComparison.Ordinal) < 0)
             {
-                throw new PkiException(ex.Code, $"'{file}': {ex.Message}", ex, ex.Target ?? file);
+                // The reason is prefixed; the hint and the input at fault stay structured (ErrorFactory renders them).
+                throw new PkiException(ex.Code, $"'{file}': {ex.Reason}", ex, ex.Target ?? file, ex.Hint, ex.Input);
             }
         }
 
