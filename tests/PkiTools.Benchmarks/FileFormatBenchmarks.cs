@@ -48,9 +48,9 @@ namespace PkiTools.Benchmarks
         public byte[] WritePfx() => CertificateFiles.WritePfx(_leaf.Certificate, _key, System.Array.Empty<X509Certificate2>(), Password, PfxCompatibility.Modern);
 
         [Benchmark(Description = "Modern PFX: read")]
-        public IReadOnlyList<X509Certificate2> ReadPfx() => CertificateFiles.Read(_pfx, Password);
+        public IReadOnlyList<X509Certificate2> ReadPfx() => CertificateFiles.Read(_pfx, Password).Certificates;
 
         [Benchmark(Description = "P7B with 10,000 certificates: read")]
-        public IReadOnlyList<X509Certificate2> ReadBundle() => CertificateFiles.Read(_bundle, null);
+        public IReadOnlyList<X509Certificate2> ReadBundle() => CertificateFiles.Read(_bundle, null).Certificates;
     }
 }

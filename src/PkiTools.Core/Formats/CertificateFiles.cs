@@ -40,13 +40,13 @@ namespace PkiTools.Core.Formats
 
         /// <summary>
         /// Every certificate in <paramref name="data"/>, leaf first, then its issuers, then any others in file order.
-        /// A private key in the file (PEM key block, PFX key bag) is attached to the certificate it belongs to
-        /// (<see cref="CertificateKeys.Find"/> returns it; RSA and ECDSA also get HasPrivateKey).
+        /// A private key in the file (PEM key block, PFX key bag) is matched to the certificate it belongs to and
+        /// returned beside it (<see cref="CertificateFileContents.KeyOf"/>); nothing is attached to the certificate objects.
         /// </summary>
         /// <param name="data">The file's bytes.</param>
         /// <param name="password">Password of a PFX or encrypted key; null when none was given.</param>
         /// <param name="source">The file name, used in error messages and as the exception target.</param>
-        public static IReadOnlyList<X509Certificate2> Read(byte[] data, char[]? password, string? source = null)
+        public static CertificateFileContents Read(byte[] data, char[]? password, string? source = null)
         {
             if (data == null) throw new ArgumentNullException(nameof(data));
             string where = source == null ? "The data" : $"'{source}'";
@@ -64,10 +64,10 @@ namespace PkiTools.Core.Formats
                     case CertificateFormat.Der:
                         {
                             Asn1Guard.CheckOne(data, 0, data.Length, PkiErrorCode.CertificateInvalid, where);
-                            return new[] { CertificateFromDer(data, where) };
+                            return new CertificateFileContents(new[] { CertificateFromDer(data, where) });
                         }
                     case CertificateFormat.P7b:
-                        return Order(ReadP7b(data, where), null);
+                        return new CertificateFileContents(Order(ReadP7b(data, where), null));
                     default:
                         Pkcs12.Contents contents = Pkcs12.Read(data, password, where);
                         return Combine(contents.Certificates, contents.Keys, where);
@@ -75,7 +75,7 @@ namespace PkiTools.Core.Formats
             }
             catch (PkiException ex) when (ex.Target == null && source != null)
             {
-                throw new PkiException(ex.Code, ex.Message, ex.InnerException, source);
+                throw new PkiException(ex.Code, ex.Reason, ex.InnerException, source, ex.Hint, ex.Input);
             }
         }
 
@@ -174,7 +174,7 @@ namespace PkiTools.Core.Formats
             }
         }
 
-        private static IReadOnlyList<X509Certificate2> ReadPem(byte[] data, char[]? password, string where)
+        private static CertificateFileContents ReadPem(byte[] data, char[]? password, string where)
         {
             var certificates = new List<X509Certificate2>();
             var keys = new List<PrivateKey>();
@@ -221,14 +221,15 @@ namespace PkiTools.Core.Formats
             return result;
         }
 
-        /// <summary>Attaches each key to the certificate it belongs to, then orders leaf first.</summary>
-        private static IReadOnlyList<X509Certificate2> Combine(List<X509Certificate2> certificates, List<PrivateKey> keys, string where)
+        /// <summary>Pairs each key with the certificate it belongs to, then orders leaf first.</summary>
+        private static CertificateFileContents Combine(List<X509Certificate2> certificates, List<PrivateKey> keys, string where)
         {
             if (certificates.Count == 0)
             {
                 throw new PkiException(PkiErrorCode.CertificateInvalid, $"{where} holds no certificate{(keys.Count > 0 ? ", only a private key" : "")}.");
             }
             int? leaf = null;
+            var pairs = new List<KeyValuePair<X509Certificate2, PrivateKey>>();
             if (keys.Count > 0)
             {
                 var spkis = new byte[certificates.Count][];
@@ -244,11 +245,11 @@ namespace PkiTools.Core.Formats
                     {
                         throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key in {where} ({key.Algorithm}) belongs to none of the certificates in it.");
                     }
-                    certificates[match] = CertificateKeys.Attach(certificates[match], key);
+                    pairs.Add(new KeyValuePair<X509Certificate2, PrivateKey>(certificates[match], key));
                     leaf ??= match;
                 }
             }
-            return Order(certificates, leaf);
+            return new CertificateFileContents(Order(certificates, leaf), pairs);
         }
 
         /// <summary>

@@ -8,7 +8,7 @@ using PkiTools.Core.X509;
 namespace PkiTools.Core.Formats
 {
     /// <summary>Reads input files with a size cap, and certificates from PEM (one or many) or DER.</summary>
-    public static class CertificateReader
+    public static partial class CertificateReader
     {
         /// <summary>Inputs larger than this are refused before they are read (16 MiB).</summary>
         public const long MaxInputBytes = 16L * 1024 * 1024;
@@ -63,37 +63,32 @@ namespace PkiTools.Core.Formats
         }
 
         /// <summary>
-        /// A certificate with its private key from files: <paramref name="path"/> is a certificate file (PEM or DER)
-        /// or the stem New-SelfSignedCert -Path wrote ("./root" for root.crt + root.key). The key is taken from a
-        /// PEM key block in the same file, else from the sibling .key file; one that does not match is refused. An
-        /// encrypted key and no password: the certificate comes back without it, remembering where the key is
-        /// (<see cref="UnlockKey"/> adds it once the password is known).
+        /// A certificate and its private key from files: <paramref name="path"/> is a certificate file (PEM or DER) or the
+        /// stem a self-signed certificate was written to ("./root" for root.crt + root.key). The key is taken from a PEM
+        /// key block in the same file, else from the sibling .key file; one that does not match is refused. An
+        /// encrypted key and no password: the result has no key but names the key file
+        /// (<see cref="CertificateFileContents.EncryptedKeyPath"/>; <see cref="ReadKeyFile"/> reads it once the password is known).
         /// </summary>
-        public static X509Certificate2 ReadWithKey(string path, char[]? password = null)
+        public static CertificateFileContents ReadCertificateAndKey(string path, char[]? password = null)
         {
             string certificatePath = !File.Exists(path) && File.Exists(path + ".crt") ? path + ".crt" : path;
             byte[] data = ReadFile(certificatePath);
             X509Certificate2 certificate = ReadCertificates(data, certificatePath)[0];
+            var single = new[] { certificate };
             string keyPath = Pem.LooksLikePem(data) && System.Text.Encoding.UTF8.GetString(data).IndexOf("PRIVATE KEY-----", StringComparison.Ordinal) >= 0
                 ? certificatePath
                 : IO.OutputPaths.CertificateAndKey(certificatePath).Key;
-            if (!File.Exists(keyPath)) return certificate;
+            if (!File.Exists(keyPath)) return new CertificateFileContents(single);
             if (password == null && System.Text.Encoding.UTF8.GetString(ReadFile(keyPath)).IndexOf("ENCRYPTED", StringComparison.Ordinal) >= 0)
             {
-                CertificateKeys.RememberKeyFile(certificate, keyPath);
-                return certificate;
+                return new CertificateFileContents(single, null, keyPath);
             }
-            return AttachKeyFile(certificate, keyPath, password);
+            Keys.PrivateKey key = ReadKeyFile(keyPath, certificate, password);
+            return new CertificateFileContents(single, new[] { new KeyValuePair<X509Certificate2, Keys.PrivateKey>(certificate, key) });
         }
 
-        /// <summary>Adds the encrypted key <see cref="ReadWithKey"/> found for <paramref name="certificate"/>, decrypted with <paramref name="password"/>.</summary>
-        public static X509Certificate2 UnlockKey(X509Certificate2 certificate, char[] password)
-        {
-            string? keyPath = CertificateKeys.KeyFileOf(certificate);
-            return keyPath == null || CertificateKeys.Find(certificate) != null ? certificate : AttachKeyFile(certificate, keyPath, password);
-        }
-
-        private static X509Certificate2 AttachKeyFile(X509Certificate2 certificate, string keyPath, char[]? password)
+        /// <summary>The private key in <paramref name="keyPath"/>, decrypted with <paramref name="password"/>; KeyMismatch when it does not belong to <paramref name="certificate"/>.</summary>
+        public static Keys.PrivateKey ReadKeyFile(string keyPath, X509Certificate2 certificate, char[]? password)
         {
             Keys.PrivateKey key;
             try
@@ -102,13 +97,13 @@ namespace PkiTools.Core.Formats
             }
             catch (PkiException ex) when (ex.Target == null)
             {
-                throw new PkiException(ex.Code, $"'{keyPath}': {ex.Message}", ex, keyPath);
+                throw new PkiException(ex.Code, $"'{keyPath}': {ex.Reason}", ex, keyPath, ex.Hint, ex.Input);
             }
             if (!CertificateFacts.KeyMatches(certificate, key))
             {
                 throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key in '{keyPath}' does not belong to the certificate.", null, keyPath);
             }
-            return CertificateKeys.Attach(certificate, key);
+            return key;
         }
 
         /// <summary>A certificate from DER, checked by our parser first so that hostile input fails with CertificateInvalid.</summary>

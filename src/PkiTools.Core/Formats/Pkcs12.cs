@@ -486,7 +486,7 @@ namespace PkiTools.Core.Formats
             new PkiException(PkiErrorCode.PasswordIncorrect, $"{where} could not be opened: wrong password, or the file is corrupt.", inner);
 
         private static PkiException PasswordRequired(string where, Exception? inner) =>
-            new PkiException(PkiErrorCode.PasswordRequired, $"{where} is password-protected: give its password with -Password.", inner);
+            new PkiException(PkiErrorCode.PasswordRequired, $"{where} is password-protected.", inner, null, new PkiHint("Give its password with {0}.", "Password"), "Password");
 
         // ---------------------------------------------------------------- writing
 

@@ -53,7 +53,7 @@ namespace PkiTools.Core.IO
                 if (!overwrite && (File.Exists(file.FilePath) || Directory.Exists(file.FilePath)))
                 {
                     throw new PkiException(PkiErrorCode.FileExists,
-                        $"The file '{file.FilePath}' already exists. Use -Force to replace it, or choose another -Path.", null, file.FilePath);
+                        $"The file '{file.FilePath}' already exists.", null, file.FilePath, new PkiHint("Use {0} to replace it, or choose another {1}.", "Force", "Path"));
                 }
                 string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file.FilePath));
                 if (folder == null || !Directory.Exists(folder))
@@ -147,7 +147,7 @@ namespace PkiTools.Core.IO
                 TryDelete(temp);
                 if (!overwrite && File.Exists(full))
                 {
-                    throw new PkiException(PkiErrorCode.FileExists, $"The file '{path}' already exists. Use -Force to replace it.", ex, path);
+                    throw new PkiException(PkiErrorCode.FileExists, $"The file '{path}' already exists.", ex, path, new PkiHint("Use {0} to replace it.", "Force"));
                 }
                 throw new PkiException(PkiErrorCode.FileWriteFailed, $"Could not write '{path}': {ex.Message}", ex, path);
             }

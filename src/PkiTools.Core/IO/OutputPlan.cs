@@ -8,7 +8,7 @@ using PkiTools.Core.X509;
 namespace PkiTools.Core.IO
 {
     /// <summary>The files a cmdlet will write for a result, planned before ShouldProcess and written by <see cref="AtomicFileWriter"/>.</summary>
-    public static class OutputPlan
+    public static partial class OutputPlan
     {
         /// <summary>"x.crt" (PEM) and, when the key is known and wanted, "x.key" (PKCS#8 PEM, owner-only).</summary>
         public static IReadOnlyList<OutputFile> CertificateAndKey(string path, IssuedCertificate issued, bool includeKey, char[]? keyPassword = null)
@@ -22,11 +22,12 @@ namespace PkiTools.Core.IO
 
         /// <summary>
         /// "x.fullchain.crt": the certificate followed by its known issuers, without the self-signed root (what nginx's
-        /// ssl_certificate and HAProxy want from a server). Nothing when no chain is known.
+        /// ssl_certificate and HAProxy want from a server). Nothing when <paramref name="issuers"/> (issuer first) is empty.
         /// </summary>
-        public static IReadOnlyList<OutputFile> FullChain(string path, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+        public static IReadOnlyList<OutputFile> FullChain(string path, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate,
+            IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> issuers)
         {
-            var chain = CertificateChains.Issuers(certificate).Where(c => !CertificateFacts.IsSelfIssued(c)).ToList();
+            var chain = issuers.Where(c => !CertificateFacts.IsSelfIssued(c)).ToList();
             if (chain.Count == 0) return Array.Empty<OutputFile>();
             chain.Insert(0, certificate);
             return WithoutUnchanged(new List<OutputFile> { new OutputFile(OutputPaths.FullChain(path), Formats.CertificateFiles.WritePem(chain), secret: false) });

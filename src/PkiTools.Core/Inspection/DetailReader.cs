@@ -83,7 +83,7 @@ namespace PkiTools.Core.Inspection
                         break;
                     default:
                         throw new PkiException(PkiErrorCode.FormatUnknown,
-                            $"{where} is a PFX/PKCS#12 file: read it with Import-Cert -Password and pipe the certificates to Get-CertDetail.");
+                            $"{where} is a PFX/PKCS#12 file: its certificates can be shown only once they are read from it with its password.");
                 }
             }
             catch (PkiException ex)

@@ -138,7 +138,7 @@ namespace PkiTools.Core.Keys
         }
 
         public static PkiException WrongPassword(Exception? inner = null) =>
-            new PkiException(PkiErrorCode.PasswordIncorrect, "The password is incorrect (or the file is corrupt): decryption failed. Check -Password.", inner);
+            new PkiException(PkiErrorCode.PasswordIncorrect, "The password is incorrect (or the file is corrupt): decryption failed.", inner, null, new PkiHint("Check {0}.", "Password"), "Password");
 
         /// <summary>PBKDF2 in native code where the runtime offers it (.NET Framework 4.7.2+, .NET Core), else managed HMAC.</summary>
         public static byte[] Pbkdf2(byte[] password, byte[] salt, int iterations, HashAlgorithmName hash, int length)

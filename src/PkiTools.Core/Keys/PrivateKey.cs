@@ -290,7 +290,7 @@ namespace PkiTools.Core.Keys
         }
 
         private static char[] RequirePassword(char[]? password) => password ?? throw new PkiException(PkiErrorCode.PasswordRequired,
-            "The private key is encrypted: give its password with -Password.");
+            "The private key is encrypted.", null, null, new PkiHint("Give its password with {0}.", "Password"), "Password");
 
         /// <summary>
         /// The key as PEM text: PKCS#8 ("PRIVATE KEY", or "ENCRYPTED PRIVATE KEY" with a password: PBES2 AES-256-CBC and
@@ -312,12 +312,14 @@ namespace PkiTools.Core.Keys
                     case PrivateKeyFormat.Sec1:
                         if (password != null)
                         {
-                            throw new PkiException(PkiErrorCode.InvalidArgument, "Encrypted keys are written as PKCS#8 only (the PKCS#1/SEC1 PEM encryption is obsolete): use -Format Pkcs8 with -Password.");
+                            throw new PkiException(PkiErrorCode.InvalidArgument, "Encrypted keys are written as PKCS#8 only (the PKCS#1/SEC1 PEM encryption is obsolete).", null, null,
+                                new PkiHint("Use {0} with {1}.", "Format=Pkcs8", "Password"), "Format");
                         }
                         KeyType wanted = format == PrivateKeyFormat.Pkcs1 ? KeyType.Rsa : KeyType.Ecdsa;
                         if (KeyType != wanted)
                         {
-                            throw new PkiException(PkiErrorCode.InvalidArgument, $"-Format {format} is for {(wanted == KeyType.Rsa ? "RSA" : "ECDSA")} keys; this is {Words.A(Algorithm.ToString())} key. Use -Format Pkcs8.");
+                            throw new PkiException(PkiErrorCode.InvalidArgument, $"The {format} format is for {(wanted == KeyType.Rsa ? "RSA" : "ECDSA")} keys; this is {Words.A(Algorithm.ToString())} key.", null, null,
+                                new PkiHint("Use {0}.", "Format=Pkcs8"), "Format");
                         }
                         byte[] inner = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(pkcs8)).PrivateKey.GetOctets();
                         if (format == PrivateKeyFormat.Sec1)

@@ -94,12 +94,14 @@ namespace PkiTools.Core.X509
             }
             else
             {
-                throw new PkiException(PkiErrorCode.InvalidArgument, "Give a subject (-Subject 'CN=...') or at least one -DnsName or -IpAddress.");
+                throw new PkiException(PkiErrorCode.InvalidArgument, "The certificate has no subject and no names.", null, null,
+                    new PkiHint("Give a subject ({0} 'CN=...') or at least one {1} or {2}.", "Subject", "DnsName", "IpAddress"));
             }
             bool empty = subject.GetOidList().Count == 0;
             if (empty && sans.Count == 0)
             {
-                throw new PkiException(PkiErrorCode.InvalidArgument, "A certificate with an empty subject needs at least one -DnsName or -IpAddress.");
+                throw new PkiException(PkiErrorCode.InvalidArgument, "A certificate with an empty subject needs at least one subject alternative name.", null, null,
+                    new PkiHint("Give at least one {0} or {1}.", "DnsName", "IpAddress"));
             }
             return new ResolvedNames(subject, empty, sans.Count == 0 ? null : new GeneralNames(sans.ToArray()));
         }
@@ -124,11 +126,13 @@ namespace PkiTools.Core.X509
             bool selfSigned = issuer == null;
             if (selfSigned && template.Profile == CertificateProfile.IntermediateCa)
             {
-                throw new PkiException(PkiErrorCode.InvalidArgument, "An intermediate CA is signed by its parent: use Invoke-CaSign -Profile IntermediateCa, or -Profile RootCa for a self-signed CA.");
+                throw new PkiException(PkiErrorCode.InvalidArgument, "An intermediate CA is signed by its parent, never self-signed.", null, null,
+                    new PkiHint("Have its parent CA sign it with {0}, or use {1} for a self-signed CA.", "Profile=IntermediateCa", "Profile=RootCa"), "Profile");
             }
             if (!selfSigned && template.Profile == CertificateProfile.RootCa)
             {
-                throw new PkiException(PkiErrorCode.InvalidArgument, "A root CA is self-signed: use New-SelfSignedCert -Profile RootCa, or -Profile IntermediateCa to issue a subordinate CA.");
+                throw new PkiException(PkiErrorCode.InvalidArgument, "A root CA is self-signed, never signed by another CA.", null, null,
+                    new PkiHint("Self-sign it with {0}, or use {1} to issue a subordinate CA.", "Profile=RootCa", "Profile=IntermediateCa"), "Profile");
             }
             if (selfSigned && subjectIsEmpty)
             {
@@ -174,7 +178,7 @@ namespace PkiTools.Core.X509
             if (isCa)
             {
                 pathLength = template.PathLength ?? (profile == CertificateProfile.IntermediateCa ? 0 : (int?)null);
-                if (pathLength < 0) throw new PkiException(PkiErrorCode.InvalidArgument, "-PathLength must be 0 or more.");
+                if (pathLength < 0) throw new PkiException(PkiErrorCode.InvalidArgument, "The path length must be 0 or more.", null, null, new PkiHint("Give {0} 0 or more.", "PathLength"), "PathLength");
                 if (issuer?.PathLength is int parentLimit)
                 {
                     if (parentLimit == 0)
@@ -183,13 +187,15 @@ namespace PkiTools.Core.X509
                     }
                     if (pathLength == null || pathLength >= parentLimit)
                     {
-                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The issuer's pathLenConstraint is {parentLimit}: give -PathLength {parentLimit - 1} or less.");
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The issuer's pathLenConstraint is {parentLimit}.", null, null,
+                            new PkiHint("Give {0} or less.", $"PathLength={parentLimit - 1}"), "PathLength");
                     }
                 }
             }
             else if (template.PathLength != null)
             {
-                throw new PkiException(PkiErrorCode.InvalidArgument, "-PathLength applies only to the RootCa and IntermediateCa profiles.");
+                throw new PkiException(PkiErrorCode.InvalidArgument, "A path length applies only to the RootCa and IntermediateCa profiles.", null, null,
+                    new PkiHint("Leave out {0}, or use {1} or {2}.", "PathLength", "Profile=RootCa", "Profile=IntermediateCa"), "PathLength");
             }
 
             // Serial.
@@ -265,7 +271,11 @@ namespace PkiTools.Core.X509
         {
             if (template.PermittedDnsDomains.Count > 0 || template.PermittedIpRanges.Count > 0)
             {
-                if (!isCa) throw new PkiException(PkiErrorCode.InvalidArgument, "Name constraints (-PermittedDnsDomain, -PermittedIpRange) apply only to CA certificates.");
+                if (!isCa)
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, "Name constraints apply only to CA certificates.", null, null,
+                        new PkiHint("Leave out {0} and {1}, or issue a CA certificate.", "PermittedDnsDomain", "PermittedIpRange"));
+                }
                 var permitted = new List<Asn1Encodable>();
                 foreach (string domain in template.PermittedDnsDomains)
                 {
@@ -288,14 +298,14 @@ namespace PkiTools.Core.X509
             }
             if (template.CrlDistributionPoints.Count > 0)
             {
-                var names = new GeneralNames(template.CrlDistributionPoints.Select(u => new GeneralName(GeneralName.UniformResourceIdentifier, CheckUri(u, "-CrlDistributionPoint"))).ToArray());
+                var names = new GeneralNames(template.CrlDistributionPoints.Select(u => new GeneralName(GeneralName.UniformResourceIdentifier, CheckUri(u, "CrlDistributionPoint", isInput: true))).ToArray());
                 var point = new DerSequence(new DerTaggedObject(true, 0, new DerTaggedObject(false, 0, names)));
                 extensions.AddExtension(X509Extensions.CrlDistributionPoints, false, new DerSequence(point));
             }
             if (template.AuthorityInfoAccess.Count > 0)
             {
                 var access = template.AuthorityInfoAccess.Select(u => (Asn1Encodable)new AccessDescription(AccessDescription.IdADCAIssuers,
-                    new GeneralName(GeneralName.UniformResourceIdentifier, CheckUri(u, "-AuthorityInfoAccess")))).ToArray();
+                    new GeneralName(GeneralName.UniformResourceIdentifier, CheckUri(u, "AuthorityInfoAccess", isInput: true)))).ToArray();
                 extensions.AddExtension(X509Extensions.AuthorityInfoAccess, false, new DerSequence(access));
             }
         }
@@ -329,14 +339,20 @@ namespace PkiTools.Core.X509
             return result;
         }
 
-        internal static string CheckUri(string uri, string parameter)
+        /// <summary>
+        /// <paramref name="uri"/> checked to be an absolute http, https, ldap or file URI. <paramref name="field"/> is the
+        /// option name when <paramref name="isInput"/> (the caller's layer renders it in the hint), else a policy field name.
+        /// </summary>
+        internal static string CheckUri(string uri, string field, bool isInput = false)
         {
             // The text must name its scheme: System.Uri also takes "/ca.crl" (Unix) and "C:\ca.crl" as file URIs, whose
             // original string, written into the certificate, is no URI at all.
             if (!Uri.TryCreate(uri?.Trim(), UriKind.Absolute, out Uri? parsed) || (parsed.Scheme != "http" && parsed.Scheme != "https" && parsed.Scheme != "ldap" && parsed.Scheme != "file")
                 || !parsed.OriginalString.StartsWith(parsed.Scheme + ":", StringComparison.OrdinalIgnoreCase))
             {
-                throw new PkiException(PkiErrorCode.InvalidArgument, $"{parameter}: '{uri}' is not an absolute http, https, ldap or file URI (clients fetch http://...).", null, uri);
+                string reason = $"'{uri}' is not an absolute http, https, ldap or file URI (clients fetch http://...).";
+                if (isInput) throw new PkiException(PkiErrorCode.InvalidArgument, reason, null, uri, new PkiHint("Check {0}.", field), field);
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"{field}: {reason}", null, uri);
             }
             return parsed.OriginalString;
         }

@@ -19,12 +19,14 @@ namespace PkiTools.Core.X509
         private const string MsCertExtensionsOid = "1.3.6.1.4.1.311.2.1.14";
         private readonly byte[] _der;
         private readonly PrivateKey? _privateKey;
+        private IReadOnlyList<GeneralName>? _requestedNames;
 
         private CertificateSigningRequest(byte[] der, CertificationRequest request, PrivateKey? key, bool signatureValid)
         {
             _der = der;
             _privateKey = key;
             CertificationRequestInfo info = request.GetCertificationRequestInfo();
+            SubjectName = info.Subject;
             SubjectDer = info.Subject.GetDerEncoded();
             Subject = Names.Describe(SubjectDer);
             SubjectPublicKeyInfo = info.SubjectPublicKeyInfo.GetDerEncoded();
@@ -111,7 +113,25 @@ namespace PkiTools.Core.X509
 
         internal byte[] SubjectDer { get; }
 
+        /// <summary>The subject as parsed from the request, once (signing and the CA's policy read it; nothing re-parses <see cref="SubjectDer"/>).</summary>
+        internal X509Name SubjectName { get; }
+
+        /// <summary>
+        /// The requested DNS names (normalised) and IP addresses as subjectAltName entries, built on first use and kept:
+        /// what a signer copies when its policy allows them. Throws InvalidArgument for a name that is not a valid DNS name
+        /// or IP address (every time it is asked).
+        /// </summary>
+        internal IReadOnlyList<GeneralName> RequestedNames => _requestedNames ??= BuildRequestedNames();
+
         internal byte[] SubjectPublicKeyInfo { get; }
+
+        private IReadOnlyList<GeneralName> BuildRequestedNames()
+        {
+            var names = new List<GeneralName>(DnsNames.Length + IpAddresses.Length);
+            foreach (string dns in DnsNames) names.Add(new GeneralName(GeneralName.DnsName, Names.NormalizeDnsName(dns)));
+            foreach (string ip in IpAddresses) names.Add(new GeneralName(GeneralName.IPAddress, new DerOctetString(Names.ParseIpAddress(ip).GetAddressBytes())));
+            return names;
+        }
 
         /// <summary>The private key, when this CSR was created here. Secret: not a property so it never formats.</summary>
         public PrivateKey? GetPrivateKey() => _privateKey;

@@ -10,6 +10,15 @@ namespace PkiTools.Core.X509
     /// </summary>
     public sealed class CertificateTemplate
     {
+        /// <summary>The longest lifetime a template may ask for, in days (100 years); the cmdlets' -ValidDays range.</summary>
+        public const int MaxValidDays = 36500;
+
+        /// <summary>The largest pathLenConstraint a CA template may ask for; the cmdlets' -PathLength range.</summary>
+        public const int MaxPathLength = 32;
+
+        /// <summary>The lifetime used when neither <see cref="ValidDays"/> nor <see cref="NotAfter"/> is set: 3650 days for a root CA, 1825 for an intermediate, 365 for a leaf.</summary>
+        public static int DefaultValidDays(CertificateProfile profile) => Profiles.DefaultValidDays(profile);
+
         /// <summary>Distinguished name ("CN=web01, O=Corp"). Null: CN = the first DNS name (or IP address).</summary>
         public string? Subject { get; init; }
 

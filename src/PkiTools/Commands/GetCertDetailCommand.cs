@@ -18,20 +18,9 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "CertDetail", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(CertificateDetail))]
-    public sealed class GetCertDetailCommand : PkiCmdlet
+    public sealed class GetCertDetailCommand : FileInputCmdlet
     {
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
         private const string ObjectSet = "Certificate";
-
-        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string[]? Path { get; set; }
-
-        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[]? LiteralPath { get; set; }
 
         /// <summary>An X509Certificate2, a CSR object, a CRL object, a Get-IssuedCert record, a FileInfo or a path.</summary>
         [Parameter(ParameterSetName = ObjectSet, Mandatory = true, ValueFromPipeline = true)]
@@ -40,10 +29,9 @@ namespace PkiTools.Commands
 
         protected override void ProcessRecord()
         {
-            if (ParameterSetName != ObjectSet)
+            if (ReadsFiles)
             {
-                bool literal = ParameterSetName == LiteralPathSet;
-                ForEachInputFile(literal ? LiteralPath! : Path!, literal, (file, data) => Emit(file, data));
+                ForEachFile((file, data) => Emit(file, data));
                 return;
             }
             foreach (object? item in Certificate!)
@@ -98,9 +86,24 @@ namespace PkiTools.Commands
 
         private void Emit(string? file, byte[] data)
         {
-            IReadOnlyList<CertificateDetail> details = CertificateDetail.Read(data, file, ex => WriteError(ErrorFactory.Create(ex)));
+            IReadOnlyList<CertificateDetail> details = CertificateDetail.Read(data, file, ex => WriteError(ErrorFactory.Create(WithRemedy(ex, data))));
             if (file != null) WriteVerbose($"Read {details.Count} item(s) from {file}.");
             foreach (CertificateDetail detail in details) WriteObject(detail);
+        }
+
+        /// <summary>The cmdlet's own remedy for a PFX, which Get-CertDetail cannot open (no password parameter): Import-Cert can.</summary>
+        private static PkiException WithRemedy(PkiException ex, byte[] data)
+        {
+            if (ex.Code != PkiErrorCode.FormatUnknown || ex.Hint != null) return ex;
+            try
+            {
+                if (Core.Formats.CertificateFiles.Detect(data) != Core.Formats.CertificateFormat.Pfx) return ex;
+            }
+            catch (PkiException)
+            {
+                return ex;
+            }
+            return new PkiException(ex.Code, ex.Reason, ex, ex.Target, new PkiHint("Read it with Import-Cert {0} and pipe the certificates to Get-CertDetail.", "Password"), ex.Input);
         }
     }
 }

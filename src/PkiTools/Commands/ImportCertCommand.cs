@@ -2,10 +2,8 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core.Formats;
-using PkiTools.Core.X509;
 
 namespace PkiTools.Commands
 {
@@ -16,54 +14,18 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsData.Import, "Cert", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed class ImportCertCommand : PkiCmdlet
+    public sealed class ImportCertCommand : ImportFileCommand<CertificateFileContents>
     {
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
-        private const string TextSet = "Text";
-
-        private readonly StringBuilder _text = new StringBuilder();
-
-        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string[]? Path { get; set; }
-
-        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[]? LiteralPath { get; set; }
-
-        /// <summary>PEM text from the pipeline (whole strings or the lines Get-Content sends).</summary>
-        [Parameter(ParameterSetName = TextSet, Mandatory = true, ValueFromPipeline = true)]
-        [AllowEmptyString]
-        public string[]? Pem { get; set; }
-
         /// <summary>The password of a PFX or of an encrypted key in a PEM file.</summary>
         [Parameter]
         public SecureString? Password { get; set; }
 
-        protected override void ProcessRecord()
-        {
-            if (ParameterSetName == TextSet)
-            {
-                foreach (string line in Pem!) _text.Append(line).Append('\n');
-                return;
-            }
-            ForEachInputFile(ParameterSetName == LiteralPathSet ? LiteralPath! : Path!, ParameterSetName == LiteralPathSet,
-                (file, data) => Emit(Passwords.With(Password, pw => CertificateFiles.Read(data, pw, file)), file));
-        }
+        protected override CertificateFileContents Parse(byte[] data, string source) =>
+            Passwords.With(Password, pw => CertificateFiles.Read(data, pw, source));
 
-        protected override void EndProcessing()
+        protected override void Emit(CertificateFileContents contents, string source)
         {
-            if (ParameterSetName == TextSet)
-            {
-                Guard(() => Emit(Passwords.With(Password, pw => CertificateFiles.Read(Encoding.UTF8.GetBytes(_text.ToString()), pw, "the pipeline")), "the pipeline"));
-            }
-        }
-
-        private void Emit(IReadOnlyList<X509Certificate2> certificates, string source)
-        {
-            CertificateChains.RememberFromBundle(certificates);
+            IReadOnlyList<X509Certificate2> certificates = PipelineCertificates.From(contents);
             WriteVerbose($"Read {certificates.Count} certificate(s) from {source}.");
             foreach (X509Certificate2 certificate in certificates) WriteObject(certificate);
         }

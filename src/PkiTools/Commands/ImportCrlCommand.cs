@@ -12,7 +12,7 @@ namespace PkiTools.Commands
     [OutputType(typeof(CertificateRevocationList))]
     public sealed class ImportCrlCommand : ImportFileCommand<CertificateRevocationList>
     {
-        protected override CertificateRevocationList Parse(byte[] data) => CertificateRevocationList.Parse(data);
+        protected override CertificateRevocationList Parse(byte[] data, string source) => CertificateRevocationList.Parse(data);
 
         protected override void Emit(CertificateRevocationList crl, string source)
         {

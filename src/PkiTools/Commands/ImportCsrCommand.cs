@@ -13,7 +13,7 @@ namespace PkiTools.Commands
     [OutputType(typeof(CertificateSigningRequest))]
     public sealed class ImportCsrCommand : ImportFileCommand<CertificateSigningRequest>
     {
-        protected override CertificateSigningRequest Parse(byte[] data) => CertificateSigningRequest.Parse(data);
+        protected override CertificateSigningRequest Parse(byte[] data, string source) => CertificateSigningRequest.Parse(data);
 
         protected override void Emit(CertificateSigningRequest csr, string source)
         {

@@ -13,19 +13,12 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsData.Import, "PrivateKey", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(PrivateKey))]
-    public sealed class ImportPrivateKeyCommand : PkiCmdlet
+    public sealed class ImportPrivateKeyCommand : FileInputCmdlet
     {
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
-
+        /// <summary>Key files (wildcards expanded); paths also bind from the pipeline, as strings or by property name.</summary>
         [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        public string[]? Path { get; set; }
-
-        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[]? LiteralPath { get; set; }
+        public override string[]? Path { get; set; }
 
         /// <summary>The password of an encrypted key.</summary>
         [Parameter]
@@ -33,7 +26,7 @@ namespace PkiTools.Commands
 
         protected override void ProcessRecord()
         {
-            ForEachInputFile(ParameterSetName == LiteralPathSet ? LiteralPath! : Path!, ParameterSetName == LiteralPathSet, (file, data) =>
+            ForEachFile((file, data) =>
             {
                 PrivateKey key = Passwords.With(Password, pw => PrivateKey.Import(data, pw));
                 WriteVerbose($"Read {Words.A(key.Algorithm.ToString())} key, key id {key.KeyId}, from {file}.");

@@ -16,8 +16,9 @@ namespace PkiTools.Commands
     [OutputType(typeof(X509Certificate2))]
     public sealed class NewSelfSignedCertCommand : SubjectCmdlet
     {
+        /// <summary>Lifetime in days; default <see cref="CertificateTemplate.DefaultValidDays"/> of the profile.</summary>
         [Parameter]
-        [ValidateRange(1, 36500)]
+        [ValidateRange(1, CertificateTemplate.MaxValidDays)]
         public int ValidDays { get; set; }
 
         [Parameter]
@@ -27,7 +28,7 @@ namespace PkiTools.Commands
         public CertificateProfile Profile { get; set; } = CertificateProfile.TlsServer;
 
         [Parameter]
-        [ValidateRange(0, 32)]
+        [ValidateRange(0, CertificateTemplate.MaxPathLength)]
         public int PathLength { get; set; } = -1;
 
         protected override void ProcessRecord()
@@ -44,7 +45,7 @@ namespace PkiTools.Commands
                 {
                     return;
                 }
-                WriteObject(issued.Certificate);
+                WriteObject(PipelineCertificates.Attach(issued));
             });
         }
     }

@@ -16,11 +16,9 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "CertChain", DefaultParameterSetName = CertificateSet)]
     [OutputType(typeof(ChainValidationResult), typeof(bool))]
-    public sealed class TestCertChainCommand : PkiCmdlet
+    public sealed class TestCertChainCommand : FileInputCmdlet
     {
         private const string CertificateSet = "Certificate";
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
 
         [Parameter(ParameterSetName = CertificateSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
         public X509Certificate2[]? Certificate { get; set; }
@@ -28,12 +26,7 @@ namespace PkiTools.Commands
         /// <summary>Certificate files; in a PEM bundle the first certificate is tested and the rest serve as intermediates.</summary>
         [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
-        public string[]? Path { get; set; }
-
-        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "FullName")]
-        [ValidateNotNullOrEmpty]
-        public string[]? LiteralPath { get; set; }
+        public override string[]? Path { get; set; }
 
         /// <summary>Trust anchors: certificate objects, file paths or FileInfo objects (read when the command starts).</summary>
         [Parameter]
@@ -119,9 +112,9 @@ namespace PkiTools.Commands
                 }
                 return;
             }
-            ForEachInputFile(ParameterSetName == LiteralPathSet ? LiteralPath! : Path!, ParameterSetName == LiteralPathSet, (file, data) =>
+            ForEachFile((file, data) =>
             {
-                IReadOnlyList<X509Certificate2> certificates = CertificateFiles.Read(data, null, file);
+                IReadOnlyList<X509Certificate2> certificates = CertificateFiles.Read(data, null, file).Certificates;
                 var extra = new X509Certificate2[certificates.Count - 1];
                 for (int i = 1; i < certificates.Count; i++) extra[i - 1] = certificates[i];
                 Validate(certificates[0], extra);

@@ -20,33 +20,42 @@ namespace PkiTools.Commands.Infrastructure
 
         public static ErrorRecord Create(PkiErrorCode code, string message, object? target) => Create(new PkiException(code, message, null, target));
 
+        /// <summary>
+        /// The category of every code. Exhaustive on purpose: a new PkiErrorCode without an entry here throws (and
+        /// ErrorFactoryTests fails) instead of silently becoming InvalidArgument.
+        /// </summary>
         public static ErrorCategory CategoryOf(PkiErrorCode code) => code switch
         {
+            PkiErrorCode.InvalidArgument => ErrorCategory.InvalidArgument,
             PkiErrorCode.FileExists => ErrorCategory.ResourceExists,
             PkiErrorCode.FileNotFound => ErrorCategory.ObjectNotFound,
             PkiErrorCode.FileWriteFailed => ErrorCategory.WriteError,
-            PkiErrorCode.FileReadFailed => ErrorCategory.ReadError,
             PkiErrorCode.FileTooLarge => ErrorCategory.LimitsExceeded,
+            PkiErrorCode.FileReadFailed => ErrorCategory.ReadError,
             PkiErrorCode.FormatUnknown => ErrorCategory.InvalidData,
             PkiErrorCode.CertificateInvalid => ErrorCategory.InvalidData,
             PkiErrorCode.CsrInvalid => ErrorCategory.InvalidData,
-            PkiErrorCode.KeyInvalid => ErrorCategory.InvalidData,
             PkiErrorCode.CsrSignatureInvalid => ErrorCategory.SecurityError,
-            PkiErrorCode.SignatureSelfCheckFailed => ErrorCategory.SecurityError,
+            PkiErrorCode.KeyInvalid => ErrorCategory.InvalidData,
             PkiErrorCode.KeyNotExportable => ErrorCategory.PermissionDenied,
-            PkiErrorCode.IssuerKeyMissing => ErrorCategory.ObjectNotFound,
-            PkiErrorCode.UnsupportedAlgorithm => ErrorCategory.NotImplemented,
             PkiErrorCode.PasswordIncorrect => ErrorCategory.AuthenticationError,
             PkiErrorCode.PasswordRequired => ErrorCategory.AuthenticationError,
-            PkiErrorCode.PasswordFileInsecure => ErrorCategory.SecurityError,
+            PkiErrorCode.IssuerNotCa => ErrorCategory.InvalidArgument,
+            PkiErrorCode.IssuerKeyMissing => ErrorCategory.ObjectNotFound,
+            PkiErrorCode.UnsupportedAlgorithm => ErrorCategory.NotImplemented,
+            PkiErrorCode.ValidityInvalid => ErrorCategory.InvalidArgument,
+            PkiErrorCode.WeakKey => ErrorCategory.InvalidArgument,
+            PkiErrorCode.KeyMismatch => ErrorCategory.InvalidArgument,
+            PkiErrorCode.SignatureSelfCheckFailed => ErrorCategory.SecurityError,
             PkiErrorCode.CrlInvalid => ErrorCategory.InvalidData,
             PkiErrorCode.PolicyViolation => ErrorCategory.PermissionDenied,
             PkiErrorCode.LedgerCorrupt => ErrorCategory.InvalidData,
             PkiErrorCode.CaNotFound => ErrorCategory.ObjectNotFound,
-            PkiErrorCode.SerialNotFound => ErrorCategory.ObjectNotFound,
             PkiErrorCode.SerialConflict => ErrorCategory.ResourceExists,
             PkiErrorCode.LockTimeout => ErrorCategory.ResourceBusy,
-            _ => ErrorCategory.InvalidArgument,
+            PkiErrorCode.SerialNotFound => ErrorCategory.ObjectNotFound,
+            PkiErrorCode.PasswordFileInsecure => ErrorCategory.SecurityError,
+            _ => throw new System.ArgumentOutOfRangeException(nameof(code), code, "PkiErrorCode " + code + " has no ErrorCategory: add it to ErrorFactory.CategoryOf."),
         };
     }
 }

@@ -35,7 +35,7 @@ namespace PkiTools.Commands.Infrastructure
                 }
                 string path = PathOf(cmdlet, parameter, item)
                     ?? throw WrongType(parameter, item, "an X509Certificate2, or the path of a PEM, DER, P7B or unprotected PFX certificate file");
-                result.AddRange(FromFile(parameter, path, () => CertificateFiles.Read(CertificateReader.ReadFile(path), null, path)));
+                result.AddRange(FromFile(parameter, path, () => PipelineCertificates.From(CertificateFiles.Read(CertificateReader.ReadFile(path), null, path))));
             }
             return result;
         }
@@ -92,8 +92,9 @@ namespace PkiTools.Commands.Infrastructure
             {
                 // The file at fault: the one named, or one it led to (the key file next to an -Issuer certificate).
                 string file = ex.Target is string inner && inner.Length > 0 ? inner : path;
-                string message = ex.Message.IndexOf(file, StringComparison.Ordinal) >= 0 ? ex.Message : $"'{file}': {ex.Message}";
-                throw new PkiException(ex.Code, $"-{parameter}: {message}", ex, file);
+                // The reason is prefixed; the hint and the input at fault stay structured (ErrorFactory renders them).
+                string reason = ex.Reason.IndexOf(file, StringComparison.Ordinal) >= 0 ? ex.Reason : $"'{file}': {ex.Reason}";
+                throw new PkiException(ex.Code, $"-{parameter}: {reason}", ex, file, ex.Hint, ex.Input);
             }
         }
 

@@ -95,9 +95,9 @@ namespace PkiTools.Commands.Infrastructure
             {
                 return read();
             }
-            catch (PkiException ex) when (ex.Message.IndexOf(file, StringComparison.Ordinal) < 0)
+            catch (PkiException ex) when (ex.Reason.IndexOf(file, StringComparison.Ordinal) < 0)
             {
-                // Reason and hint kept apart, so that the error factory still renders the hint's inputs as -Name.
+                // The reason is prefixed; the hint and the input at fault stay structured (ErrorFactory renders them).
                 throw new PkiException(ex.Code, $"'{file}': {ex.Reason}", ex, ex.Target ?? file, ex.Hint, ex.Input);
             }
         }

@@ -269,10 +269,11 @@ namespace PkiTools.Core.Tests.Ca
             var key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
             var cdp = Assert.Throws<PkiException>(() => issuer.Issue(key, new CertificateTemplate { DnsNames = new[] { "a.example" }, CrlDistributionPoints = new[] { uri } }));
             Assert.Equal(PkiErrorCode.InvalidArgument, cdp.Code);
-            Assert.Contains("-CrlDistributionPoint", cdp.Message);
+            Assert.Equal("CrlDistributionPoint", cdp.Input); // the core names the option; the cmdlet layer renders -CrlDistributionPoint
+            Assert.Equal("Check -CrlDistributionPoint.", cdp.Hint!.Render((name, value) => "-" + name));
             var aia = Assert.Throws<PkiException>(() => issuer.Issue(key, new CertificateTemplate { DnsNames = new[] { "a.example" }, AuthorityInfoAccess = new[] { uri } }));
             Assert.Equal(PkiErrorCode.InvalidArgument, aia.Code);
-            Assert.Contains("-AuthorityInfoAccess", aia.Message);
+            Assert.Equal("AuthorityInfoAccess", aia.Input);
             // policy.json is checked the same way when it is read.
             Assert.Equal(PkiErrorCode.InvalidArgument, Assert.Throws<PkiException>(() => new PkiTools.Core.Ca.CaPolicy { CrlDistributionPoints = { uri } }.Validate()).Code);
         }

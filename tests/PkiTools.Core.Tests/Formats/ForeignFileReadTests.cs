@@ -34,10 +34,10 @@ namespace PkiTools.Core.Tests.Formats
             var args = new System.Collections.Generic.List<string> { "pkcs12", "-export", "-in", dir.File("leaf.pem"), "-certfile", dir.File("chain.pem"), "-out", dir.File("o.pfx"), "-passout", "pass:" + Password };
             if (legacy) args.Add("-legacy");
             OpenSsl.Ok(args.ToArray());
-            var certificates = CertificateFiles.Read(File.ReadAllBytes(dir.File("o.pfx")), Password.ToCharArray(), "o.pfx");
-            Assert.Equal(chain.All.Select(c => c.Thumbprint), certificates.Select(c => c.Thumbprint));
-            Assert.Equal(chain.LeafKey.KeyId, CertificateKeys.Find(certificates[0])!.KeyId);
-            if (algorithm != KeyAlgorithm.Ed25519) Assert.True(certificates[0].HasPrivateKey);
+            var read = CertificateFiles.Read(File.ReadAllBytes(dir.File("o.pfx")), Password.ToCharArray(), "o.pfx");
+            Assert.Equal(chain.All.Select(c => c.Thumbprint), read.Certificates.Select(c => c.Thumbprint));
+            Assert.Equal(chain.LeafKey.KeyId, read.Key!.KeyId);
+            Assert.Equal(chain.All.Skip(1).Select(c => c.Thumbprint), read.Chain.Select(c => c.Thumbprint));
             Assert.Equal(CertificateFormat.Pfx, CertificateFiles.Detect(File.ReadAllBytes(dir.File("o.pfx"))));
         }
 
@@ -51,7 +51,7 @@ namespace PkiTools.Core.Tests.Formats
             byte[] data = File.ReadAllBytes(dir.File("dump.crt"));
             Assert.StartsWith("Certificate:", System.Text.Encoding.ASCII.GetString(data));
             Assert.Equal(CertificateFormat.Pem, CertificateFiles.Detect(data));
-            Assert.Equal(chain.Leaf.Thumbprint, CertificateFiles.Read(data, null).Single().Thumbprint);
+            Assert.Equal(chain.Leaf.Thumbprint, CertificateFiles.Read(data, null).Certificates.Single().Thumbprint);
             Assert.Equal(chain.Leaf.Thumbprint, CertificateReader.ReadCertificates(data, "dump.crt").Single().Thumbprint);
             // Binary data never counts as PEM, even with a header inside it.
             byte[] binary = new byte[] { 0x30, 0x03, 0x01 }.Concat(System.Text.Encoding.ASCII.GetBytes("\n-----BEGIN CERTIFICATE-----\n")).ToArray();
@@ -68,8 +68,8 @@ namespace PkiTools.Core.Tests.Formats
             foreach (string name in new[] { "empty.pfx", "open.pfx" })
             {
                 byte[] data = File.ReadAllBytes(dir.File(name));
-                Assert.Equal(chain.LeafKey.KeyId, CertificateKeys.Find(CertificateFiles.Read(data, null)[0])!.KeyId);
-                Assert.Equal(chain.LeafKey.KeyId, CertificateKeys.Find(CertificateFiles.Read(data, new char[0])[0])!.KeyId);
+                Assert.Equal(chain.LeafKey.KeyId, CertificateFiles.Read(data, null).Key!.KeyId);
+                Assert.Equal(chain.LeafKey.KeyId, CertificateFiles.Read(data, new char[0]).Key!.KeyId);
             }
         }
 
@@ -90,7 +90,7 @@ namespace PkiTools.Core.Tests.Formats
                 OpenSsl.Ok(args.ToArray());
                 byte[] data = File.ReadAllBytes(dir.File("b.p7b"));
                 Assert.Equal(CertificateFormat.P7b, CertificateFiles.Detect(data));
-                Assert.Equal(chain.All.Select(c => c.Thumbprint), CertificateFiles.Read(data, null).Select(c => c.Thumbprint));
+                Assert.Equal(chain.All.Select(c => c.Thumbprint), CertificateFiles.Read(data, null).Certificates.Select(c => c.Thumbprint));
             }
         }
 
@@ -102,16 +102,16 @@ namespace PkiTools.Core.Tests.Formats
             OpenSsl.Ok("x509", "-in", dir.File("leaf.pem"), "-outform", "DER", "-out", dir.File("leaf.cer"));
             byte[] der = File.ReadAllBytes(dir.File("leaf.cer"));
             Assert.Equal(CertificateFormat.Der, CertificateFiles.Detect(der));
-            Assert.Equal(chain.Leaf.Thumbprint, Assert.Single(CertificateFiles.Read(der, null)).Thumbprint);
+            Assert.Equal(chain.Leaf.Thumbprint, Assert.Single(CertificateFiles.Read(der, null).Certificates).Thumbprint);
 
             // PKCS#1 key written by openssl, after the certificates, chain before leaf: key decides the leaf.
             OpenSsl.Ok("pkey", "-in", dir.File("leaf.pem"), "-traditional", "-out", dir.File("rsa.key"));
             Assert.Contains("RSA PRIVATE KEY", File.ReadAllText(dir.File("rsa.key")));
             string bundle = File.ReadAllText(dir.File("chain.pem")) + OpenSsl.Ok("x509", "-in", dir.File("leaf.pem")) + File.ReadAllText(dir.File("rsa.key"));
             var read = CertificateFiles.Read(System.Text.Encoding.ASCII.GetBytes(bundle), null);
-            Assert.Equal(chain.All.Select(c => c.Thumbprint), read.Select(c => c.Thumbprint));
-            Assert.True(read[0].HasPrivateKey);
-            Assert.Equal(chain.LeafKey.KeyId, CertificateKeys.Find(read[0])!.KeyId);
+            Assert.Equal(chain.All.Select(c => c.Thumbprint), read.Certificates.Select(c => c.Thumbprint));
+            Assert.Same(read.Certificates[0], read.Keys.Single().Key);
+            Assert.Equal(chain.LeafKey.KeyId, read.Key!.KeyId);
         }
 
         [Fact]
@@ -122,7 +122,7 @@ namespace PkiTools.Core.Tests.Formats
             Assert.Contains("ENCRYPTED PRIVATE KEY", System.Text.Encoding.ASCII.GetString(pem));
             Assert.Equal(PkiErrorCode.PasswordRequired, Assert.Throws<PkiException>(() => CertificateFiles.Read(pem, null)).Code);
             Assert.Equal(PkiErrorCode.PasswordIncorrect, Assert.Throws<PkiException>(() => CertificateFiles.Read(pem, "nope".ToCharArray())).Code);
-            Assert.Equal(chain.LeafKey.KeyId, CertificateKeys.Find(CertificateFiles.Read(pem, "k".ToCharArray())[0])!.KeyId);
+            Assert.Equal(chain.LeafKey.KeyId, CertificateFiles.Read(pem, "k".ToCharArray()).Key!.KeyId);
         }
 
         [Theory]
@@ -134,14 +134,8 @@ namespace PkiTools.Core.Tests.Formats
             PfxWriteInteropTests.Keytool("-genkeypair", "-storetype", "PKCS12", "-keystore", dir.File("ks.p12"), "-storepass", Password,
                 "-alias", "web", "-keyalg", keyAlgorithm, sizeOption, sizeValue, "-dname", "CN=java.example", "-validity", "30", "-noprompt");
             var certificates = CertificateFiles.Read(File.ReadAllBytes(dir.File("ks.p12")), Password.ToCharArray(), "ks.p12");
-            X509Certificate2Assert(certificates[0]);
-        }
-
-        private static void X509Certificate2Assert(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
-        {
-            Assert.Equal("CN=java.example", certificate.Subject);
-            Assert.True(certificate.HasPrivateKey);
-            Assert.NotNull(CertificateKeys.Find(certificate));
+            Assert.Equal("CN=java.example", certificates.Leaf.Subject);
+            Assert.NotNull(certificates.Key);
         }
     }
 }

@@ -77,8 +77,8 @@ namespace PkiTools.Core.Tests.Formats
             Assert.DoesNotContain("Encrypted", r.All);
             Assert.Contains("BEGIN PRIVATE KEY", r.All);
             var back = CertificateFiles.Read(File.ReadAllBytes(dir.File("open.pfx")), null);
-            Assert.Equal(chain.Leaf.Thumbprint, back[0].Thumbprint);
-            Assert.Equal(chain.LeafKey.KeyId, CertificateKeys.Find(back[0])!.KeyId);
+            Assert.Equal(chain.Leaf.Thumbprint, back.Leaf.Thumbprint);
+            Assert.Equal(chain.LeafKey.KeyId, back.Key!.KeyId);
         }
 
         [Theory]

@@ -43,19 +43,18 @@ namespace PkiTools.Core.Tests.Formats
             };
             Assert.Equal(detected, CertificateFiles.Detect(data));
             var read = CertificateFiles.Read(data, Password);
-            Assert.Equal(chain.All.Take(count).Select(c => c.Thumbprint), read.Select(c => c.Thumbprint));
-            PrivateKey? key = CertificateKeys.Find(read[0]);
+            Assert.Equal(chain.All.Take(count).Select(c => c.Thumbprint), read.Certificates.Select(c => c.Thumbprint));
+            PrivateKey? key = read.Key;
             if (hasKey)
             {
                 Assert.NotNull(key);
                 Assert.Equal(chain.LeafKey.KeyId, key!.KeyId);
-                Assert.Equal(algorithm != KeyAlgorithm.Ed25519, read[0].HasPrivateKey);
             }
             else
             {
                 Assert.Null(key);
             }
-            for (int i = 1; i < read.Count; i++) Assert.Null(CertificateKeys.Find(read[i]));
+            for (int i = 1; i < read.Certificates.Count; i++) Assert.Null(read.KeyOf(read.Certificates[i]));
         }
 
         [Fact]

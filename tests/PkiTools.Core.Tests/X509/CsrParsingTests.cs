@@ -69,5 +69,19 @@ namespace PkiTools.Core.Tests
             string pem = csr.Pem.Replace("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST");
             Assert.Equal(new[] { "old.example" }, CertificateSigningRequest.Parse(System.Text.Encoding.ASCII.GetBytes(pem)).DnsNames);
         }
+
+        [Fact]
+        public void Subject_and_requested_names_are_parsed_once_and_kept()
+        {
+            var key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+            var created = CertificateSigningRequest.Create(key, "CN=web01, O=Corp", new[] { "WEB01.corp.example" }, new[] { "10.0.0.1" });
+            var csr = CertificateSigningRequest.Parse(created.GetEncoded());
+            Assert.Equal(csr.SubjectDer, csr.SubjectName.GetDerEncoded());
+            var names = csr.RequestedNames;
+            Assert.Same(names, csr.RequestedNames);
+            Assert.Equal(2, names.Count);
+            Assert.Equal("web01.corp.example", names[0].Name.ToString());
+            Assert.Equal(Org.BouncyCastle.Asn1.X509.GeneralName.IPAddress, names[1].TagNo);
+        }
     }
 }

@@ -5,12 +5,13 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core.Keys;
 
-namespace PkiTools.Core.X509
+namespace PkiTools.Commands.Infrastructure
 {
     /// <summary>
-    /// Lets a private key ride with an <see cref="X509Certificate2"/>. RSA and ECDSA keys are attached the platform
-    /// way (HasPrivateKey = true, usable by SslStream and Export-PfxCertificate); every key, Ed25519 included (which
-    /// .NET cannot attach, dotnet/runtime#99388), is also remembered here for as long as the certificate object lives.
+    /// Lets a private key ride with an <see cref="X509Certificate2"/> through the pipeline. RSA and ECDSA keys are
+    /// attached the platform way (HasPrivateKey = true, usable by SslStream and Export-PfxCertificate); every key,
+    /// Ed25519 included (which .NET cannot attach, dotnet/runtime#99388), is also remembered here for as long as the
+    /// certificate object lives. A pipeline concern, so it lives in the cmdlet layer: the core returns keys as data.
     /// </summary>
     public static class CertificateKeys
     {
@@ -26,20 +27,27 @@ namespace PkiTools.Core.X509
         private static readonly Func<X509Certificate2, ECDsa, X509Certificate2>? CopyWithEcdsa =
             Bind<ECDsa>(typeof(ECDsaCertificateExtensions));
 
-        /// <summary>A certificate object carrying <paramref name="key"/> (a new object for RSA and ECDSA).</summary>
+        /// <summary>
+        /// A certificate object carrying <paramref name="key"/>: a new object for RSA and ECDSA (the platform way), the
+        /// same object when it is Ed25519 or the certificate already holds a platform key.
+        /// </summary>
         public static X509Certificate2 Attach(X509Certificate2 certificate, PrivateKey key)
         {
+            if (certificate == null) throw new ArgumentNullException(nameof(certificate));
+            if (key == null) throw new ArgumentNullException(nameof(key));
             X509Certificate2 result = certificate;
-            if (key.Rsa != null && CopyWithRsa != null)
+            if (!certificate.HasPrivateKey)
             {
-                result = CopyWithRsa(certificate, key.Rsa);
+                if (key.Rsa != null && CopyWithRsa != null)
+                {
+                    result = CopyWithRsa(certificate, key.Rsa);
+                }
+                else if (key.Ecdsa != null && CopyWithEcdsa != null)
+                {
+                    result = CopyWithEcdsa(certificate, key.Ecdsa);
+                }
             }
-            else if (key.Ecdsa != null && CopyWithEcdsa != null)
-            {
-                result = CopyWithEcdsa(certificate, key.Ecdsa);
-            }
-            Keys.Remove(result);
-            Keys.Add(result, key);
+            Remember(result, key);
             return result;
         }
 
@@ -47,6 +55,8 @@ namespace PkiTools.Core.X509
         public static PrivateKey? Find(X509Certificate2 certificate)
         {
             if (Keys.TryGetValue(certificate, out PrivateKey? key)) return key;
+            // TRANSITIONAL (issue 11): keys the ca branch's core code still attaches in its internal table.
+            if (LegacyBridge.FindKey(certificate) is PrivateKey legacy) return Remember(certificate, legacy);
             if (!certificate.HasPrivateKey) return null;
             try
             {
@@ -67,15 +77,18 @@ namespace PkiTools.Core.X509
         {
             KeyFiles.Remove(certificate);
             KeyFiles.Add(certificate, keyPath);
+            LegacyBridge.RememberKeyFile(certificate, keyPath);
         }
 
         /// <summary>The encrypted key file recorded for the certificate, or null.</summary>
-        public static string? KeyFileOf(X509Certificate2 certificate) => KeyFiles.TryGetValue(certificate, out string? path) ? path : null;
+        public static string? KeyFileOf(X509Certificate2 certificate) =>
+            KeyFiles.TryGetValue(certificate, out string? path) ? path : LegacyBridge.KeyFileOf(certificate);
 
         private static PrivateKey Remember(X509Certificate2 certificate, PrivateKey key)
         {
             Keys.Remove(certificate);
             Keys.Add(certificate, key);
+            LegacyBridge.RememberKey(certificate, key);
             return key;
         }
 
