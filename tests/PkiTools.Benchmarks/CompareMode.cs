@@ -48,7 +48,7 @@ namespace PkiTools.Benchmarks
                 // The CA made by openssl: certificate and PKCS#8 key read the way Invoke-CaSign -CaCertificate/-CaKey would.
                 X509Certificate2 caCert = CertificateReader.ReadCertificates(CertificateReader.ReadFile(options["--ca-cert"]), options["--ca-cert"])[0];
                 PrivateKey caKey = PrivateKey.Import(File.ReadAllBytes(options["--ca-key"]));
-                var issuer = new CertificateIssuer(CertificateKeys.Attach(caCert, caKey));
+                var issuer = new CertificateIssuer(caCert, caKey);
                 string csrFile = options["--csr-file"];
                 string path = Path.Combine(dir, "pkitools-leaf.crt");
                 var leaf = new CertificateTemplate { ValidDays = 365 };

@@ -107,7 +107,7 @@ namespace PkiTools.Benchmarks
         private static void Breakdown(CertificateIssuer issuer)
         {
             const int n = 3000;
-            PrivateKey issuerKey = CertificateKeys.Find(issuer.Certificate)!;
+            PrivateKey issuerKey = PlatformKeys.Find(issuer.Certificate)!;
             ParsedCertificate parsed = ParsedCertificate.Parse(issuer.Certificate.RawData);
             var signer = new KeySigner(issuerKey, null);
             var side = new CertificateBuilder.IssuerSide(parsed.Tbs.Subject, parsed.SubjectKeyId!, signer, parsed.PublicKey!, parsed.NotBefore, parsed.NotAfter, parsed.PathLength);
@@ -132,10 +132,10 @@ namespace PkiTools.Benchmarks
 #pragma warning disable SYSLIB0057 // the constructor CertificateIssuer.Finish uses
                 Time("new X509Certificate2(der)", n, () => new X509Certificate2(der).Dispose()),
                 Time("X509CertificateLoader.LoadCertificate(der) (for comparison)", n, () => X509CertificateLoader.LoadCertificate(der).Dispose()),
-                Time("CertificateKeys.Attach (CopyWithPrivateKey)", n, () =>
+                Time("PlatformKeys.Attach (CopyWithPrivateKey)", n, () =>
                 {
                     using var cert = new X509Certificate2(der);
-                    CertificateKeys.Attach(cert, subjectKey).Dispose();
+                    PlatformKeys.Attach(cert, subjectKey).Dispose();
                 }),
 #pragma warning restore SYSLIB0057
                 Time("TOTAL: PrivateKey.Generate + CertificateIssuer.Issue", n, () => TouchCertificate(issuer.Issue(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), LeafDirect))),

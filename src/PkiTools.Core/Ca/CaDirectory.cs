@@ -772,10 +772,10 @@ namespace PkiTools.Core.Ca
                     (string reason, PkiHint? hint) = ex.Code switch
                     {
                         PkiErrorCode.PasswordRequired => ($"The CA key '{KeyPath}' is encrypted.",
-                            new PkiHint($"Give its password with {{0}} or {{1}} (an owner-only file), or as the systemd credential '{PasswordFile.DefaultCredentialName}' (LoadCredential=, or another name with {{2}}); for New-Ca {{3}}, {{4}} or {{5}}.",
+                            new PkiHint($"Give its password with {{0}} or {{1}} (an owner-only file), or as the systemd credential '{PasswordFile.DefaultCredentialName}' (LoadCredential=, or another name with {{2}}); for the parent ({{3}}) of a new sub-CA, {{4}} or {{5}}.",
                                 "CaPassword", "CaPasswordFile", "CaPasswordCredential", "Parent", "ParentPassword", "ParentPasswordFile")),
                         PkiErrorCode.PasswordIncorrect => ($"The password of the CA key '{KeyPath}' is incorrect (or the file is corrupt).",
-                            new PkiHint("Check {0}, {1} or the systemd credential ({2} or {3} for New-Ca {4}).", "CaPassword", "CaPasswordFile", "ParentPassword", "ParentPasswordFile", "Parent")),
+                            new PkiHint("Check {0}, {1} or the systemd credential ({2} or {3} for the parent ({4}) of a new sub-CA).", "CaPassword", "CaPasswordFile", "ParentPassword", "ParentPasswordFile", "Parent")),
                         _ => ($"The CA key '{KeyPath}': {ex.Reason}", ex.Hint),
                     };
                     throw new PkiException(ex.Code, reason, ex, KeyPath, hint);

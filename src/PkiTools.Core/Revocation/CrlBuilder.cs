@@ -29,6 +29,15 @@ namespace PkiTools.Core.Revocation
             return Build(issuer, CertificateIssuer.SignerFor(issuer, hash), entries, crlNumber, thisUpdate, nextUpdate);
         }
 
+        /// <summary>Signs with <paramref name="key"/>, the issuer certificate's private key given explicitly (Ed25519 keys travel only this way).</summary>
+        public static CertificateRevocationList Build(X509Certificate2 issuer, PrivateKey key, IReadOnlyList<RevokedEntry> entries,
+            System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, HashAlgorithmName? hash = null)
+        {
+            if (issuer == null) throw new ArgumentNullException(nameof(issuer));
+            CheckIssuer(issuer);
+            return Build(issuer, CertificateIssuer.MatchingSigner(issuer, key, hash), entries, crlNumber, thisUpdate, nextUpdate);
+        }
+
         /// <summary>Signs with an external signer (a store key, an HSM, a test's broken signer).</summary>
         public static CertificateRevocationList Build(X509Certificate2 issuer, ICertificateSigner signer, IReadOnlyList<RevokedEntry> entries,
             System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)

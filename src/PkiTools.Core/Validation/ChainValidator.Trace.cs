@@ -91,7 +91,7 @@ namespace PkiTools.Core.Validation
                     return;
                 }
                 problems.Add(Problem(ChainProblemCode.RevocationUnknown, index, anchor,
-                    $"The revocation status of this trust anchor is unknown: its issuer '{anchor.P.Issuer}' is not in the chain, so no CRL can be verified for it. Trust its root instead, or use -RevocationFlag ExcludeRoot."));
+                    $"The revocation status of this trust anchor is unknown: its issuer '{anchor.P.Issuer}' is not in the chain, so no CRL can be verified for it. Trust its root instead, or exclude the root from revocation checking (the ExcludeRoot revocation flag)."));
             }
         }
     }

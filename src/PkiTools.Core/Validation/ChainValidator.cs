@@ -930,7 +930,7 @@ namespace PkiTools.Core.Validation
                     }
                     if (!matched)
                     {
-                        string reissue = hostIp != null ? $"-IpAddress {hostIp}" : $"-DnsName '{host}'";
+                        string reissue = hostIp != null ? $"the IP address {hostIp} among its names" : $"the DNS name '{host}' among its names";
                         problems.Add(Problem(ChainProblemCode.NameMismatch, 0, leaf, leaf.P.HasSubjectAltNames
                             ? $"The certificate is not valid for '{host}': its names are {DescribeNames(leaf.P)}; reissue it with {reissue} or connect with one of its names."
                             : $"The certificate has no subjectAltName, so it is valid for no host name (the CN is not consulted); reissue it with {reissue}."));
@@ -946,8 +946,8 @@ namespace PkiTools.Core.Validation
                     else if (!MatchesIp(leaf.P, ip))
                     {
                         problems.Add(Problem(ChainProblemCode.NameMismatch, 0, leaf, leaf.P.HasSubjectAltNames
-                            ? $"The certificate is not valid for the IP address {ip}: its names are {DescribeNames(leaf.P)}; reissue it with -IpAddress {ip}."
-                            : $"The certificate has no subjectAltName, so it is valid for no IP address; reissue it with -IpAddress {ip}."));
+                            ? $"The certificate is not valid for the IP address {ip}: its names are {DescribeNames(leaf.P)}; reissue it with the IP address {ip} among its names."
+                            : $"The certificate has no subjectAltName, so it is valid for no IP address; reissue it with the IP address {ip} among its names."));
                     }
                 }
             }

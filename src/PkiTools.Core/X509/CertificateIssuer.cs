@@ -16,7 +16,7 @@ namespace PkiTools.Core.X509
         private readonly CertificateBuilder.IssuerSide _side;
         private IReadOnlyList<X509Certificate2> _above = Array.Empty<X509Certificate2>();
 
-        /// <summary>Uses the certificate's own private key (attached by PkiTools or held by the platform).</summary>
+        /// <summary>Uses the private key the certificate object holds the platform way (RSA or ECDSA, <see cref="PlatformKeys"/>); pass other keys explicitly.</summary>
         /// <remarks>Whether the certificate is a CA is checked before its key is looked for: a leaf without its key is IssuerNotCa, not IssuerKeyMissing.</remarks>
         public CertificateIssuer(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash = null)
             : this(issuer, RequireCa(issuer), hash)
@@ -148,7 +148,7 @@ namespace PkiTools.Core.X509
             return parsed;
         }
 
-        private static ICertificateSigner MatchingSigner(X509Certificate2 issuer, PrivateKey key, System.Security.Cryptography.HashAlgorithmName? hash)
+        internal static ICertificateSigner MatchingSigner(X509Certificate2 issuer, PrivateKey key, System.Security.Cryptography.HashAlgorithmName? hash)
         {
             if (key == null) throw new ArgumentNullException(nameof(key));
             if (!CertificateFacts.KeyMatches(issuer, key))
@@ -171,18 +171,10 @@ namespace PkiTools.Core.X509
 
         internal static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)
         {
-            if (CertificateKeys.Find(issuer) == null && CertificateKeys.KeyFileOf(issuer) is string keyFile)
-            {
-                throw new PkiException(PkiErrorCode.PasswordRequired, $"The issuer's private key '{keyFile}' is encrypted.", null, issuer, new PkiHint("Give its password with {0}.", "IssuerPassword"));
-            }
-            PrivateKey key = CertificateKeys.Find(issuer) ?? throw new PkiException(PkiErrorCode.IssuerKeyMissing,
-                $"The issuer certificate '{issuer.Subject}' has no private key. Pass the certificate returned by New-SelfSignedCert or Invoke-CaSign, or one imported together with its key.",
+            PrivateKey key = PlatformKeys.Find(issuer) ?? throw new PkiException(PkiErrorCode.IssuerKeyMissing,
+                $"The issuer certificate '{issuer.Subject}' has no private key. Pass the certificate object that was issued with its key, or one imported together with its key.",
                 null, issuer);
-            if (!CertificateFacts.KeyMatches(issuer, key))
-            {
-                throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key attached to '{issuer.Subject}' does not match its certificate.", null, issuer);
-            }
-            return new KeySigner(key, hash);
+            return MatchingSigner(issuer, key, hash);
         }
     }
 }

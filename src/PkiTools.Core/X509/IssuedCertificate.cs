@@ -20,21 +20,13 @@ namespace PkiTools.Core.X509
             Key = key;
             Warnings = warnings;
             Chain = chain ?? Array.Empty<X509Certificate2>();
-            // Transitional: the object still gets the key attached and the chain remembered (CertificateKeys /
-            // CertificateChains), because ~190 core tests and the layer's cmdlets read issued.Certificate expecting the
-            // key to ride along. Ca/ no longer depends on it (it passes keys and chains as data); the integrator drops
-            // these two lines when the tables move to src/PkiTools.
-            _certificate = new Lazy<X509Certificate2>(() =>
-            {
-                var certificate = new X509Certificate2(der);
-                if (key != null) certificate = CertificateKeys.Attach(certificate, key);
-                if (Chain.Count > 0) CertificateChains.Remember(certificate, Chain);
-                return certificate;
-            });
+            // An RSA or ECDSA key is held the platform way (data on the object); the cmdlet layer makes every key,
+            // Ed25519 included, and the chain ride through the pipeline.
+            _certificate = new Lazy<X509Certificate2>(() => key == null ? new X509Certificate2(der) : PlatformKeys.Attach(new X509Certificate2(der), key));
         }
 
         /// <summary>
-        /// The .NET object (key attached, for now: see the constructor), built on first use: loading DER into X509Certificate2 is a second
+        /// The .NET object (an RSA or ECDSA key held the platform way), built on first use: loading DER into X509Certificate2 is a second
         /// parse (serialised inside OpenSSL 3.0) that costs more than building and signing, and bulk issuance that only
         /// writes <see cref="Der"/> or <see cref="Pem"/> never needs it.
         /// </summary>

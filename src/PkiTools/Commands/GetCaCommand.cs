@@ -34,7 +34,7 @@ namespace PkiTools.Commands
                     {
                         throw new PkiException(PkiErrorCode.CaNotFound, $"'{pattern}' does not exist: give the folder of a CA (New-Ca, easy-rsa pki, openssl demoCA).", ex, pattern);
                     }
-                    foreach (string path in paths) Guard(() => WriteObject(OpenCa(path)));
+                    foreach (string path in paths) Guard(() => WriteObject(OpenCa(CaArgument.From(path))));
                 });
             }
         }

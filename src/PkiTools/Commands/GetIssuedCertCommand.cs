@@ -12,7 +12,8 @@ namespace PkiTools.Commands
         /// <summary>The CA: an object from New-Ca or Get-Ca, or its directory.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [ValidateNotNull]
-        public object? Ca { get; set; }
+        [CaArgumentTransformation]
+        public CaArgument? Ca { get; set; }
 
         /// <summary>Valid, Revoked or Expired (a certificate past its NotAfter is Expired even when the ledger still says V).</summary>
         [Parameter]

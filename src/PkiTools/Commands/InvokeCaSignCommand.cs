@@ -34,7 +34,8 @@ namespace PkiTools.Commands
         [Parameter(ParameterSetName = PipelineSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [Parameter(ParameterSetName = CaPipelineSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [AllowEmptyString]
-        public object? Csr { get; set; }
+        [CsrArgumentTransformation]
+        public CsrArgument? Csr { get; set; }
 
         /// <summary>CSR files (PEM or DER), including those made by openssl req.</summary>
         [Parameter(ParameterSetName = FileSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -53,7 +54,8 @@ namespace PkiTools.Commands
         [Parameter(ParameterSetName = CaPipelineSet, Mandatory = true)]
         [Parameter(ParameterSetName = CaFileSet, Mandatory = true)]
         [ValidateNotNull]
-        public object? Ca { get; set; }
+        [CaArgumentTransformation]
+        public CaArgument? Ca { get; set; }
 
         [Parameter]
         [ValidateRange(1, 36500)]
@@ -116,7 +118,7 @@ namespace PkiTools.Commands
                     return;
                 }
                 _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
-                _issuer = IssuedObjects.IssuerFor(LoadIssuer());
+                _issuer = PipelineCertificates.IssuerFor(LoadIssuer());
             }
             catch (PkiException ex)
             {
@@ -134,7 +136,7 @@ namespace PkiTools.Commands
             object? value = Issuer is PSObject ps ? ps.BaseObject : Issuer;
             if (value is X509Certificate2 certificate)
             {
-                return IssuerPassword == null ? certificate : Passwords.With(IssuerPassword, pw => CertificateReader.UnlockKey(certificate, pw!));
+                return IssuerPassword == null ? certificate : Passwords.With(IssuerPassword, pw => PipelineCertificates.UnlockKey(certificate, pw!));
             }
             string path = InputArguments.PathOf(this, nameof(Issuer), value)
                 ?? throw new PkiException(PkiErrorCode.InvalidArgument,
@@ -146,8 +148,8 @@ namespace PkiTools.Commands
             }
             return InputArguments.FromFile(nameof(Issuer), path, () =>
             {
-                X509Certificate2 read = CertificateReader.ReadWithKey(path);
-                return IssuerPassword == null ? read : Passwords.With(IssuerPassword, pw => CertificateReader.UnlockKey(read, pw!));
+                X509Certificate2 read = PipelineCertificates.From(CertificateReader.ReadCertificateAndKey(path))[0];
+                return IssuerPassword == null ? read : Passwords.With(IssuerPassword, pw => PipelineCertificates.UnlockKey(read, pw!));
             });
         }
 
@@ -158,38 +160,41 @@ namespace PkiTools.Commands
                 ForEachInputFile(CsrPath!, literal: false, (file, data) => Sign(CertificateSigningRequest.Parse(data)));
                 return;
             }
-            object? input = Csr is PSObject ps ? ps.BaseObject : Csr;
+            CsrArgument input = Csr ?? CsrArgument.From(null);
             Guard(() =>
             {
-                switch (input)
+                if (input.Request != null)
                 {
-                    case CertificateSigningRequest csr:
-                        Sign(csr);
-                        break;
-                    case byte[] der:
-                        Sign(CertificateSigningRequest.Parse(der));
-                        break;
-                    case System.IO.FileInfo file:
-                        string path = file.FullName;
-                        WithSource(path, () =>
-                        {
-                            Sign(CertificateSigningRequest.Parse(CertificateReader.ReadFile(path)));
-                            return true;
-                        });
-                        break;
-                    case string text:
-                        // Get-Content sends a file line by line: gather lines until a PEM block is complete.
-                        _pemLines.Append(text).Append('\n');
-                        if (text.IndexOf("-----END", StringComparison.Ordinal) >= 0)
-                        {
-                            string pem = _pemLines.ToString();
-                            _pemLines.Clear();
-                            Sign(CertificateSigningRequest.Parse(Encoding.UTF8.GetBytes(pem)));
-                        }
-                        break;
-                    default:
-                        throw new PkiException(PkiErrorCode.CsrInvalid,
-                            $"Cannot sign {(input == null ? "nothing" : Words.A(input.GetType().Name))}: pass a CSR from New-Csr, PEM text, or use -CsrPath.", null, input);
+                    Sign(input.Request);
+                }
+                else if (input.Der != null)
+                {
+                    Sign(CertificateSigningRequest.Parse(input.Der));
+                }
+                else if (input.FilePath is string path)
+                {
+                    WithSource(path, () =>
+                    {
+                        Sign(CertificateSigningRequest.Parse(CertificateReader.ReadFile(path)));
+                        return true;
+                    });
+                }
+                else if (input.Line is string text)
+                {
+                    // Get-Content sends a file line by line: gather lines until a PEM block is complete.
+                    _pemLines.Append(text).Append('\n');
+                    if (text.IndexOf("-----END", StringComparison.Ordinal) >= 0)
+                    {
+                        string pem = _pemLines.ToString();
+                        _pemLines.Clear();
+                        Sign(CertificateSigningRequest.Parse(Encoding.UTF8.GetBytes(pem)));
+                    }
+                }
+                else
+                {
+                    object? value = input.Unsupported;
+                    throw new PkiException(PkiErrorCode.CsrInvalid,
+                        $"Cannot sign {(value == null || value as string == string.Empty ? "nothing" : Words.A(value.GetType().Name))}: pass a CSR from New-Csr, PEM text, or use -CsrPath.", null, value);
                 }
             });
         }
@@ -231,7 +236,7 @@ namespace PkiTools.Commands
             }
             WarnPasswordUnused(Password, stem != null && issued.Key != null, stem == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
             WriteWarnings(issued.Warnings);
-            X509Certificate2 certificate = IssuedObjects.WithKeyAndChain(issued);
+            X509Certificate2 certificate = PipelineCertificates.Attach(issued);
             string by = _ca != null ? $"the CA '{_ca.Subject}' (recorded in its ledger)" : $"'{_issuer!.Certificate.Subject}'";
             WriteVerbose($"Issued '{certificate.Subject}', serial {certificate.SerialNumber}, valid until {PkiTools.Core.Words.Date(certificate.NotAfter)}, signed by {by}.");
             if (stem != null && _ca == null)

@@ -66,7 +66,8 @@ namespace PkiTools.Commands
         /// <summary>Makes an intermediate signed by this CA (object or directory), recorded in its ledger.</summary>
         [Parameter]
         [ValidateNotNull]
-        public object? Parent { get; set; }
+        [CaArgumentTransformation]
+        public CaArgument? Parent { get; set; }
 
         /// <summary>The password of the parent's key file.</summary>
         [Parameter]

@@ -61,7 +61,8 @@ namespace PkiTools.Commands
         /// <summary>The CA: an object from New-Ca or Get-Ca, or its directory.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [ValidateNotNull]
-        public object? Ca { get; set; }
+        [CaArgumentTransformation]
+        public CaArgument? Ca { get; set; }
 
         /// <summary>Days until nextUpdate. Default: policy.json's defaultCrlDays (30).</summary>
         [Parameter]

@@ -25,7 +25,8 @@ namespace PkiTools.Commands
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [Alias("CaPath")]
         [ValidateNotNull]
-        public object? Ca { get; set; }
+        [CaArgumentTransformation]
+        public CaArgument? Ca { get; set; }
 
         /// <summary>Serial numbers in hex, any spelling (0A:1B, 0a1b).</summary>
         [Parameter(ParameterSetName = SerialSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

@@ -16,23 +16,13 @@ namespace PkiTools.Commands.Infrastructure
         private readonly Dictionary<string, CaDirectory> _opened = new Dictionary<string, CaDirectory>(StringComparer.Ordinal);
 
         /// <summary>The CA an argument names; each directory is opened once per command.</summary>
-        protected CaDirectory OpenCa(object? ca)
+        protected CaDirectory OpenCa(CaArgument? ca)
         {
-            object? value = ca is PSObject ps ? ps.BaseObject : ca;
-            switch (value)
-            {
-                case CaDirectory directory:
-                    return directory;
-                case DirectoryInfo info:
-                    return Open(info.FullName);
-                case FileInfo file:
-                    return Open(file.FullName);
-                case string path when path.Trim().Length > 0:
-                    return Open(ResolveOutputPath(path));
-                default:
-                    throw new PkiException(PkiErrorCode.InvalidArgument,
-                        $"-Ca takes a CA from New-Ca or Get-Ca, or the path of a CA directory; got {(value == null ? "nothing" : "a " + value.GetType().Name)}.", null, value);
-            }
+            if (ca?.Ca != null) return ca.Ca;
+            if (ca?.Path != null) return Open(ResolveOutputPath(ca.Path));
+            object? value = ca?.Unsupported;
+            throw new PkiException(PkiErrorCode.InvalidArgument,
+                $"-Ca takes a CA from New-Ca or Get-Ca, or the path of a CA directory; got {(value == null || value as string == string.Empty ? "nothing" : "a " + value.GetType().Name)}.", null, value);
         }
 
         private CaDirectory Open(string path)

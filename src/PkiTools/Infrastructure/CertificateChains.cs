@@ -22,11 +22,10 @@ namespace PkiTools.Commands.Infrastructure
             for (int i = 0; i < copy.Length; i++) copy[i] = issuers[i];
             Chains.Remove(certificate);
             Chains.Add(certificate, copy);
-            LegacyBridge.RememberChain(certificate, copy);
         }
 
         /// <summary>The known issuers of <paramref name="certificate"/>, issuer first; empty when none are known.</summary>
         public static IReadOnlyList<X509Certificate2> Issuers(X509Certificate2 certificate) =>
-            Chains.TryGetValue(certificate, out X509Certificate2[]? chain) ? chain : LegacyBridge.Issuers(certificate);
+            Chains.TryGetValue(certificate, out X509Certificate2[]? chain) ? chain : Array.Empty<X509Certificate2>();
     }
 }

@@ -1,9 +1,8 @@
 using System;
-using System.Reflection;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Core.Keys;
+using PkiTools.Core.X509;
 
 namespace PkiTools.Commands.Infrastructure
 {
@@ -19,14 +18,6 @@ namespace PkiTools.Commands.Infrastructure
 
         private static readonly ConditionalWeakTable<X509Certificate2, string> KeyFiles = new ConditionalWeakTable<X509Certificate2, string>();
 
-        // CopyWithPrivateKey exists on every runtime we load in (.NET Framework 4.7.2+, .NET Core 2.0+) but not in
-        // the netstandard2.0 surface, so it is bound once by reflection.
-        private static readonly Func<X509Certificate2, RSA, X509Certificate2>? CopyWithRsa =
-            Bind<RSA>(typeof(RSACertificateExtensions));
-
-        private static readonly Func<X509Certificate2, ECDsa, X509Certificate2>? CopyWithEcdsa =
-            Bind<ECDsa>(typeof(ECDsaCertificateExtensions));
-
         /// <summary>
         /// A certificate object carrying <paramref name="key"/>: a new object for RSA and ECDSA (the platform way), the
         /// same object when it is Ed25519 or the certificate already holds a platform key.
@@ -35,18 +26,7 @@ namespace PkiTools.Commands.Infrastructure
         {
             if (certificate == null) throw new ArgumentNullException(nameof(certificate));
             if (key == null) throw new ArgumentNullException(nameof(key));
-            X509Certificate2 result = certificate;
-            if (!certificate.HasPrivateKey)
-            {
-                if (key.Rsa != null && CopyWithRsa != null)
-                {
-                    result = CopyWithRsa(certificate, key.Rsa);
-                }
-                else if (key.Ecdsa != null && CopyWithEcdsa != null)
-                {
-                    result = CopyWithEcdsa(certificate, key.Ecdsa);
-                }
-            }
+            X509Certificate2 result = PlatformKeys.Attach(certificate, key);
             Remember(result, key);
             return result;
         }
@@ -55,21 +35,8 @@ namespace PkiTools.Commands.Infrastructure
         public static PrivateKey? Find(X509Certificate2 certificate)
         {
             if (Keys.TryGetValue(certificate, out PrivateKey? key)) return key;
-            // TRANSITIONAL (issue 11): keys the ca branch's core code still attaches in its internal table.
-            if (LegacyBridge.FindKey(certificate) is PrivateKey legacy) return Remember(certificate, legacy);
-            if (!certificate.HasPrivateKey) return null;
-            try
-            {
-                RSA? rsa = certificate.GetRSAPrivateKey();
-                if (rsa != null) return Remember(certificate, PrivateKey.FromRsa(rsa));
-                ECDsa? ecdsa = certificate.GetECDsaPrivateKey();
-                if (ecdsa != null) return Remember(certificate, PrivateKey.FromECDsa(ecdsa));
-            }
-            catch (CryptographicException)
-            {
-                // A key the platform lists but cannot open (a missing key container): treated as absent.
-            }
-            return null;
+            PrivateKey? platform = PlatformKeys.Find(certificate);
+            return platform == null ? null : Remember(certificate, platform);
         }
 
         /// <summary>Records that the certificate's key sits encrypted in <paramref name="keyPath"/> (read when a password comes).</summary>
@@ -77,25 +44,17 @@ namespace PkiTools.Commands.Infrastructure
         {
             KeyFiles.Remove(certificate);
             KeyFiles.Add(certificate, keyPath);
-            LegacyBridge.RememberKeyFile(certificate, keyPath);
         }
 
         /// <summary>The encrypted key file recorded for the certificate, or null.</summary>
         public static string? KeyFileOf(X509Certificate2 certificate) =>
-            KeyFiles.TryGetValue(certificate, out string? path) ? path : LegacyBridge.KeyFileOf(certificate);
+            KeyFiles.TryGetValue(certificate, out string? path) ? path : null;
 
         private static PrivateKey Remember(X509Certificate2 certificate, PrivateKey key)
         {
             Keys.Remove(certificate);
             Keys.Add(certificate, key);
-            LegacyBridge.RememberKey(certificate, key);
             return key;
-        }
-
-        private static Func<X509Certificate2, TKey, X509Certificate2>? Bind<TKey>(Type extensions)
-        {
-            MethodInfo? method = extensions.GetMethod("CopyWithPrivateKey", BindingFlags.Public | BindingFlags.Static, null, new[] { typeof(X509Certificate2), typeof(TKey) }, null);
-            return method == null ? null : (Func<X509Certificate2, TKey, X509Certificate2>)Delegate.CreateDelegate(typeof(Func<X509Certificate2, TKey, X509Certificate2>), method);
         }
     }
 }

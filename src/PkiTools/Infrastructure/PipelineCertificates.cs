@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Security.Cryptography.X509Certificates;
+using PkiTools.Core;
 using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
@@ -46,15 +47,28 @@ namespace PkiTools.Commands.Infrastructure
         public static X509Certificate2 Attach(IssuedCertificate issued)
         {
             X509Certificate2 certificate = issued.Key == null ? issued.Certificate : CertificateKeys.Attach(issued.Certificate, issued.Key);
-            CertificateChains.Remember(certificate, ChainOf(issued));
+            CertificateChains.Remember(certificate, issued.Chain);
             return certificate;
         }
 
         /// <summary>
-        /// The issuers of an issued certificate, issuer first. TRANSITIONAL (issue 11): read from the core's legacy table
-        /// until IssuedCertificate carries Chain; at merge this becomes "issued.Chain".
+        /// An issuer for an -Issuer certificate object: its key found on the object and passed explicitly with the chain
+        /// known for it. Without a key: PasswordRequired when an encrypted key file was recorded for it, else the core
+        /// says why (IssuerNotCa before IssuerKeyMissing).
         /// </summary>
-        public static IReadOnlyList<X509Certificate2> ChainOf(IssuedCertificate issued) => LegacyBridge.Issuers(issued.Certificate);
+        public static CertificateIssuer IssuerFor(X509Certificate2 issuer)
+        {
+            PrivateKey? key = CertificateKeys.Find(issuer);
+            if (key != null) return new CertificateIssuer(issuer, key, CertificateChains.Issuers(issuer));
+            try
+            {
+                return new CertificateIssuer(issuer);
+            }
+            catch (PkiException ex) when (ex.Code == PkiErrorCode.IssuerKeyMissing && CertificateKeys.KeyFileOf(issuer) is string keyFile)
+            {
+                throw new PkiException(PkiErrorCode.PasswordRequired, $"The issuer's private key '{keyFile}' is encrypted.", ex, issuer, new PkiHint("Give its password with {0}.", "IssuerPassword"));
+            }
+        }
 
         /// <summary>The certificate with the encrypted key file recorded for it decrypted and attached; unchanged when there is none or the key is already known.</summary>
         public static X509Certificate2 UnlockKey(X509Certificate2 certificate, char[] password)

@@ -110,7 +110,7 @@ namespace PkiTools.Core.Tests.Ca
             CaDirectory root = CaDirectory.Create(tmp.File("root"), "CN=Root", pathLength: 1, policy: Names(new[] { "corp.example" }, new string[0]));
             var key = PkiTools.Core.Keys.PrivateKey.Import(File.ReadAllBytes(Path.Combine(root.Folder, "private", "ca.key")), null);
             // A plain issuer with the CA's key: no policy and no chain check, so a certificate outside the constraints is made.
-            var issuer = new PkiTools.Core.X509.CertificateIssuer(PkiTools.Core.X509.CertificateKeys.Attach(root.Certificate, key));
+            var issuer = new PkiTools.Core.X509.CertificateIssuer(root.Certificate, key);
             var options = new PkiTools.Core.Validation.ChainValidationOptions { TrustedRoots = new[] { root.Certificate } };
             foreach (string name in new[] { "www.corp.example", "www.evil.example" })
             {

@@ -282,7 +282,7 @@ namespace PkiTools.Core.Tests.Fuzzing
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.True(allocated < 1024 * 1024, $"{allocated:N0} bytes allocated: the file was read");
             Assert.Equal(path, ex.Target);
-            Expect(PkiErrorCode.FileTooLarge, () => CertificateReader.ReadWithKey(path), "50 MB file with key", TimeSpan.FromSeconds(1));
+            Expect(PkiErrorCode.FileTooLarge, () => CertificateReader.ReadCertificateAndKey(path), "50 MB file with key", TimeSpan.FromSeconds(1));
         }
 
         /// <summary>depth SEQUENCEs, each with a 4-byte definite length (6 bytes per level).</summary>

@@ -74,8 +74,9 @@ namespace PkiTools.Core.Tests.Revocation
         public void Crls_signed_with_every_key_type_verify_in_openssl(Core.Keys.KeyAlgorithm algorithm)
         {
             using var dir = new TempDir();
-            X509Certificate2 ca = ValidationPki.SelfSignedRoot("CN=CRL " + algorithm, Core.Keys.PrivateKey.Generate(algorithm)).Certificate;
-            CertificateRevocationList crl = CrlBuilder.Build(ca, new[] { new RevokedEntry(new byte[] { 0x42 }, ValidationPki.Days(-1), RevocationReason.Superseded) },
+            var key = Core.Keys.PrivateKey.Generate(algorithm);
+            X509Certificate2 ca = ValidationPki.SelfSignedRoot("CN=CRL " + algorithm, key).Certificate;
+            CertificateRevocationList crl = CrlBuilder.Build(ca, key, new[] { new RevokedEntry(new byte[] { 0x42 }, ValidationPki.Days(-1), RevocationReason.Superseded) },
                 9, ValidationPki.Days(-1), ValidationPki.Days(6));
             Assert.True(crl.IsSignedBy(ca));
             string crlPath = CrlTestPki.WriteCrls(dir.File("crl.pem"), crl);

@@ -128,7 +128,7 @@ namespace PkiTools.Core.Tests.Revocation
             ext.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.DeltaCrlIndicator, true, Org.BouncyCastle.Asn1.DerInteger.One);
             gen.SetExtensions(ext.Generate());
             byte[] tbsDer = gen.GenerateTbsCertList().GetDerEncoded();
-            Core.Keys.PrivateKey key = Core.X509.CertificateKeys.Find(Pki.Intermediate)!;
+            Core.Keys.PrivateKey key = Core.X509.PlatformKeys.Find(Pki.Intermediate)!;
             byte[] signature = key.Sign(tbsDer, key.DefaultSignatureAlgorithm(null));
             return new Org.BouncyCastle.Asn1.DerSequence(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(tbsDer), list.SignatureAlgorithm,
                 new Org.BouncyCastle.Asn1.DerBitString(signature)).GetDerEncoded();

@@ -93,9 +93,14 @@ namespace PkiTools.Core.Tests.Validation
         [InlineData(Keys.KeyAlgorithm.Ed25519)]
         public void Chains_of_every_key_family_validate(Keys.KeyAlgorithm algorithm)
         {
-            var root = X509.CertificateIssuer.SelfSign(Keys.PrivateKey.Generate(algorithm), new X509.CertificateTemplate { Subject = "CN=Alg Root " + algorithm, Profile = X509.CertificateProfile.RootCa, NotBefore = ValidationPki.Days(-10) }, ValidationPki.Days(-10)).Certificate;
-            var ca = ValidationPki.Issue(root, new X509.CertificateTemplate { Subject = "CN=Alg CA", Profile = X509.CertificateProfile.IntermediateCa, NotBefore = ValidationPki.Days(-5), NotAfter = ValidationPki.Days(100) }, Keys.PrivateKey.Generate(algorithm)).Certificate;
-            var leaf = ValidationPki.Server(ca, "alg.corp.example", key: Keys.PrivateKey.Generate(algorithm)).Certificate;
+            // Keys travel explicitly: .NET cannot hold an Ed25519 key on a certificate object.
+            var rootIssued = X509.CertificateIssuer.SelfSign(Keys.PrivateKey.Generate(algorithm), new X509.CertificateTemplate { Subject = "CN=Alg Root " + algorithm, Profile = X509.CertificateProfile.RootCa, NotBefore = ValidationPki.Days(-10) }, ValidationPki.Days(-10));
+            var root = rootIssued.Certificate;
+            var caIssued = new X509.CertificateIssuer(root, rootIssued.Key!) { Clock = () => ValidationPki.Days(-30) }.Issue(Keys.PrivateKey.Generate(algorithm),
+                new X509.CertificateTemplate { Subject = "CN=Alg CA", Profile = X509.CertificateProfile.IntermediateCa, NotBefore = ValidationPki.Days(-5), NotAfter = ValidationPki.Days(100) });
+            var ca = caIssued.Certificate;
+            var leaf = new X509.CertificateIssuer(ca, caIssued.Key!) { Clock = () => ValidationPki.Days(-30) }.Issue(Keys.PrivateKey.Generate(algorithm),
+                new X509.CertificateTemplate { Subject = "CN=alg.corp.example", DnsNames = new[] { "alg.corp.example" }, Profile = X509.CertificateProfile.TlsServer, NotBefore = ValidationPki.Days(-10), NotAfter = ValidationPki.Days(90) }).Certificate;
             var options = new ChainValidationOptions { TrustedRoots = new[] { root }, Intermediates = new[] { ca }, DnsName = "alg.corp.example", Purpose = CertificatePurpose.ServerAuth, At = ValidationPki.At };
             ChainValidationResult result = ChainValidator.Validate(leaf, options);
             Assert.True(result.IsValid, string.Join("\n", result.Problems));

@@ -20,13 +20,13 @@ namespace PkiTools.Core.Tests
         {
             using var dir = new TempDir();
             var root = CertificateIssuer.SelfSign(PrivateKey.Generate(algorithm), new CertificateTemplate { Subject = "CN=Test Root " + algorithm, Profile = CertificateProfile.RootCa });
-            var intermediate = new CertificateIssuer(root.Certificate).Issue(PrivateKey.Generate(algorithm), new CertificateTemplate { Subject = "CN=Test Intermediate", Profile = CertificateProfile.IntermediateCa });
+            var intermediate = new CertificateIssuer(root.Certificate, root.Key!).Issue(PrivateKey.Generate(algorithm), new CertificateTemplate { Subject = "CN=Test Intermediate", Profile = CertificateProfile.IntermediateCa });
             var key = PrivateKey.Generate(algorithm);
             var csr = CertificateSigningRequest.Create(key, null, new[] { "web01.corp.example" }, new[] { "127.0.0.1" });
             Assert.True(csr.SignatureValid);
-            var leaf = new CertificateIssuer(intermediate.Certificate).Sign(csr, new CertificateTemplate { ValidDays = 90 });
+            var leaf = new CertificateIssuer(intermediate.Certificate, intermediate.Key!, intermediate.Chain).Sign(csr, new CertificateTemplate { ValidDays = 90 });
             Assert.True(leaf.Certificate.HasPrivateKey || algorithm == KeyAlgorithm.Ed25519);
-            Assert.Same(key, CertificateKeys.Find(leaf.Certificate));
+            Assert.Same(key, leaf.Key);
             Assert.Equal("CN=web01.corp.example", leaf.Certificate.Subject);
 
             File.WriteAllText(dir.File("root.pem"), root.Pem);
