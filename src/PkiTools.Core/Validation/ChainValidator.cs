@@ -15,8 +15,8 @@ namespace PkiTools.Core.Validation
 {
     /// <summary>
     /// RFC 5280 path building and validation against explicit trust anchors. Builds candidate paths depth first from
-    /// the leaf (trusted anchors first, then issuers valid at the validation time, then AKI/SKI matches), checks each
-    /// complete path, and reports the first valid one or the problems of the best candidate. Never throws for a bad
+    /// the leaf (trusted anchors first, then AKI/SKI matches, a mismatching SKI last, then issuers valid at the
+    /// validation time), checks each complete path, and reports the first valid one or the problems of the best candidate. Never throws for a bad
     /// chain; hostile inputs are stopped by fixed budgets.
     /// </summary>
     public static partial class ChainValidator
@@ -509,13 +509,16 @@ namespace PkiTools.Core.Validation
                 }
                 if (result.Count > 1)
                 {
+                    // Most likely to verify first, so that same-name decoys do not spend the signature and candidate
+                    // budgets before the real issuer: trusted anchors, then subjectKeyIdentifier equal to the child's
+                    // authorityKeyIdentifier (one that differs last), then valid at the validation time, then input order.
                     result.Sort((a, b) =>
                     {
                         int c = b.Trusted.CompareTo(a.Trusted);
                         if (c != 0) return c;
-                        c = CoversTime(b).CompareTo(CoversTime(a));
-                        if (c != 0) return c;
                         c = KeyIdMatch(child, b).CompareTo(KeyIdMatch(child, a));
+                        if (c != 0) return c;
+                        c = CoversTime(b).CompareTo(CoversTime(a));
                         return c != 0 ? c : a.Id.CompareTo(b.Id);
                     });
                 }

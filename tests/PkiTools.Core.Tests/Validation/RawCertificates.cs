@@ -33,21 +33,23 @@ namespace PkiTools.Core.Tests.Validation
 
         public static X509Name NameOf(X509Certificate2 certificate) => X509Name.GetInstance(Asn1Object.FromByteArray(certificate.SubjectName.RawData));
 
-        /// <summary>A certificate valid from 30 days before to 300 days after <see cref="ValidationPki.At"/>.</summary>
+        /// <summary>A certificate valid (unless <paramref name="from"/> and <paramref name="to"/> say otherwise, in days) from 30 days before to 300 days after <see cref="ValidationPki.At"/>.</summary>
         public static X509Certificate2 Build(
             X509Name subject,
             AsymmetricKeyParameter subjectPublicKey,
             X509Name issuer,
             AsymmetricKeyParameter issuerPrivateKey,
             Action<X509V3CertificateGenerator>? extensions = null,
-            string algorithm = "SHA256WITHECDSA")
+            string algorithm = "SHA256WITHECDSA",
+            double from = -30,
+            double to = 300)
         {
             var g = new X509V3CertificateGenerator();
             g.SetSerialNumber(BigInteger.ValueOf(System.Threading.Interlocked.Increment(ref _serial)));
             g.SetSubjectDN(subject);
             g.SetIssuerDN(issuer);
-            g.SetNotBefore(ValidationPki.Days(-30).UtcDateTime);
-            g.SetNotAfter(ValidationPki.Days(300).UtcDateTime);
+            g.SetNotBefore(ValidationPki.Days(from).UtcDateTime);
+            g.SetNotAfter(ValidationPki.Days(to).UtcDateTime);
             g.SetPublicKey(subjectPublicKey);
             extensions?.Invoke(g);
             Org.BouncyCastle.X509.X509Certificate bc = g.Generate(new Asn1SignatureFactory(algorithm, issuerPrivateKey, Random));
