@@ -127,6 +127,33 @@ namespace PkiTools.Module.Tests
         }
 
         [Fact]
+        public void No_cmdlet_declares_its_own_lifetime_parameters()
+        {
+            var r = S.Run(@"(Get-Command New-SelfSignedCert).ImplementingType.Assembly.GetTypes() |
+                ForEach-Object { $_.GetProperties([System.Reflection.BindingFlags]'Public,Instance,DeclaredOnly') } |
+                Where-Object { $_.Name -in 'ValidDays', 'NotAfter' -and $_.IsDefined([System.Management.Automation.ParameterAttribute], $false) } |
+                ForEach-Object { $_.DeclaringType.Name } | Sort-Object -Unique").ThrowOnError();
+            Assert.Equal(new[] { "LifetimeParameters" }, r.Output.Select(o => o.ToString()).ToArray());
+        }
+
+        [Theory]
+        [InlineData("New-SelfSignedCert")]
+        [InlineData("Invoke-CaSign")]
+        public void Lifetime_parameters_are_one_declaration_shared_by_the_signing_cmdlets(string cmdlet)
+        {
+            // Declared once (LifetimeParameters); each signing cmdlet offers the same range, completion and refusal.
+            var r = S.Run($@"$p = (Get-Command {cmdlet}).Parameters
+                $p['ValidDays'].Attributes | Where-Object {{ $_ -is [System.Management.Automation.ValidateRangeAttribute] }} | ForEach-Object {{ ""$($_.MinRange)..$($_.MaxRange)"" }}
+                $p['NotAfter'].ParameterType.Name
+                (TabExpansion2 -inputScript '{cmdlet} -ValidD' -cursorColumn {cmdlet.Length + 8}).CompletionMatches | ForEach-Object {{ $_.CompletionText }}").ThrowOnError();
+            Assert.Equal(new[] { "1..36500", "DateTime", "-ValidDays" }, r.Output.Select(o => o.ToString()).ToArray());
+            var tooLong = S.Run(cmdlet == "Invoke-CaSign"
+                ? "New-Csr -DnsName a.example | Invoke-CaSign -Issuer (New-SelfSignedCert -Subject 'CN=R' -Profile RootCa) -ValidDays 36501"
+                : "New-SelfSignedCert -DnsName a.example -ValidDays 36501");
+            Assert.Equal(new[] { "ParameterArgumentValidationError" }, tooLong.ErrorIds);
+        }
+
+        [Fact]
         public void Existing_file_without_Force_is_refused_and_left_unchanged()
         {
             File.WriteAllText(S.File("site.crt"), "precious");

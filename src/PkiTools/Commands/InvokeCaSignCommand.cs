@@ -18,8 +18,13 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "CaSign", SupportsShouldProcess = true, DefaultParameterSetName = PipelineSet)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed class InvokeCaSignCommand : CaCmdlet
+    public sealed class InvokeCaSignCommand : CaCmdlet, IDynamicParameters
     {
+        private readonly LifetimeParameters _lifetime = new LifetimeParameters();
+
+        /// <summary>-ValidDays and -NotAfter, shared with the other signing cmdlets.</summary>
+        public object GetDynamicParameters() => _lifetime;
+
         private const string PipelineSet = "Csr";
         private const string FileSet = "CsrPath";
         private const string CaPipelineSet = "CaCsr";
@@ -56,13 +61,6 @@ namespace PkiTools.Commands
         [ValidateNotNull]
         [CaArgumentTransformation]
         public CaArgument? Ca { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 36500)]
-        public int ValidDays { get; set; }
-
-        [Parameter]
-        public DateTime NotAfter { get; set; }
 
         [Parameter]
         public CertificateProfile Profile { get; set; } = CertificateProfile.TlsServer;
@@ -114,10 +112,10 @@ namespace PkiTools.Commands
                 {
                     _ca = OpenCa(Ca);
                     CertificateProfile profile = MyInvocation.BoundParameters.ContainsKey(nameof(Profile)) ? Profile : _ca.Policy.DefaultProfile;
-                    _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
+                    _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), profile, _lifetime, PathLength, AllowWeakKey);
                     return;
                 }
-                _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, ValidDays, NotAfter, PathLength, AllowWeakKey);
+                _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, _lifetime, PathLength, AllowWeakKey);
                 _issuer = PipelineCertificates.IssuerFor(LoadIssuer());
             }
             catch (PkiException ex)

@@ -14,15 +14,12 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "SelfSignedCert", SupportsShouldProcess = true, DefaultParameterSetName = GenerateKeySet)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed class NewSelfSignedCertCommand : SubjectCmdlet
+    public sealed class NewSelfSignedCertCommand : SubjectCmdlet, IDynamicParameters
     {
-        /// <summary>Lifetime in days; default <see cref="CertificateTemplate.DefaultValidDays"/> of the profile.</summary>
-        [Parameter]
-        [ValidateRange(1, CertificateTemplate.MaxValidDays)]
-        public int ValidDays { get; set; }
+        private readonly LifetimeParameters _lifetime = new LifetimeParameters();
 
-        [Parameter]
-        public DateTime NotAfter { get; set; }
+        /// <summary>-ValidDays and -NotAfter, shared with the other signing cmdlets.</summary>
+        public object GetDynamicParameters() => _lifetime;
 
         [Parameter]
         public CertificateProfile Profile { get; set; } = CertificateProfile.TlsServer;
@@ -35,7 +32,7 @@ namespace PkiTools.Commands
         {
             Guard(() =>
             {
-                var template = Templates.Build(this, Subject, DnsName, IpAddress, Profile, ValidDays, NotAfter, PathLength);
+                var template = Templates.Build(this, Subject, DnsName, IpAddress, Profile, _lifetime, PathLength);
                 PrivateKey key = SubjectKey();
                 WarnPasswordUnused(Password, Path != null, "without -Path no key file is written.");
                 IssuedCertificate issued = CertificateIssuer.SelfSign(key, template);

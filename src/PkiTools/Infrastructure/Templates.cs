@@ -9,21 +9,17 @@ namespace PkiTools.Commands.Infrastructure
     internal static class Templates
     {
         public static CertificateTemplate Build(PSCmdlet cmdlet, string? subject, string[] dnsNames, string[] ipAddresses,
-            CertificateProfile profile, int validDays, DateTime notAfter, int pathLength, bool allowWeakKey = false)
+            CertificateProfile profile, LifetimeParameters lifetime, int pathLength, bool allowWeakKey = false)
         {
             var bound = cmdlet.MyInvocation.BoundParameters;
-            if (bound.ContainsKey("ValidDays") && bound.ContainsKey("NotAfter"))
-            {
-                throw new PkiException(PkiErrorCode.InvalidArgument, "Give -ValidDays or -NotAfter, not both.");
-            }
             return new CertificateTemplate
             {
                 Subject = subject,
                 DnsNames = dnsNames,
                 IpAddresses = ipAddresses,
                 Profile = profile,
-                ValidDays = bound.ContainsKey("ValidDays") ? validDays : (int?)null,
-                NotAfter = bound.ContainsKey("NotAfter") ? ToUtc(notAfter) : (DateTimeOffset?)null,
+                ValidDays = lifetime.Days,
+                NotAfter = lifetime.Until,
                 PathLength = bound.ContainsKey("PathLength") ? pathLength : (int?)null,
                 AllowWeakKey = allowWeakKey,
             };
