@@ -111,8 +111,8 @@ namespace PkiTools.Core.Ca
                 DateTimeOffset thisUpdate = _ca.Clock();
                 CertificateRevocationList crl = CrlBuilder.Build(_ca.Certificate, signer, revoked, number, thisUpdate, thisUpdate.AddDays(days));
                 string next = OpenSslIndexLedger.NormalizeSerial((number + 1).ToString("X", System.Globalization.CultureInfo.InvariantCulture));
-                AtomicFileWriter.Write(numberPath, Ascii(next + "\n"), secret: false, overwrite: true, caOwned: true);
-                byte[] pem = Ascii(crl.Pem), der = crl.GetEncoded();
+                AtomicFileWriter.Write(numberPath, CaFiles.Ascii(next + "\n"), secret: false, overwrite: true, caOwned: true);
+                byte[] pem = CaFiles.Ascii(crl.Pem), der = crl.GetEncoded();
                 var files = new List<OutputFile>
                 {
                     new OutputFile(_ca.CrlPath, pem, secret: false),
@@ -159,6 +159,5 @@ namespace PkiTools.Core.Ca
             return System.Numerics.BigInteger.Parse("0" + text, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        private static byte[] Ascii(string s) => System.Text.Encoding.ASCII.GetBytes(s);
     }
 }

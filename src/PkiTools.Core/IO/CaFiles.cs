@@ -71,6 +71,9 @@ namespace PkiTools.Core.IO
                 null, path, new PkiHint("Choose another {0}.", "Path"));
 
         /// <summary>Creates a folder with an explicit mode on Unix (0755, or 0700 for private/), whatever the umask.</summary>
+        /// <summary>The bytes of a control file's text (ASCII: serials, PEM, config).</summary>
+        internal static byte[] Ascii(string text) => System.Text.Encoding.ASCII.GetBytes(text);
+
         public static void CreateFolder(string path, bool ownerOnly = false)
         {
             if (Directory.Exists(path)) return;
