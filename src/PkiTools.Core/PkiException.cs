@@ -67,6 +67,18 @@ namespace PkiTools.Core
         SerialNotFound,
         /// <summary>A password file (or systemd credential) can be read by others than its owner; it was not read.</summary>
         PasswordFileInsecure,
+        /// <summary>A trust store cannot be reached here: its program (certutil, keytool, update-ca-certificates) or its files are missing.</summary>
+        StoreUnavailable,
+        /// <summary>Changing a trust store needs rights this process does not have (root, Administrator); the message says which command to run as whom.</summary>
+        StoreAccessDenied,
+        /// <summary>A trust store's program failed, or reading the store back did not show the change.</summary>
+        StoreUpdateFailed,
+        /// <summary>A TLS endpoint could not be reached (name not resolved, connection refused or reset).</summary>
+        EndpointUnreachable,
+        /// <summary>A TLS handshake failed (the peer does not speak TLS, or refused every offer).</summary>
+        HandshakeFailed,
+        /// <summary>A network operation or an external program did not finish within its time limit.</summary>
+        Timeout,
     }
 
     /// <summary>

@@ -55,6 +55,12 @@ namespace PkiTools.Commands.Infrastructure
             PkiErrorCode.LockTimeout => ErrorCategory.ResourceBusy,
             PkiErrorCode.SerialNotFound => ErrorCategory.ObjectNotFound,
             PkiErrorCode.PasswordFileInsecure => ErrorCategory.SecurityError,
+            PkiErrorCode.StoreUnavailable => ErrorCategory.ResourceUnavailable,
+            PkiErrorCode.StoreAccessDenied => ErrorCategory.PermissionDenied,
+            PkiErrorCode.StoreUpdateFailed => ErrorCategory.WriteError,
+            PkiErrorCode.EndpointUnreachable => ErrorCategory.ConnectionError,
+            PkiErrorCode.HandshakeFailed => ErrorCategory.ProtocolError,
+            PkiErrorCode.Timeout => ErrorCategory.OperationTimeout,
             _ => throw new System.ArgumentOutOfRangeException(nameof(code), code, "PkiErrorCode " + code + " has no ErrorCategory: add it to ErrorFactory.CategoryOf."),
         };
     }
