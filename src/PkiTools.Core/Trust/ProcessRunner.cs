@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+
+namespace PkiTools.Core.Trust
+{
+    /// <summary>
+    /// One external command: the program, its arguments (never a shell line), extra environment variables (how a
+    /// keystore password reaches keytool without appearing on a command line) and a timeout. Standard input is always
+    /// closed, so a program that would prompt (sudo, certutil asking for a database password) fails instead of waiting.
+    /// </summary>
+    public sealed class ProcessCall
+    {
+        public ProcessCall(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+        {
+            Program = program;
+            Arguments = arguments.ToArray();
+            Environment = environment ?? new Dictionary<string, string>();
+            Timeout = timeout ?? TimeSpan.FromSeconds(60);
+        }
+
+        public string Program { get; }
+
+        public IReadOnlyList<string> Arguments { get; }
+
+        /// <summary>Variables added to the child's environment. Their values are secret: never shown by <see cref="ToString"/>.</summary>
+        public IReadOnlyDictionary<string, string> Environment { get; }
+
+        public TimeSpan Timeout { get; }
+
+        /// <summary>The command as a person would type it (POSIX quoting), for -WhatIf, -Verbose and error messages. No secret appears.</summary>
+        public override string ToString() => string.Join(" ", new[] { Program }.Concat(Arguments).Select(Quote));
+
+        internal static string Quote(string word)
+        {
+            if (word.Length > 0 && word.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@%".IndexOf(c) >= 0)) return word;
+            return "'" + word.Replace("'", "'\\''") + "'";
+        }
+    }
+
+    /// <summary>What a finished command returned.</summary>
+    public sealed class ProcessResult
+    {
+        public ProcessResult(int exitCode, string standardOutput, string standardError)
+        {
+            ExitCode = exitCode;
+            StandardOutput = standardOutput;
+            StandardError = standardError;
+        }
+
+        public int ExitCode { get; }
+
+        public string StandardOutput { get; }
+
+        public string StandardError { get; }
+
+        /// <summary>The first non-empty line of standard error (or output), for messages.</summary>
+        public string FirstErrorLine =>
+            (StandardError + "\n" + StandardOutput).Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "no output";
+    }
+
+    /// <summary>
+    /// Runs external commands. Every store goes through this seam, so a test can record the calls and script the
+    /// answers, and the Windows/macOS command lines are unit-tested on Linux.
+    /// </summary>
+    public interface IProcessRunner
+    {
+        /// <summary>Whether <paramref name="program"/> can be run (a path that exists, or a name found on PATH).</summary>
+        bool Exists(string program);
+
+        /// <summary>Runs the command to the end. Throws <see cref="PkiErrorCode.StoreUnavailable"/> when the program is missing, <see cref="PkiErrorCode.Timeout"/> when it outlives its timeout.</summary>
+        ProcessResult Run(ProcessCall call);
+    }
+
+    /// <summary>The real runner: <see cref="Process"/> with standard input closed, output captured, killed at the timeout.</summary>
+    public sealed class SystemProcessRunner : IProcessRunner
+    {
+        public static readonly SystemProcessRunner Instance = new SystemProcessRunner();
+
+        public bool Exists(string program) => Find(program) != null;
+
+        /// <summary>The full path of <paramref name="program"/>: as given when it has a folder, else the first match on PATH.</summary>
+        public static string? Find(string program)
+        {
+            if (program.IndexOf('/') >= 0 || program.IndexOf('\\') >= 0) return System.IO.File.Exists(program) ? program : null;
+            string path = System.Environment.GetEnvironmentVariable("PATH") ?? "";
+            bool windows = System.IO.Path.DirectorySeparatorChar == '\\';
+            string[] extensions = windows ? new[] { ".exe", ".cmd", ".bat", "" } : new[] { "" };
+            foreach (string folder in path.Split(System.IO.Path.PathSeparator))
+            {
+                if (folder.Length == 0) continue;
+                foreach (string ext in extensions)
+                {
+                    string candidate = System.IO.Path.Combine(folder, program + ext);
+                    if (System.IO.File.Exists(candidate)) return candidate;
+                }
+            }
+            return null;
+        }
+
+        public ProcessResult Run(ProcessCall call)
+        {
+            string file = Find(call.Program) ?? throw new PkiException(PkiErrorCode.StoreUnavailable, $"The program '{call.Program}' was not found on PATH.", null, call.Program);
+            var info = new ProcessStartInfo(file)
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                CreateNoWindow = true,
+                StandardOutputEncoding = Encoding.UTF8,
+                StandardErrorEncoding = Encoding.UTF8,
+                Arguments = string.Join(" ", call.Arguments.Select(WindowsQuote)),
+            };
+            foreach (var pair in call.Environment) info.Environment[pair.Key] = pair.Value;
+            using var process = new Process { StartInfo = info };
+            var output = new StringBuilder();
+            var error = new StringBuilder();
+            process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.Append(e.Data).Append('\n'); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (error) error.Append(e.Data).Append('\n'); };
+            try
+            {
+                process.Start();
+            }
+            catch (Win32Exception ex)
+            {
+                throw new PkiException(PkiErrorCode.StoreUnavailable, $"'{call.Program}' could not be started: {ex.Message}", ex, call.Program);
+            }
+            process.StandardInput.Close();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            if (!process.WaitForExit((int)Math.Min(int.MaxValue, call.Timeout.TotalMilliseconds)))
+            {
+                try { process.Kill(); } catch (InvalidOperationException) { } catch (Win32Exception) { }
+                throw new PkiException(PkiErrorCode.Timeout, $"'{call}' did not finish within {call.Timeout.TotalSeconds:0} s and was stopped.", null, call.Program);
+            }
+            process.WaitForExit(); // drains the asynchronous readers
+            lock (output) lock (error) return new ProcessResult(process.ExitCode, output.ToString(), error.ToString());
+        }
+
+        // netstandard2.0 has no ArgumentList: quote each argument the way the C runtime (and .NET on Unix) splits it.
+        private static string WindowsQuote(string arg)
+        {
+            if (arg.Length > 0 && arg.IndexOfAny(new[] { ' ', '\t', '\n', '"' }) < 0) return arg;
+            var sb = new StringBuilder("\"");
+            int backslashes = 0;
+            foreach (char c in arg)
+            {
+                if (c == '\\') { backslashes++; continue; }
+                if (c == '"') sb.Append('\\', backslashes * 2 + 1);
+                else sb.Append('\\', backslashes);
+                backslashes = 0;
+                sb.Append(c);
+            }
+            sb.Append('\\', backslashes * 2).Append('"');
+            return sb.ToString();
+        }
+    }
+}
