@@ -117,10 +117,6 @@ namespace PkiTools.Core.Trust
             };
             foreach (var pair in call.Environment) info.Environment[pair.Key] = pair.Value;
             using var process = new Process { StartInfo = info };
-            var output = new StringBuilder();
-            var error = new StringBuilder();
-            process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.Append(e.Data).Append('\n'); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (error) error.Append(e.Data).Append('\n'); };
             try
             {
                 process.Start();
@@ -130,15 +126,15 @@ namespace PkiTools.Core.Trust
                 throw new PkiException(PkiErrorCode.StoreUnavailable, $"'{call.Program}' could not be started: {ex.Message}", ex, call.Program);
             }
             process.StandardInput.Close();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            // Both streams are read to the end concurrently, so neither pipe can fill up and stall the program.
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit((int)Math.Min(int.MaxValue, call.Timeout.TotalMilliseconds)))
             {
                 try { process.Kill(); } catch (InvalidOperationException) { } catch (Win32Exception) { }
-                throw new PkiException(PkiErrorCode.Timeout, $"'{call}' did not finish within {call.Timeout.TotalSeconds:0} s and was stopped.", null, call.Program);
+                throw new PkiException(PkiErrorCode.Timeout, $"'{call}' did not finish within {call.Timeout.TotalSeconds:0.#} s and was stopped.", null, call.Program);
             }
-            process.WaitForExit(); // drains the asynchronous readers
-            lock (output) lock (error) return new ProcessResult(process.ExitCode, output.ToString(), error.ToString());
+            return new ProcessResult(process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
         }
 
         // netstandard2.0 has no ArgumentList: quote each argument the way the C runtime (and .NET on Unix) splits it.
