@@ -30,6 +30,9 @@
         'Get-CertDetail'
         'Import-Csr'
         'Import-Crl'
+        'Install-Cert'
+        'Uninstall-Cert'
+        'Get-InstalledCert'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

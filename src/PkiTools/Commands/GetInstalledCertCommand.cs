@@ -31,7 +31,9 @@ namespace PkiTools.Commands
         [ValidateRange(0, 36500)]
         public int? ExpiringWithinDays { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => Guard(List);
+
+        private void List()
         {
             string[] thumbprints = (Thumbprint ?? Array.Empty<string>()).Select(TrustThumbprints.Normalize).ToArray();
             WildcardPattern[] patterns = (DnsName ?? Array.Empty<string>()).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToArray();

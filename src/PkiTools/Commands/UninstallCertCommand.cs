@@ -3,7 +3,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Commands.Infrastructure;
-using PkiTools.Core;
 using PkiTools.Core.Trust;
 
 namespace PkiTools.Commands
@@ -30,21 +29,23 @@ namespace PkiTools.Commands
 
         protected override void ProcessRecord()
         {
-            IEnumerable<string> thumbprints = ParameterSetName == CertificateSet
-                ? Certificate!.Select(c => c.Thumbprint)
-                : Thumbprint!.Select(TrustThumbprints.Normalize);
-            foreach (string thumbprint in thumbprints)
+            IEnumerable<string> thumbprints = ParameterSetName == CertificateSet ? Certificate!.Select(c => c.Thumbprint) : Thumbprint!;
+            foreach (string given in thumbprints)
             {
-                ForEachStore(store =>
+                Guard(() =>
                 {
-                    foreach (string location in store.Locations())
+                    string thumbprint = TrustThumbprints.Normalize(given);
+                    ForEachStore(store =>
                     {
-                        Guard(() =>
+                        foreach (string location in store.Locations())
                         {
-                            if (!ShouldChange(store, location, $"Remove the certificate {thumbprint}", store.PlanUninstall(thumbprint, location))) return;
-                            WriteResult(store.Uninstall(thumbprint, location));
-                        });
-                    }
+                            Guard(() =>
+                            {
+                                if (!ShouldChange(store, location, $"Remove the certificate {thumbprint}", store.PlanUninstall(thumbprint, location))) return;
+                                WriteResult(store.Uninstall(thumbprint, location));
+                            });
+                        }
+                    });
                 });
             }
         }
