@@ -1,0 +1,73 @@
+# Install-Cert, Uninstall-Cert, Get-InstalledCert: a sysadmin's trust chores, as scripts. The .NET CurrentUser stores
+# live under $HOME, so this file gives the process a throw-away HOME before anything opens a store.
+BeforeDiscovery {
+    $script:NotLinux = -not $IsLinux
+}
+
+BeforeAll {
+    $script:RealHome = $env:HOME
+    $env:HOME = Join-Path $TestDrive 'home'
+    New-Item -ItemType Directory -Path $env:HOME | Out-Null
+    . "$PSScriptRoot/Common.ps1"
+    Push-Location $TestDrive
+    $script:Ca = New-Ca -Path ./ca -Subject 'CN=Pester Trust Root, O=PkiTools Tests'
+}
+
+AfterAll {
+    Pop-Location
+    $env:HOME = $RealHome
+}
+
+Describe 'Trusting a root for the current user' {
+    It 'installs it, reads it back, and is idempotent' {
+        $first = Import-Cert ./ca/ca.crt | Install-Cert -Store CurrentUser\Root -Confirm:$false
+        $first.Action | Should -Be 'Installed'
+        $first.Verified | Should -BeTrue
+        $first.Location | Should -Be 'CurrentUser\Root'
+        (Import-Cert ./ca/ca.crt | Install-Cert -Store CurrentUser\Root -Confirm:$false).Action | Should -Be 'AlreadyPresent'
+        Join-Path $env:HOME '.dotnet/corefx/cryptography/x509stores/root' | Should -Exist -Because '.NET keeps CurrentUser stores under this (throw-away) HOME on Linux'
+    } -Skip:$NotLinux
+
+    It 'finds it by name and pipes it to Uninstall-Cert' {
+        $found = @(Get-InstalledCert -Store CurrentUser\Root -DnsName 'Pester Trust*')
+        $found.Count | Should -Be 1
+        $found[0].Store | Should -Be 'CurrentUser\Root'
+        $removed = $found | Uninstall-Cert -Store CurrentUser\Root -Confirm:$false
+        $removed.Action | Should -Be 'Removed'
+        $removed.Verified | Should -BeTrue
+        @(Get-InstalledCert -Store CurrentUser\Root -DnsName 'Pester Trust*').Count | Should -Be 0
+    }
+
+    It 'says NotFound, without an error, for what is not there' {
+        $result = Uninstall-Cert -Thumbprint $Ca.Certificate.Thumbprint -Store CurrentUser\Root -Confirm:$false -ErrorVariable problems
+        $result.Action | Should -Be 'NotFound'
+        $problems | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'A server certificate with its key in the personal store' {
+    It 'keeps the key, and the expiry filter finds it' {
+        $leaf = New-Csr -DnsName app.corp.example | Invoke-CaSign -Ca ./ca -ValidDays 5
+        ($leaf | Install-Cert -Store CurrentUser\My -Confirm:$false).Verified | Should -BeTrue
+        $mine = Get-InstalledCert -Store CurrentUser\My -DnsName app.corp.example
+        $mine.HasPrivateKey | Should -BeTrue
+        @(Get-InstalledCert -Store CurrentUser\My -ExpiringWithinDays 10 -Thumbprint $leaf.Thumbprint).Count | Should -Be 1
+        @(Get-InstalledCert -Store CurrentUser\My -ExpiringWithinDays 1 -Thumbprint $leaf.Thumbprint).Count | Should -Be 0
+        ($mine | Uninstall-Cert -Store CurrentUser\My -Confirm:$false).Action | Should -Be 'Removed'
+    }
+}
+
+Describe 'Before changing anything' {
+    It '-WhatIf on the system store names the anchor file and the update command, and writes nothing' {
+        $anchors = '/usr/local/share/ca-certificates'
+        $before = @(Get-ChildItem $anchors -File | ForEach-Object Name)
+        $out = Import-Cert ./ca/ca.crt | Install-Cert -Store System -WhatIf 6>&1 | Out-String
+        $out | Should -BeNullOrEmpty -Because 'WhatIf output goes to the host, and no result is written'
+        @(Get-ChildItem $anchors -File | ForEach-Object Name) | Should -Be $before
+    } -Skip:(-not (Test-Path /usr/local/share/ca-certificates))
+
+    It 'an unreachable store stops a script that asks to stop, with a stable error id' {
+        { Import-Cert ./ca/ca.crt | Install-Cert -Store LocalMachine\CA -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId (Get-PkiErrorId StoreUnavailable Install-Cert)
+    } -Skip:$NotLinux
+}
