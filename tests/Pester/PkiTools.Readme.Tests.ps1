@@ -11,6 +11,10 @@
 # - the examples that trust a CA change this machine's system trust when run as root: every anchor they add to
 #   /usr/local/share/ca-certificates is removed again afterwards (also when an example fails), and when not run as
 #   root their StoreAccessDenied refusal is the expected outcome.
+# - an ```nginx block is a server block: it runs in Debian's nginx (a throw-away main config in the session folder),
+#   stopped at the end; its port (8443 in the README) is a free port on 127.0.0.1, in every example that names it;
+# - a `curl` line in a ```sh block runs in bash and must succeed (as root only: it relies on the system trust the
+#   examples installed).
 BeforeDiscovery {
     function Get-ReadmeExample {
         param([string] $LiteralPath)
@@ -29,6 +33,14 @@ BeforeDiscovery {
                 if ($language -eq 'powershell') {
                     $title = $body | Where-Object { $_ -and $_ -notmatch '^\s*#' } | Select-Object -First 1
                     @{ Kind = 'Session'; Line = $start; Code = $code; Title = $title; WindowsOnly = $code -match 'Register-ScheduledTask' }
+                }
+                if ($language -eq 'nginx') {
+                    @{ Kind = 'Nginx'; Line = $start; Code = $code; Title = 'nginx server block'; WindowsOnly = $false }
+                }
+                if ($language -eq 'sh') {
+                    foreach ($curl in @($body | Where-Object { $_ -match '^curl ' })) {
+                        @{ Kind = 'Shell'; Line = $start; Code = $curl; Title = $curl; WindowsOnly = $false }
+                    }
                 }
                 if ($language -ne 'powershell' -or $code -match 'Register-ScheduledTask') {
                     # A pwsh command line inside a shell, unit or task block: the part after -Command/-c.
@@ -56,6 +68,12 @@ BeforeAll {
     $script:Anchors = '/usr/local/share/ca-certificates'
     $script:AnchorsBefore = if (Test-Path -LiteralPath $Anchors) { @(Get-ChildItem -LiteralPath $Anchors -File -Recurse | ForEach-Object FullName) } else { @() }
     $script:IsRoot = -not $IsWindows -and (id -u) -eq '0'
+    $script:Nginx = $null
+    $script:NginxProgram = @('/usr/sbin/nginx', (Get-Command nginx -ErrorAction SilentlyContinue).Source) | Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $script:Port = $listener.LocalEndpoint.Port
+    $listener.Stop()
 
     # One user session: a runspace of its own, in the fresh folder, with the module imported as the README says.
     $script:Session = [runspacefactory]::CreateRunspace()
@@ -74,7 +92,35 @@ function Read-Host { param([Parameter(Position = 0)] `$Prompt, [switch] `$AsSecu
         param([string] $Text)
         $Text = $Text -replace '(?i)Import-Module (?:PkiTools|\./PkiTools\.psd1)\b', "Import-Module '$Manifest'"
         $Text = [regex]::Replace($Text, '(?i)C:\\srv\\[^\s"'']*', { param($m) $m.Value.Replace('\', '/') })
-        $Text.Replace('C:/srv/', "$Folder/").Replace('/srv/', "$Folder/")
+        $Text.Replace('C:/srv/', "$Folder/").Replace('/srv/', "$Folder/").Replace(':8443', ":$Port")
+    }
+
+    function Start-ReadmeNginx {
+        param([string] $Server)
+        $conf = Join-Path $Folder 'nginx.conf'
+        $temp = Join-Path $Folder 'nginx-temp'
+        New-Item -ItemType Directory -Path $temp -Force | Out-Null
+        Set-Content -LiteralPath $conf -Value @"
+daemon off;
+master_process off;
+pid $Folder/nginx.pid;
+error_log $Folder/nginx-error.log;
+events { }
+http {
+    access_log off;
+    client_body_temp_path $temp/body; proxy_temp_path $temp/proxy; fastcgi_temp_path $temp/fastcgi;
+    uwsgi_temp_path $temp/uwsgi; scgi_temp_path $temp/scgi;
+$Server
+}
+"@
+        $script:Nginx = Start-Process -FilePath $NginxProgram -ArgumentList '-c', $conf, '-p', $Folder -PassThru -RedirectStandardError (Join-Path $Folder 'nginx-stderr.log')
+        $deadline = [DateTime]::UtcNow.AddSeconds(15)
+        while ($true) {
+            $client = [System.Net.Sockets.TcpClient]::new()
+            try { $client.Connect([System.Net.IPAddress]::Loopback, $Port); break }
+            catch { if ([DateTime]::UtcNow -gt $deadline -or $Nginx.HasExited) { throw "nginx did not start: $(Get-Content -Raw -LiteralPath $Folder/nginx-error.log, $Folder/nginx-stderr.log -ErrorAction SilentlyContinue)" } Start-Sleep -Milliseconds 100 }
+            finally { $client.Dispose() }
+        }
     }
 
     function Invoke-SessionExample {
@@ -113,6 +159,7 @@ function Read-Host { param([Parameter(Position = 0)] `$Prompt, [switch] `$AsSecu
 
 AfterAll {
     if ($Session) { $Session.Dispose() }
+    if ($Nginx -and -not $Nginx.HasExited) { $Nginx.Kill(); $Nginx.WaitForExit() }
     if (Test-Path -LiteralPath $Anchors) {
         $added = @(Get-ChildItem -LiteralPath $Anchors -File -Recurse | Where-Object { $AnchorsBefore -notcontains $_.FullName })
         if ($added.Count -gt 0) { $added | Remove-Item -Force; update-ca-certificates --fresh | Out-Null }
@@ -126,6 +173,14 @@ Describe 'README examples' {
 
     It 'line <Line>: <Title>' -ForEach $Examples {
         if ($WindowsOnly -and -not $IsWindows) { Set-ItResult -Skipped -Because 'it registers a Windows scheduled task'; return }
+        if ($Kind -in 'Nginx', 'Shell' -and -not $NginxProgram) { Set-ItResult -Skipped -Because 'nginx is not installed (.ci/run installs it)'; return }
+        if ($Kind -eq 'Shell' -and -not $IsRoot) { Set-ItResult -Skipped -Because 'without root the examples cannot trust the CA system-wide'; return }
+        if ($Kind -eq 'Nginx') { Start-ReadmeNginx -Server (ConvertTo-TestPath $Code); return }
+        if ($Kind -eq 'Shell') {
+            $out = & bash -c (ConvertTo-TestPath $Code) 2>&1 | Out-String
+            $LASTEXITCODE | Should -Be 0 -Because "the command works as the README says: $out"
+            return
+        }
         if ($Kind -eq 'Session') { Invoke-SessionExample -Code (ConvertTo-TestPath $Code) }
         else { Invoke-ProcessExample -Code $Code -Credentials $Credentials }
     }
