@@ -155,9 +155,11 @@ namespace PkiTools.Core.Trust
         {
             string file = AnchorFile(certificate);
             bool placed = AnchorFilesHolding(certificate.Thumbprint).Any();
-            if (placed && BundleHolds(certificate.RawData))
+            if (BundleHolds(certificate.RawData))
             {
-                return Result(TrustAction.AlreadyPresent, true, $"Already trusted: it is in {_layout.Anchors} and in {_layout.Bundle}.", certificate, file);
+                return Result(TrustAction.AlreadyPresent, true, placed
+                    ? $"Already trusted: it is in {_layout.Anchors} and in {_layout.Bundle}."
+                    : $"Already trusted: the distribution's own list put it in {_layout.Bundle}; nothing was added.", certificate, placed ? file : _layout.Bundle);
             }
             RefuseWithoutRoot($"cp root.crt {file} && {Update}");
             byte[] pem = Encoding.ASCII.GetBytes(Pem.Encode("CERTIFICATE", certificate.RawData));

@@ -187,6 +187,18 @@ namespace PkiTools.Core.Tests.Trust
         }
 
         [Fact]
+        public void A_root_the_distribution_already_trusts_is_AlreadyPresent_and_nothing_is_added()
+        {
+            ScriptedRunner runner = Debian();
+            ITrustStore store = SystemTrustStore.For(Environment(runner));
+            TrustStoreResult result = store.Install(Other, store.Locations()[0]);
+            Assert.Equal(TrustAction.AlreadyPresent, result.Action);
+            Assert.Contains("distribution's own list", result.Message);
+            Assert.Empty(Directory.GetFiles(Sys("/usr/local/share/ca-certificates")));
+            Assert.Empty(runner.Calls);
+        }
+
+        [Fact]
         public void A_distribution_root_is_NotFound_and_left_in_place()
         {
             ScriptedRunner runner = Debian();
