@@ -268,26 +268,23 @@ namespace PkiTools.Core.Trust
         {
             ProcessResult result = _environment.Runner.Run(call);
             if (result.ExitCode == 0) return result;
-            string output = result.StandardError + "\n" + result.StandardOutput;
             string line = result.FirstErrorLine;
-            if (Has(output, "password was incorrect", "password incorrect", "Keystore was tampered with"))
+            if (result.Mentions("password was incorrect", "password incorrect", "Keystore was tampered with"))
             {
                 throw new PkiException(PkiErrorCode.PasswordIncorrect, $"The password of the keystore {keystore} is wrong (keytool: {line}).", null, keystore,
                     new PkiHint("Give the keystore's password as {0} (a JDK's cacerts uses \"changeit\" unless someone changed it).", "KeystorePassword"), "KeystorePassword");
             }
-            if (Has(output, "Permission denied", "AccessDeniedException", "Access is denied"))
+            if (result.Mentions("Permission denied", "AccessDeniedException", "Access is denied"))
             {
                 throw Denied(keystore, forRoot, line);
             }
-            if (Has(output, "Keystore file does not exist"))
+            if (result.Mentions("Keystore file does not exist"))
             {
                 throw new PkiException(PkiErrorCode.StoreUnavailable, $"The keystore {keystore} does not exist.", null, keystore,
                     new PkiHint("Give an existing keystore file as {0}.", "JavaKeystore"), "JavaKeystore");
             }
             throw new PkiException(PkiErrorCode.StoreUpdateFailed, $"'{call}' failed with exit code {result.ExitCode}: {line}", null, keystore);
         }
-
-        private static bool Has(string output, params string[] needles) => needles.Any(n => output.IndexOf(n, StringComparison.OrdinalIgnoreCase) >= 0);
 
         private IReadOnlyList<Entry> Read(string keystore) => Entries(Run(ListCall(keystore), keystore, null).StandardOutput);
 

@@ -259,9 +259,8 @@ namespace PkiTools.Core.Trust
         private static void Check(ProcessResult result, ProcessCall call, NssDatabase database, ProcessCall shown)
         {
             if (result.ExitCode == 0) return;
-            string output = result.StandardError + "\n" + result.StandardOutput;
             string line = result.FirstErrorLine;
-            if (Has(output, "SEC_ERROR_BAD_PASSWORD", "SEC_ERROR_TOKEN_NOT_LOGGED_IN", "could not authenticate"))
+            if (result.Mentions("SEC_ERROR_BAD_PASSWORD", "SEC_ERROR_TOKEN_NOT_LOGGED_IN", "could not authenticate"))
             {
                 IReadOnlyList<string> args = shown.Arguments;
                 bool noPassword = args.Count >= 2 && args[args.Count - 2] == "-f";
@@ -270,7 +269,7 @@ namespace PkiTools.Core.Trust
                     $"The NSS database {database.Folder} is protected by a primary password, which PkiTools does not pass to certutil; nothing was changed. Remove the primary password in the browser (Firefox: Settings, Privacy & Security, Use a primary password), or run in a terminal, which asks for it: {typed}",
                     null, database.Folder);
             }
-            if (Has(output, "SEC_ERROR_READ_ONLY", "PR_NO_ACCESS_RIGHTS_ERROR", "Permission denied"))
+            if (result.Mentions("SEC_ERROR_READ_ONLY", "PR_NO_ACCESS_RIGHTS_ERROR", "Permission denied"))
             {
                 throw new PkiException(PkiErrorCode.StoreAccessDenied,
                     $"This user may not change the NSS database {database.Folder} (certutil: {line}); nothing was changed. Run the same command as the user whose browser uses it.", null, database.Folder);
@@ -280,11 +279,9 @@ namespace PkiTools.Core.Trust
                 throw new PkiException(PkiErrorCode.StoreUpdateFailed,
                     $"'{call}' failed with exit code {result.ExitCode}: {line}. {database.Folder} is a legacy database (cert8.db), which a running Firefox keeps locked: close Firefox and try again.", null, database.Folder);
             }
-            string why = Has(output, "SEC_ERROR_BAD_DATABASE") ? " The database could not be opened: it is damaged, or not readable by this user." : "";
+            string why = result.Mentions("SEC_ERROR_BAD_DATABASE") ? " The database could not be opened: it is damaged, or not readable by this user." : "";
             throw new PkiException(PkiErrorCode.StoreUpdateFailed, $"'{call}' failed with exit code {result.ExitCode}: {line}.{why}", null, database.Folder);
         }
-
-        private static bool Has(string output, params string[] needles) => needles.Any(n => output.IndexOf(n, StringComparison.OrdinalIgnoreCase) >= 0);
 
         /// <summary>
         /// Every nickname with its trust column (certutil -L), and the certificates each nickname exports (certutil -L -n -a);
@@ -308,7 +305,7 @@ namespace PkiTools.Core.Trust
             {
                 ProcessCall export = ExportCall(database, nickname);
                 ProcessResult exported = _environment.Runner.Run(export);
-                if (exported.ExitCode != 0 && Has(exported.StandardError + exported.StandardOutput, "could not find", "PR_FILE_NOT_FOUND_ERROR", "SEC_ERROR_UNKNOWN_CERT"))
+                if (exported.ExitCode != 0 && exported.Mentions("could not find", "PR_FILE_NOT_FOUND_ERROR", "SEC_ERROR_UNKNOWN_CERT"))
                 {
                     exports[nickname] = Array.Empty<byte[]>(); // gone since the listing
                     continue;

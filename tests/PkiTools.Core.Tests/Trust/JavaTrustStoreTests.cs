@@ -131,16 +131,39 @@ namespace PkiTools.Core.Tests.Trust
             Assert.False(File.Exists(Path.Combine(root.Path, "app.p12")));
         }
 
+        /// <summary>A keystore file in a temporary directory, a recording runner whose keytool is a <see cref="FakeKeytool"/>, and the store over it.</summary>
+        private sealed class OneKeystore : IDisposable
+        {
+            private readonly TempDir _dir = new TempDir();
+
+            /// <param name="password">The store's password (null: the default).</param>
+            /// <param name="first">Rules the runner applies before the fake keytool answers.</param>
+            /// <param name="elevated">Whether the process is root.</param>
+            public OneKeystore(char[]? password = null, Action<RecordingProcessRunner>? first = null, bool elevated = true)
+            {
+                Keystore = _dir.File("cacerts");
+                TrustTestPki.Touch(Keystore);
+                first?.Invoke(Runner);
+                Keytool.Attach(Runner);
+                Store = new JavaTrustStore(TrustTestPki.Environment(Runner, _dir.Path, elevated: elevated), Keystore, password);
+            }
+
+            public string Keystore { get; }
+
+            public RecordingProcessRunner Runner { get; } = new RecordingProcessRunner("keytool");
+
+            public FakeKeytool Keytool { get; } = new FakeKeytool();
+
+            public JavaTrustStore Store { get; }
+
+            public void Dispose() => _dir.Dispose();
+        }
+
         [Fact]
         public void Install_imports_with_the_password_only_in_the_environment_and_reads_the_alias_back()
         {
-            using var dir = new TempDir();
-            string ks = Path.Combine(dir.Path, "truststore.jks");
-            TrustTestPki.Touch(ks);
-            var runner = new RecordingProcessRunner("keytool");
-            var fake = new FakeKeytool();
-            fake.Attach(runner);
-            var store = new JavaTrustStore(TrustTestPki.Environment(runner, dir.Path), ks, Password.ToCharArray());
+            using var one = new OneKeystore(Password.ToCharArray());
+            (string ks, RecordingProcessRunner runner, JavaTrustStore store) = (one.Keystore, one.Runner, one.Store);
 
             IReadOnlyList<string> plan = store.PlanInstall(Root, ks);
             TrustStoreResult result = store.Install(Root, ks);
@@ -166,23 +189,16 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Without_a_password_keytool_gets_changeit()
         {
-            using var dir = new TempDir();
-            string ks = Path.Combine(dir.Path, "cacerts");
-            TrustTestPki.Touch(ks);
-            var runner = new RecordingProcessRunner("keytool");
-            new FakeKeytool().Attach(runner);
-            new JavaTrustStore(TrustTestPki.Environment(runner, dir.Path), ks, null).List(ks);
-            Assert.Equal("changeit", runner.Calls.Single().Environment[JavaTrustStore.PasswordVariable]);
+            using var one = new OneKeystore();
+            one.Store.List(one.Keystore);
+            Assert.Equal("changeit", one.Runner.Calls.Single().Environment[JavaTrustStore.PasswordVariable]);
         }
 
         [Fact]
         public void A_wrong_password_is_PasswordIncorrect_naming_KeystorePassword_and_never_the_password()
         {
-            using var dir = new TempDir();
-            string ks = Path.Combine(dir.Path, "cacerts");
-            TrustTestPki.Touch(ks);
-            var runner = new RecordingProcessRunner("keytool").Otherwise(1, "keytool error: java.io.IOException: Keystore was tampered with, or password was incorrect\n");
-            var store = new JavaTrustStore(TrustTestPki.Environment(runner, dir.Path), ks, Password.ToCharArray());
+            using var one = new OneKeystore(Password.ToCharArray(), r => r.Otherwise(1, "keytool error: java.io.IOException: Keystore was tampered with, or password was incorrect\n"));
+            (string ks, JavaTrustStore store) = (one.Keystore, one.Store);
 
             foreach (Action act in new Action[] { () => store.Install(Root, ks), () => store.Uninstall(Root.Thumbprint, ks), () => store.List(ks), () => store.PlanUninstall(Root.Thumbprint, ks) })
             {
@@ -199,14 +215,9 @@ namespace PkiTools.Core.Tests.Trust
         [InlineData(true, "permissions")]
         public void A_keystore_this_user_may_not_write_is_StoreAccessDenied_with_what_to_run(bool elevated, string says)
         {
-            using var dir = new TempDir();
-            string ks = Path.Combine(dir.Path, "cacerts");
-            TrustTestPki.Touch(ks);
-            var runner = new RecordingProcessRunner("keytool");
-            runner.On(new[] { "-importcert" }, 1, "keytool error: java.io.FileNotFoundException: " + ks + " (Permission denied)\n");
-            new FakeKeytool().Attach(runner);
+            using var one = new OneKeystore(Password.ToCharArray(), r => r.On(new[] { "-importcert" }, 1, "keytool error: java.io.FileNotFoundException: cacerts (Permission denied)\n"), elevated);
 
-            var ex = Assert.Throws<PkiException>(() => new JavaTrustStore(TrustTestPki.Environment(runner, dir.Path, elevated: elevated), ks, Password.ToCharArray()).Install(Root, ks));
+            var ex = Assert.Throws<PkiException>(() => one.Store.Install(Root, one.Keystore));
 
             Assert.Equal(PkiErrorCode.StoreAccessDenied, ex.Code);
             Assert.Contains(says, ex.Message);
@@ -218,11 +229,8 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Other_keytool_failures_are_StoreUpdateFailed_with_keytools_words()
         {
-            using var dir = new TempDir();
-            string ks = Path.Combine(dir.Path, "cacerts");
-            TrustTestPki.Touch(ks);
-            var runner = new RecordingProcessRunner("keytool").Otherwise(1, "keytool error: java.io.IOException: Invalid keystore format\n");
-            var ex = Assert.Throws<PkiException>(() => new JavaTrustStore(TrustTestPki.Environment(runner, dir.Path), ks, null).List(ks));
+            using var one = new OneKeystore(first: r => r.Otherwise(1, "keytool error: java.io.IOException: Invalid keystore format\n"));
+            var ex = Assert.Throws<PkiException>(() => one.Store.List(one.Keystore));
             Assert.Equal(PkiErrorCode.StoreUpdateFailed, ex.Code);
             Assert.Contains("Invalid keystore format", ex.Message);
         }
@@ -230,18 +238,13 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Uninstall_deletes_every_trusted_alias_of_the_certificate_and_reads_back()
         {
-            using var dir = new TempDir();
-            string ks = Path.Combine(dir.Path, "cacerts");
-            TrustTestPki.Touch(ks);
             X509Certificate2 other = TrustTestPki.Root("CN=Other").Certificate;
-            var runner = new RecordingProcessRunner("keytool");
-            var fake = new FakeKeytool();
+            using var one = new OneKeystore();
+            (string ks, RecordingProcessRunner runner, FakeKeytool fake, JavaTrustStore store) = (one.Keystore, one.Runner, one.Keytool, one.Store);
             fake.Entries.Add(("debian:other.pem", "trustedCertEntry", other.RawData));
             fake.Entries.Add(("mine", "trustedCertEntry", Root.RawData));
             fake.Entries.Add(("mine-again", "trustedCertEntry", Root.RawData));
             fake.Entries.Add(("server", "PrivateKeyEntry", Root.RawData)); // a key entry is not trust: left alone
-            fake.Attach(runner);
-            var store = new JavaTrustStore(TrustTestPki.Environment(runner, dir.Path), ks, null);
 
             TrustStoreResult removed = store.Uninstall(Root.Thumbprint, ks);
             TrustStoreResult none = store.Uninstall(Root.Thumbprint, ks);

@@ -20,6 +20,34 @@ namespace PkiTools.Core.Tests.Trust
             return folder;
         }
 
+        /// <summary>One database folder in a temporary directory, a recording runner whose certutil is a <see cref="FakeCertutil"/> holding <c>entries</c>, and the store over it.</summary>
+        private sealed class OneDatabase : IDisposable
+        {
+            private readonly TempDir _dir = new TempDir();
+
+            /// <param name="file">cert9.db, or cert8.db for a legacy database.</param>
+            /// <param name="first">Rules the runner applies before the fake certutil answers.</param>
+            /// <param name="entries">What the database holds.</param>
+            public OneDatabase(string file = "cert9.db", Action<RecordingProcessRunner>? first = null, params (string Nickname, string Trust, X509Certificate2 Certificate)[] entries)
+            {
+                Db = NssTrustStoreTests.Db(Path.Combine(_dir.Path, "nssdb"), file);
+                first?.Invoke(Runner);
+                foreach (var (nickname, trust, certificate) in entries) Certutil.Entries.Add((nickname, trust, certificate.RawData));
+                Certutil.Attach(Runner);
+                Store = new NssTrustStore(TrustTestPki.Environment(Runner, _dir.Path), new[] { Db });
+            }
+
+            public string Db { get; }
+
+            public RecordingProcessRunner Runner { get; } = new RecordingProcessRunner("certutil");
+
+            public FakeCertutil Certutil { get; } = new FakeCertutil();
+
+            public NssTrustStore Store { get; }
+
+            public void Dispose() => _dir.Dispose();
+        }
+
         [Fact]
         public void Discovery_finds_chromium_firefox_snap_flatpak_absolute_unlisted_and_legacy_databases_once_each()
         {
@@ -132,14 +160,10 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Install_runs_certutil_A_with_a_readable_unique_nickname_reads_back_and_deletes_the_temporary_file()
         {
-            using var dir = new TempDir();
-            string db = Db(Path.Combine(dir.Path, "nssdb"));
-            var runner = new RecordingProcessRunner("certutil");
-            var fake = new FakeCertutil();
-            fake.Attach(runner);
-            var store = new NssTrustStore(TrustTestPki.Environment(runner, dir.Path), new[] { db });
+            using var one = new OneDatabase();
+            (string db, RecordingProcessRunner runner, FakeCertutil fake) = (one.Db, one.Runner, one.Certutil);
 
-            TrustStoreResult result = store.Install(Root, db);
+            TrustStoreResult result = one.Store.Install(Root, db);
 
             string nick = "PkiTools Corp- Root " + Root.Thumbprint.Substring(0, 8).ToLowerInvariant();
             Assert.Equal(nick, NssTrustStore.Nickname(Root));
@@ -156,14 +180,10 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Install_of_a_trusted_certificate_is_AlreadyPresent_without_changing_anything()
         {
-            using var dir = new TempDir();
-            string db = Db(Path.Combine(dir.Path, "nssdb"));
-            var runner = new RecordingProcessRunner("certutil");
-            var fake = new FakeCertutil();
-            fake.Entries.Add(("Corp Root (imported by hand)", "CT,C,C", Root.RawData));
-            fake.Attach(runner);
+            using var one = new OneDatabase(entries: ("Corp Root (imported by hand)", "CT,C,C", Root));
+            RecordingProcessRunner runner = one.Runner;
 
-            TrustStoreResult result = new NssTrustStore(TrustTestPki.Environment(runner, dir.Path), new[] { db }).Install(Root, db);
+            TrustStoreResult result = one.Store.Install(Root, one.Db);
 
             Assert.Equal((TrustAction.AlreadyPresent, true), (result.Action, result.Verified));
             Assert.Contains("Corp Root (imported by hand)", result.Message);
@@ -173,14 +193,10 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Install_of_a_present_but_untrusted_certificate_adds_CA_trust_and_keeps_its_other_flags()
         {
-            using var dir = new TempDir();
-            string db = Db(Path.Combine(dir.Path, "nssdb"));
-            var runner = new RecordingProcessRunner("certutil");
-            var fake = new FakeCertutil();
-            fake.Entries.Add(("old name", "c,C,", Root.RawData));
-            fake.Attach(runner);
+            using var one = new OneDatabase(entries: ("old name", "c,C,", Root));
+            (RecordingProcessRunner runner, FakeCertutil fake) = (one.Runner, one.Certutil);
 
-            TrustStoreResult result = new NssTrustStore(TrustTestPki.Environment(runner, dir.Path), new[] { db }).Install(Root, db);
+            TrustStoreResult result = one.Store.Install(Root, one.Db);
 
             Assert.Equal((TrustAction.Installed, true), (result.Action, result.Verified));
             Assert.Contains("-t C,C,", runner.Calls.Single(c => c.Arguments[0] == "-A").ToString());
@@ -190,13 +206,10 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Install_that_does_not_read_back_is_Failed_and_not_verified()
         {
-            using var dir = new TempDir();
-            string db = Db(Path.Combine(dir.Path, "nssdb"));
-            var runner = new RecordingProcessRunner("certutil");
-            var fake = new FakeCertutil { AddWorks = false };
-            fake.Attach(runner);
+            using var one = new OneDatabase();
+            one.Certutil.AddWorks = false;
 
-            TrustStoreResult result = new NssTrustStore(TrustTestPki.Environment(runner, dir.Path), new[] { db }).Install(Root, db);
+            TrustStoreResult result = one.Store.Install(Root, one.Db);
 
             Assert.Equal((TrustAction.Failed, false), (result.Action, result.Verified));
         }
@@ -204,15 +217,9 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Uninstall_deletes_every_nickname_holding_the_thumbprint_and_keeps_the_rest()
         {
-            using var dir = new TempDir();
-            string db = Db(Path.Combine(dir.Path, "nssdb"));
             X509Certificate2 other = TrustTestPki.Root("CN=Other Root").Certificate;
-            var runner = new RecordingProcessRunner("certutil");
-            var fake = new FakeCertutil();
-            fake.Entries.Add(("Other", "CT,C,C", other.RawData));
-            fake.Entries.Add((NssTrustStore.Nickname(Root), "C,,", Root.RawData));
-            fake.Attach(runner);
-            var store = new NssTrustStore(TrustTestPki.Environment(runner, dir.Path), new[] { db });
+            using var one = new OneDatabase(entries: new[] { ("Other", "CT,C,C", other), (NssTrustStore.Nickname(Root), "C,,", Root) });
+            (string db, RecordingProcessRunner runner, FakeCertutil fake, NssTrustStore store) = (one.Db, one.Runner, one.Certutil, one.Store);
 
             Assert.Equal(new[] { $"run certutil -D -d sql:{db} -n '{NssTrustStore.Nickname(Root)}' -f /dev/null" }, store.PlanUninstall(Root.Thumbprint, db).Take(1));
             TrustStoreResult removed = store.Uninstall(Root.Thumbprint.ToLowerInvariant(), db);
@@ -233,13 +240,10 @@ namespace PkiTools.Core.Tests.Trust
         [InlineData("certutil: something else entirely", false, PkiErrorCode.StoreUpdateFailed, "exit code 255: certutil: something else entirely")]
         public void Certutil_failures_become_errors_a_person_can_act_on(string stderr, bool legacy, PkiErrorCode code, string says)
         {
-            using var dir = new TempDir();
-            string db = Db(Path.Combine(dir.Path, "nssdb"), legacy ? "cert8.db" : "cert9.db");
-            var runner = new RecordingProcessRunner("certutil");
-            runner.On(new[] { "-A" }, 255, "", stderr);
-            new FakeCertutil().Attach(runner);
+            using var one = new OneDatabase(legacy ? "cert8.db" : "cert9.db", r => r.On(new[] { "-A" }, 255, "", stderr));
+            string db = one.Db;
 
-            var ex = Assert.Throws<PkiException>(() => new NssTrustStore(TrustTestPki.Environment(runner, dir.Path), new[] { db }).Install(Root, db));
+            var ex = Assert.Throws<PkiException>(() => one.Store.Install(Root, db));
 
             Assert.Equal(code, ex.Code);
             Assert.Contains(says, ex.Message);
@@ -268,11 +272,8 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Plans_name_the_commands_and_change_nothing()
         {
-            using var dir = new TempDir();
-            string db = Db(Path.Combine(dir.Path, "nssdb"));
-            var runner = new RecordingProcessRunner("certutil");
-            new FakeCertutil().Attach(runner);
-            var store = new NssTrustStore(TrustTestPki.Environment(runner, dir.Path), new[] { db });
+            using var one = new OneDatabase();
+            (string db, RecordingProcessRunner runner, NssTrustStore store) = (one.Db, one.Runner, one.Store);
 
             IReadOnlyList<string> plan = store.PlanInstall(Root, db);
 
