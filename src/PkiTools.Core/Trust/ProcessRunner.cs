@@ -57,6 +57,10 @@ namespace PkiTools.Core.Trust
 
         public string StandardError { get; }
 
+        /// <summary>Whether standard error or output contains any of <paramref name="phrases"/> (case-insensitive): how a program's failure is told apart.</summary>
+        public bool Mentions(params string[] phrases) =>
+            phrases.Any(p => StandardError.IndexOf(p, StringComparison.OrdinalIgnoreCase) >= 0 || StandardOutput.IndexOf(p, StringComparison.OrdinalIgnoreCase) >= 0);
+
         /// <summary>The first non-empty line of standard error (or output), for messages.</summary>
         public string FirstErrorLine =>
             (StandardError + "\n" + StandardOutput).Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "no output";

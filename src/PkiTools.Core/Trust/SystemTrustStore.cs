@@ -204,7 +204,7 @@ namespace PkiTools.Core.Trust
         {
             if (_environment.IsElevated) return;
             throw new PkiException(PkiErrorCode.StoreAccessDenied,
-                $"Changing the system trust ({_layout.Anchors}) needs root, and PkiTools does not prompt for sudo; nothing was changed. Run the same command as root (sudo pwsh -Command \"...\"), or have root run: {commands}",
+                $"Changing the system trust ({_layout.Anchors}) needs root, and PkiTools does not prompt for sudo; nothing was changed. Run the same command as root (sudo pwsh -c \"...\"), or have root run: {commands}",
                 null, _layout.Anchors);
         }
 
@@ -256,13 +256,7 @@ namespace PkiTools.Core.Trust
         private bool BundleHolds(byte[] der) => BundleBlocks().Any(b => b.Length == der.Length && b.SequenceEqual(der));
 
         private bool BundleHoldsThumbprint(string thumbprint) =>
-            BundleBlocks().Any(b => string.Equals(Sha1Hex(b), thumbprint, StringComparison.OrdinalIgnoreCase));
-
-        internal static string Sha1Hex(byte[] der)
-        {
-            using var sha1 = System.Security.Cryptography.SHA1.Create();
-            return Hex.Encode(sha1.ComputeHash(der));
-        }
+            BundleBlocks().Any(b => TrustStoreFiles.SameThumbprint(b, thumbprint));
 
         private TrustStoreResult Result(TrustAction action, bool verified, string message, X509Certificate2 certificate, string file) =>
             new TrustStoreResult(Name, action, file, verified, message, certificate.Thumbprint, certificate.Subject);
@@ -303,15 +297,9 @@ namespace PkiTools.Core.Trust
                 return new TrustStoreResult(Name, TrustAction.AlreadyPresent, Keychain, true, "Already in the System keychain.", certificate.Thumbprint, certificate.Subject);
             }
             RefuseWithoutRoot("sudo security add-trusted-cert -d -r trustRoot -k " + Keychain + " root.crt");
-            string temp = Path.Combine(Path.GetTempPath(), SystemTrustStore.FileStem(certificate) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".pem");
-            try
+            using (var temp = new TrustStoreFiles.TemporaryPem(certificate))
             {
-                AtomicFileWriter.Write(temp, Encoding.ASCII.GetBytes(Pem.Encode("CERTIFICATE", certificate.RawData)), secret: false, overwrite: false);
-                Check(_environment.Runner.Run(AddCall(temp)), "add-trusted-cert");
-            }
-            finally
-            {
-                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                Check(_environment.Runner.Run(AddCall(temp.FilePath)), "add-trusted-cert");
             }
             bool verified = KeychainHolds(certificate.Thumbprint);
             return new TrustStoreResult(Name, verified ? TrustAction.Installed : TrustAction.Failed, Keychain, verified,

@@ -111,7 +111,7 @@ namespace PkiTools.Core.Trust
         /// <summary>Every -Store value, in the order Tab completion offers them.</summary>
         public static readonly IReadOnlyList<string> Names = new[]
         {
-            System,
+            System, Nss, Java,
             @"CurrentUser\My", @"CurrentUser\Root", @"LocalMachine\My", @"LocalMachine\Root", @"LocalMachine\CA",
         };
 
@@ -123,6 +123,10 @@ namespace PkiTools.Core.Trust
             {
                 case System:
                     return SystemTrustStore.For(environment);
+                case Nss:
+                    return new NssTrustStore(environment, options.NssDatabases);
+                case Java:
+                    return new JavaTrustStore(environment, options.JavaKeystore, options.KeystorePassword);
                 case null:
                     throw new PkiException(PkiErrorCode.InvalidArgument, $"'{name}' is not a store.", null, name,
                         new PkiHint("Give one of " + string.Join(", ", Names) + " as {0}.", "Store"), "Store");
