@@ -167,7 +167,7 @@ namespace PkiTools.Module.Tests
             var r = S.Run("(TabExpansion2 -inputScript 'Install-Cert -Store Curr' -cursorColumn 24).CompletionMatches | ForEach-Object { $_.CompletionText }").ThrowOnError();
             Assert.Equal(new[] { @"CurrentUser\My", @"CurrentUser\Root" }, r.Output.Select(o => o.ToString()).ToArray());
             var all = S.Run("(TabExpansion2 -inputScript 'Get-InstalledCert -Store ' -cursorColumn 25).CompletionMatches | ForEach-Object { $_.CompletionText }").ThrowOnError();
-            Assert.Equal(new[] { "System", @"CurrentUser\My", @"CurrentUser\Root", @"LocalMachine\My", @"LocalMachine\Root", @"LocalMachine\CA" }, all.Output.Select(o => o.ToString()).ToArray());
+            Assert.Equal(new[] { "System", "Nss", "Java", @"CurrentUser\My", @"CurrentUser\Root", @"LocalMachine\My", @"LocalMachine\Root", @"LocalMachine\CA" }, all.Output.Select(o => o.ToString()).ToArray());
         }
 
         [Fact]

@@ -93,7 +93,7 @@ namespace PkiTools.Core.Tests.Trust
                 ProcessResult verified = Verify(spec);
                 Assert.True(verified.ExitCode == 0, spec + ": " + verified.StandardError + verified.StandardOutput);
                 Assert.Contains("certificate is valid", verified.StandardOutput + verified.StandardError);
-                Assert.Equal(Ok("-L", "-d", spec, "-n", nickname, "-a").Trim(), PkiTools.Core.Formats.Pem.Encode("CERTIFICATE", root.Certificate.RawData).Trim());
+                Assert.Equal(Ok("-L", "-d", spec, "-n", nickname, "-a").Replace("\r\n", "\n").Trim(), PkiTools.Core.Formats.Pem.Encode("CERTIFICATE", root.Certificate.RawData).Trim());
             }
             Assert.Equal(new[] { unrelated.Thumbprint, leaf.Thumbprint, root.Certificate.Thumbprint }.OrderBy(t => t), store.List(firefox).Select(c => c.Thumbprint).OrderBy(t => t));
 
