@@ -30,6 +30,8 @@
         'Get-CertDetail'
         'Import-Csr'
         'Import-Crl'
+        'Get-TlsCert'
+        'Test-TlsEndpoint'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

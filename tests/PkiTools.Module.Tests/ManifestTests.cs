@@ -10,8 +10,8 @@ namespace PkiTools.Module.Tests
     {
         private static readonly string[] Cmdlets =
         {
-            "Export-Cert", "Export-PrivateKey", "Get-Ca", "Get-CertDetail", "Get-IssuedCert", "Import-Cert", "Import-Crl", "Import-Csr", "Import-PrivateKey", "Invoke-CaSign", "New-Ca", "New-Crl", "New-Csr",
-            "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Update-Crl",
+            "Export-Cert", "Export-PrivateKey", "Get-Ca", "Get-CertDetail", "Get-IssuedCert", "Get-TlsCert", "Import-Cert", "Import-Crl", "Import-Csr", "Import-PrivateKey", "Invoke-CaSign", "New-Ca", "New-Crl", "New-Csr",
+            "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Test-TlsEndpoint", "Update-Crl",
         };
 
         [Fact]
