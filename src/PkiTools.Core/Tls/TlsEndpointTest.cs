@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using PkiTools.Core.Validation;
@@ -123,7 +122,7 @@ namespace PkiTools.Core.Tls
             var sentIntermediates = served.Skip(1).ToList();
             var all = new List<X509Certificate2>(sentIntermediates);
             all.AddRange(options.Intermediates);
-            (string? dnsName, string? ipAddress) = NameToCheck(endpoint, options.Probe.ServerName);
+            (string? dnsName, string? ipAddress) = TlsProbe.ServerIdentity(endpoint, options.Probe.ServerName);
 
             ChainValidationOptions Validation(IReadOnlyList<X509Certificate2> intermediates) => new ChainValidationOptions
             {
@@ -168,17 +167,6 @@ namespace PkiTools.Core.Tls
             }
 
             return new TlsEndpointTestResult(endpoint, handshake.ServerName, handshake, daysLeft, verdict.Chain, problems);
-        }
-
-        /// <summary>The name the certificate must match: the server name when given (SNI), else the host (a DNS name or an IP address).</summary>
-        internal static (string? DnsName, string? IpAddress) NameToCheck(TlsEndpoint endpoint, string? serverName)
-        {
-            if (!string.IsNullOrWhiteSpace(serverName))
-            {
-                string name = serverName!.Trim().TrimEnd('.');
-                return IPAddress.TryParse(name, out IPAddress? ip) ? ((string?)null, ip.ToString()) : (name, (string?)null);
-            }
-            return endpoint.IsIpAddress ? (null, endpoint.Host) : (endpoint.Host, null);
         }
 
         private static bool IsSelfSigned(X509Certificate2 certificate)

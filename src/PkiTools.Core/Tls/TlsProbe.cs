@@ -39,14 +39,18 @@ namespace PkiTools.Core.Tls
         }
 
         /// <summary>The name sent as SNI for this endpoint and these options, or null for none.</summary>
-        public static string? SniName(TlsEndpoint endpoint, string? serverName)
+        public static string? SniName(TlsEndpoint endpoint, string? serverName) => ServerIdentity(endpoint, serverName).DnsName;
+
+        /// <summary>
+        /// The name the server is asked for and its certificate must match: the server name when given (an IP address
+        /// there means no SNI and an address check), else the host: a DNS name, or an IP address (no SNI).
+        /// </summary>
+        internal static (string? DnsName, string? IpAddress) ServerIdentity(TlsEndpoint endpoint, string? serverName)
         {
-            if (!string.IsNullOrWhiteSpace(serverName))
-            {
-                string name = serverName!.Trim().TrimEnd('.');
-                return IPAddress.TryParse(name, out _) ? null : new System.Globalization.IdnMapping().GetAscii(name).ToLowerInvariant();
-            }
-            return endpoint.IsIpAddress ? null : endpoint.Host;
+            if (string.IsNullOrWhiteSpace(serverName)) return endpoint.IsIpAddress ? (null, endpoint.Host) : (endpoint.Host, null);
+            string name = serverName!.Trim().TrimEnd('.');
+            if (IPAddress.TryParse(name, out IPAddress? ip)) return (null, ip.ToString());
+            return (new IdnMapping().GetAscii(name).ToLowerInvariant(), null);
         }
 
         private sealed class Attempt
