@@ -33,6 +33,8 @@
         'Install-Cert'
         'Uninstall-Cert'
         'Get-InstalledCert'
+        'Get-TlsCert'
+        'Test-TlsEndpoint'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -10,8 +10,9 @@ namespace PkiTools.Module.Tests
     {
         private static readonly string[] Cmdlets =
         {
-            "Export-Cert", "Export-PrivateKey", "Get-Ca", "Get-CertDetail", "Get-InstalledCert", "Get-IssuedCert", "Import-Cert", "Import-Crl", "Import-Csr", "Import-PrivateKey",
-            "Install-Cert", "Invoke-CaSign", "New-Ca", "New-Crl", "New-Csr", "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Uninstall-Cert", "Update-Crl",
+            "Export-Cert", "Export-PrivateKey", "Get-Ca", "Get-CertDetail", "Get-InstalledCert", "Get-IssuedCert", "Get-TlsCert", "Import-Cert", "Import-Crl", "Import-Csr",
+            "Import-PrivateKey", "Install-Cert", "Invoke-CaSign", "New-Ca", "New-Crl", "New-Csr", "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Test-TlsEndpoint",
+            "Uninstall-Cert", "Update-Crl",
         };
 
         [Fact]

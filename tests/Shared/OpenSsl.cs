@@ -27,9 +27,12 @@ namespace PkiTools.Tests
 
         public static Result Run(params string[] args) => RunIn(null, null, args);
 
-        public static Result RunIn(string? workingDirectory, string? stdin, params string[] args)
+        public static Result RunIn(string? workingDirectory, string? stdin, params string[] args) => RunProgram("openssl", workingDirectory, stdin, args);
+
+        /// <summary>Runs <paramref name="program"/> (openssl, curl...) with the arguments as given, stdout and stderr captured; 60 s at most.</summary>
+        public static Result RunProgram(string program, string? workingDirectory, string? stdin, params string[] args)
         {
-            var psi = new ProcessStartInfo("openssl")
+            var psi = new ProcessStartInfo(program)
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -38,7 +41,7 @@ namespace PkiTools.Tests
             };
             if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
             foreach (string a in args) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start openssl");
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + program);
             Task<string> stdout = p.StandardOutput.ReadToEndAsync();
             Task<string> stderr = p.StandardError.ReadToEndAsync();
             if (stdin != null)
@@ -49,7 +52,7 @@ namespace PkiTools.Tests
             if (!p.WaitForExit(60_000))
             {
                 p.Kill(true);
-                throw new TimeoutException("openssl " + string.Join(" ", args) + " did not finish in 60 s");
+                throw new TimeoutException(program + " " + string.Join(" ", args) + " did not finish in 60 s");
             }
             return new Result(p.ExitCode, stdout.Result, stderr.Result);
         }

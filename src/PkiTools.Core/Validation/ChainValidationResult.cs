@@ -52,6 +52,27 @@ namespace PkiTools.Core.Validation
         /// bytes, DSA, or an elliptic curve under 256 bits (see <see cref="ChainValidationOptions.AllowWeakSignatures"/>).
         /// </summary>
         WeakKey,
+
+        // The codes below are reported by TLS endpoint tests (TlsEndpointTest), never by the chain validator. Index is -1
+        // for a problem of the endpoint itself (no certificate was seen).
+
+        /// <summary>The endpoint could not be reached: the name does not resolve, nothing listens, the connection is refused.</summary>
+        EndpointUnreachable,
+
+        /// <summary>The TLS handshake failed: the port speaks another protocol, or the server refused the handshake (or the client certificate).</summary>
+        HandshakeFailed,
+
+        /// <summary>The endpoint did not answer (connect or handshake) within the time limit.</summary>
+        Timeout,
+
+        /// <summary>The server's certificate expires within the minimum number of days asked for.</summary>
+        ExpiresSoon,
+
+        /// <summary>The server does not send an intermediate certificate needed to reach the trust anchor; clients that do not fetch it themselves fail.</summary>
+        ChainIncomplete,
+
+        /// <summary>The server sends a self-signed root certificate with its chain (clients ignore it at best; it only costs bytes and hides mistakes).</summary>
+        ServesRoot,
     }
 
     /// <summary>One reason a chain is not valid: a code, the chain position (0 = the leaf), the subject, a sentence.</summary>
