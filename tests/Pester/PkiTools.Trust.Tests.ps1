@@ -2,6 +2,7 @@
 # live under $HOME, so this file gives the process a throw-away HOME before anything opens a store.
 BeforeDiscovery {
     $script:NotLinux = -not $IsLinux
+    $script:NoCertutil = $null -eq (Get-Command certutil -ErrorAction SilentlyContinue)
 }
 
 BeforeAll {
@@ -70,4 +71,40 @@ Describe 'Before changing anything' {
         { Import-Cert ./ca/ca.crt | Install-Cert -Store LocalMachine\CA -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId (Get-PkiErrorId StoreUnavailable Install-Cert)
     } -Skip:$NotLinux
+}
+
+Describe 'Trusting a root in every browser database of the user' {
+    BeforeAll {
+        function New-NssDatabase([string] $Folder) {
+            New-Item -ItemType Directory -Path $Folder -Force | Out-Null
+            certutil -N --empty-password -d "sql:$Folder" | Out-Null
+            $Folder
+        }
+        $firefox = Join-Path $env:HOME '.mozilla/firefox'
+        $snap = Join-Path $env:HOME 'snap/firefox/common/.mozilla/firefox'
+        $script:Databases = @(
+            New-NssDatabase (Join-Path $env:HOME '.pki/nssdb')
+            New-NssDatabase (Join-Path $firefox 'k3x9.default-release')
+            New-NssDatabase (Join-Path $snap 'q1w2.default')
+        )
+        Set-Content -LiteralPath (Join-Path $firefox 'profiles.ini') -Value "[Profile0]`nName=default-release`nIsRelative=1`nPath=k3x9.default-release`n"
+        Set-Content -LiteralPath (Join-Path $snap 'profiles.ini') -Value "[Profile0]`nName=default`nIsRelative=1`nPath=q1w2.default`n"
+    }
+
+    It 'finds Chromium''s, Firefox''s and snap Firefox''s databases and trusts the root in each' {
+        $results = @(Import-Cert ./ca/ca.crt | Install-Cert -Store Nss -Confirm:$false)
+        $results.Count | Should -Be 3
+        $results | ForEach-Object { $_.Action | Should -Be 'Installed'; $_.Verified | Should -BeTrue }
+        @($results.Location | Sort-Object) | Should -Be @($Databases | Sort-Object)
+        foreach ($db in $Databases) {
+            (certutil -L -d "sql:$db" | Out-String) | Should -Match 'Pester Trust Root.*C,,'
+        }
+        @(Get-InstalledCert -Store Nss -Thumbprint $Ca.Certificate.Thumbprint).Count | Should -Be 3
+    } -Skip:$NoCertutil
+
+    It 'takes it out of each again' {
+        $results = @(Import-Cert ./ca/ca.crt | Uninstall-Cert -Store Nss -Confirm:$false)
+        $results.Action | Sort-Object -Unique | Should -Be 'Removed'
+        foreach ($db in $Databases) { (certutil -L -d "sql:$db" | Out-String) | Should -Not -Match 'Pester Trust Root' }
+    } -Skip:$NoCertutil
 }
