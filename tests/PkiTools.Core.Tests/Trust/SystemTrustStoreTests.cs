@@ -26,38 +26,22 @@ namespace PkiTools.Core.Tests.Trust
 
         public void Dispose() => Directory.Delete(_root, true);
 
-        /// <summary>A runner whose programs exist as listed and whose answers come from <see cref="Answer"/>; it records every call.</summary>
-        private sealed class ScriptedRunner : IProcessRunner
-        {
-            public readonly List<ProcessCall> Calls = new List<ProcessCall>();
-            public HashSet<string> Programs = new HashSet<string>();
-            public Func<ProcessCall, ProcessResult> Answer = _ => new ProcessResult(0, "", "");
-
-            public bool Exists(string program) => Programs.Contains(program);
-
-            public ProcessResult Run(ProcessCall call)
-            {
-                Calls.Add(call);
-                return Answer(call);
-            }
-        }
-
-        private TrustEnvironment Environment(ScriptedRunner runner, TrustPlatform platform = TrustPlatform.Linux, bool elevated = true) =>
-            new TrustEnvironment(runner, platform, Path.Combine(_root, "home"), _ => null, elevated, _root);
+        private TrustEnvironment Environment(RecordingProcessRunner runner, TrustPlatform platform = TrustPlatform.Linux, bool elevated = true) =>
+            TrustTestPki.Environment(runner, Path.Combine(_root, "home"), systemRoot: _root, platform: platform, elevated: elevated);
 
         private string Sys(string absolute) => Path.Combine(_root, absolute.TrimStart('/'));
 
         /// <summary>A Debian tree whose update-ca-certificates, like the real one, writes the distribution's roots plus every anchor into the bundle.</summary>
-        private ScriptedRunner Debian(bool updates = true)
+        private RecordingProcessRunner Debian(bool updates = true, ProcessResult? failure = null)
         {
             Directory.CreateDirectory(Sys("/usr/local/share/ca-certificates"));
             Directory.CreateDirectory(Sys("/etc/ssl/certs"));
-            var runner = new ScriptedRunner { Programs = { "update-ca-certificates" } };
-            runner.Answer = call =>
+            var runner = new RecordingProcessRunner("update-ca-certificates").On(call => call.Program == "update-ca-certificates", _ =>
             {
-                if (updates && call.Program == "update-ca-certificates") WriteBundle();
+                if (failure != null) return failure;
+                if (updates) WriteBundle();
                 return new ProcessResult(0, "Updating certificates in /etc/ssl/certs...\n", "");
-            };
+            });
             WriteBundle();
             return runner;
         }
@@ -78,7 +62,7 @@ namespace PkiTools.Core.Tests.Trust
         public void The_layout_is_found_by_its_anchors_folder_and_command(string[] folders, string program, string family)
         {
             foreach (string folder in folders) Directory.CreateDirectory(Sys(folder));
-            var runner = new ScriptedRunner { Programs = { "update-ca-certificates", "update-ca-trust", "trust" } };
+            var runner = new RecordingProcessRunner("update-ca-certificates", "update-ca-trust", "trust");
             var store = (LinuxSystemTrustStore)SystemTrustStore.For(Environment(runner));
             Assert.Equal(family, store.Layout.Family);
             Assert.Equal(program, store.Layout.Program);
@@ -88,13 +72,13 @@ namespace PkiTools.Core.Tests.Trust
         public void A_layout_without_its_command_names_the_package_and_no_layout_at_all_is_unavailable()
         {
             Directory.CreateDirectory(Sys("/etc/pki/ca-trust/source/anchors"));
-            var ex = Assert.Throws<PkiException>(() => SystemTrustStore.For(Environment(new ScriptedRunner())));
+            var ex = Assert.Throws<PkiException>(() => SystemTrustStore.For(Environment(new RecordingProcessRunner())));
             Assert.Equal(PkiErrorCode.StoreUnavailable, ex.Code);
             Assert.Contains("update-ca-trust", ex.Message);
             Assert.Contains("dnf install ca-certificates", ex.Message);
 
             Directory.Delete(Sys("/etc"), true);
-            ex = Assert.Throws<PkiException>(() => SystemTrustStore.For(Environment(new ScriptedRunner())));
+            ex = Assert.Throws<PkiException>(() => SystemTrustStore.For(Environment(new RecordingProcessRunner())));
             Assert.Equal(PkiErrorCode.StoreUnavailable, ex.Code);
             Assert.Contains("/usr/local/share/ca-certificates", ex.Message);
         }
@@ -102,7 +86,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Install_writes_one_readable_pem_runs_the_update_and_is_verified_from_the_bundle()
         {
-            ScriptedRunner runner = Debian();
+            RecordingProcessRunner runner = Debian();
             ITrustStore store = SystemTrustStore.For(Environment(runner));
             Assert.Equal(new[] { "/usr/local/share/ca-certificates" }, store.Locations());
             string location = store.Locations()[0];
@@ -130,7 +114,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Without_root_nothing_is_written_or_run_and_the_error_says_what_to_run_as_root()
         {
-            ScriptedRunner runner = Debian();
+            RecordingProcessRunner runner = Debian();
             ITrustStore store = SystemTrustStore.For(Environment(runner, elevated: false));
             var ex = Assert.Throws<PkiException>(() => store.Install(Root, store.Locations()[0]));
             Assert.Equal(PkiErrorCode.StoreAccessDenied, ex.Code);
@@ -144,7 +128,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void An_update_that_does_not_put_the_certificate_in_the_bundle_is_Failed_not_Installed()
         {
-            ScriptedRunner runner = Debian(updates: false);
+            RecordingProcessRunner runner = Debian(updates: false);
             ITrustStore store = SystemTrustStore.For(Environment(runner));
             TrustStoreResult result = store.Install(Root, store.Locations()[0]);
             Assert.Equal(TrustAction.Failed, result.Action);
@@ -155,8 +139,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void A_failing_update_command_is_StoreUpdateFailed_with_its_message()
         {
-            ScriptedRunner runner = Debian();
-            runner.Answer = _ => new ProcessResult(1, "", "run-parts: failed to exec hook\n");
+            RecordingProcessRunner runner = Debian(failure: new ProcessResult(1, "", "run-parts: failed to exec hook\n"));
             ITrustStore store = SystemTrustStore.For(Environment(runner));
             var ex = Assert.Throws<PkiException>(() => store.Install(Root, store.Locations()[0]));
             Assert.Equal(PkiErrorCode.StoreUpdateFailed, ex.Code);
@@ -166,7 +149,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Uninstall_removes_every_anchor_file_holding_the_certificate_and_reads_the_bundle_back()
         {
-            ScriptedRunner runner = Debian();
+            RecordingProcessRunner runner = Debian();
             ITrustStore store = SystemTrustStore.For(Environment(runner));
             string location = store.Locations()[0];
             store.Install(Root, location);
@@ -189,7 +172,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void A_root_the_distribution_already_trusts_is_AlreadyPresent_and_nothing_is_added()
         {
-            ScriptedRunner runner = Debian();
+            RecordingProcessRunner runner = Debian();
             ITrustStore store = SystemTrustStore.For(Environment(runner));
             TrustStoreResult result = store.Install(Other, store.Locations()[0]);
             Assert.Equal(TrustAction.AlreadyPresent, result.Action);
@@ -201,7 +184,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void A_distribution_root_is_NotFound_and_left_in_place()
         {
-            ScriptedRunner runner = Debian();
+            RecordingProcessRunner runner = Debian();
             ITrustStore store = SystemTrustStore.For(Environment(runner));
             TrustStoreResult result = store.Uninstall(Other.Thumbprint, store.Locations()[0]);
             Assert.Equal(TrustAction.NotFound, result.Action);
@@ -213,13 +196,14 @@ namespace PkiTools.Core.Tests.Trust
         public void MacOS_uses_security_with_the_system_keychain_and_reads_back_by_sha1()
         {
             bool added = false;
-            var runner = new ScriptedRunner { Programs = { "security" } };
-            runner.Answer = call =>
+            bool listEmpty = false;
+            var runner = new RecordingProcessRunner("security").On(_ => true, call =>
             {
+                if (listEmpty) return new ProcessResult(0, "", "");
                 if (call.Arguments[0] == "add-trusted-cert") added = true;
                 string listing = "keychain: \"/Library/Keychains/System.keychain\"\nSHA-256 hash: 00\n" + (added ? "SHA-1 hash: " + Root.Thumbprint + "\n" + Pem.Encode("CERTIFICATE", Root.RawData) : "");
                 return new ProcessResult(0, call.Arguments[0] == "find-certificate" ? listing : "", "");
-            };
+            });
             ITrustStore store = SystemTrustStore.For(Environment(runner, TrustPlatform.MacOS));
             Assert.Equal(new[] { MacSystemTrustStore.Keychain }, store.Locations());
 
@@ -236,7 +220,7 @@ namespace PkiTools.Core.Tests.Trust
 
             Assert.Equal("run security delete-certificate -Z " + Root.Thumbprint + " -t /Library/Keychains/System.keychain",
                 store.PlanUninstall(Root.Thumbprint, MacSystemTrustStore.Keychain)[0]);
-            runner.Answer = _ => new ProcessResult(0, "", "");
+            listEmpty = true;
             Assert.Equal(TrustAction.NotFound, store.Uninstall(Root.Thumbprint, MacSystemTrustStore.Keychain).Action);
             Assert.DoesNotContain(runner.Calls, c => c.Arguments[0] == "delete-certificate"); // not there: nothing deleted
         }
@@ -244,7 +228,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void MacOS_without_root_is_refused_before_security_can_open_a_dialog()
         {
-            var runner = new ScriptedRunner { Programs = { "security" } };
+            var runner = new RecordingProcessRunner("security");
             ITrustStore store = SystemTrustStore.For(Environment(runner, TrustPlatform.MacOS, elevated: false));
             var ex = Assert.Throws<PkiException>(() => store.Install(Root, MacSystemTrustStore.Keychain));
             Assert.Equal(PkiErrorCode.StoreAccessDenied, ex.Code);
@@ -255,7 +239,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void Windows_system_trust_is_LocalMachine_Root_and_needs_an_Administrator()
         {
-            ITrustStore store = SystemTrustStore.For(Environment(new ScriptedRunner(), TrustPlatform.Windows, elevated: false));
+            ITrustStore store = SystemTrustStore.For(Environment(new RecordingProcessRunner(), TrustPlatform.Windows, elevated: false));
             Assert.Equal("System", store.Name);
             Assert.Equal(new[] { @"LocalMachine\Root" }, store.Locations());
             var ex = Assert.Throws<PkiException>(() => store.Install(Root, @"LocalMachine\Root"));
@@ -266,7 +250,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void LocalMachine_stores_cannot_be_changed_on_linux_and_point_to_the_system_store()
         {
-            ITrustStore store = TrustStores.Create(@"localmachine\root", new TrustStoreOptions(), Environment(new ScriptedRunner()));
+            ITrustStore store = TrustStores.Create(@"localmachine\root", new TrustStoreOptions(), Environment(new RecordingProcessRunner()));
             Assert.Equal(@"LocalMachine\Root", store.Name);
             var ex = Assert.Throws<PkiException>(() => store.Install(Root, store.Locations()[0]));
             Assert.Equal(PkiErrorCode.StoreUnavailable, ex.Code);
@@ -276,7 +260,7 @@ namespace PkiTools.Core.Tests.Trust
         [Fact]
         public void An_unknown_store_name_lists_the_known_ones()
         {
-            var ex = Assert.Throws<PkiException>(() => TrustStores.Create("Firefox", new TrustStoreOptions(), Environment(new ScriptedRunner())));
+            var ex = Assert.Throws<PkiException>(() => TrustStores.Create("Firefox", new TrustStoreOptions(), Environment(new RecordingProcessRunner())));
             Assert.Equal(PkiErrorCode.InvalidArgument, ex.Code);
             Assert.Contains(@"CurrentUser\Root", ex.Message);
         }
