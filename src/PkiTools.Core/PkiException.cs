@@ -79,6 +79,10 @@ namespace PkiTools.Core
         HandshakeFailed,
         /// <summary>A network operation or an external program did not finish within its time limit.</summary>
         Timeout,
+        /// <summary>A renewal hook (-DeployHook, -PostHook) failed or timed out; the renewed files stay in place.</summary>
+        HookFailed,
+        /// <summary>No scheduler can be used here (no systemd, no crontab, no Task Scheduler), or it refused the job.</summary>
+        SchedulerUnavailable,
     }
 
     /// <summary>

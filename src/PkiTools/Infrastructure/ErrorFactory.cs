@@ -61,6 +61,8 @@ namespace PkiTools.Commands.Infrastructure
             PkiErrorCode.EndpointUnreachable => ErrorCategory.ConnectionError,
             PkiErrorCode.HandshakeFailed => ErrorCategory.ProtocolError,
             PkiErrorCode.Timeout => ErrorCategory.OperationTimeout,
+            PkiErrorCode.HookFailed => ErrorCategory.OperationStopped,
+            PkiErrorCode.SchedulerUnavailable => ErrorCategory.ResourceUnavailable,
             _ => throw new System.ArgumentOutOfRangeException(nameof(code), code, "PkiErrorCode " + code + " has no ErrorCategory: add it to ErrorFactory.CategoryOf."),
         };
     }
