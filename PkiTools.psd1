@@ -35,6 +35,7 @@
         'Get-InstalledCert'
         'Get-TlsCert'
         'Test-TlsEndpoint'
+        'Invoke-CertRenewal'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

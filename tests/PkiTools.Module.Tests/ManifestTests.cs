@@ -11,7 +11,7 @@ namespace PkiTools.Module.Tests
         private static readonly string[] Cmdlets =
         {
             "Export-Cert", "Export-PrivateKey", "Get-Ca", "Get-CertDetail", "Get-InstalledCert", "Get-IssuedCert", "Get-TlsCert", "Import-Cert", "Import-Crl", "Import-Csr",
-            "Import-PrivateKey", "Install-Cert", "Invoke-CaSign", "New-Ca", "New-Crl", "New-Csr", "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Test-TlsEndpoint",
+            "Import-PrivateKey", "Install-Cert", "Invoke-CaSign", "Invoke-CertRenewal", "New-Ca", "New-Crl", "New-Csr", "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Test-TlsEndpoint",
             "Uninstall-Cert", "Update-Crl",
         };
 

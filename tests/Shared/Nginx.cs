@@ -48,6 +48,9 @@ namespace PkiTools.Tests
 
         public string Url => $"https://127.0.0.1:{Port}/";
 
+        /// <summary>The nginx.conf this instance runs; <c>nginx -s reload -c ConfigFile</c> makes it re-read its certificate files.</summary>
+        public string ConfigFile => Path.Combine(_folder, "nginx.conf");
+
         /// <summary>What nginx wrote to its error log so far (level info).</summary>
         public string ErrorLog => ReadShared(Path.Combine(_folder, "error.log"));
 
@@ -58,8 +61,10 @@ namespace PkiTools.Tests
         /// CA's: 400). <paramref name="plainHttp"/>: also a plain-HTTP server on <see cref="HttpPort"/>.
         /// <paramref name="serverDirectives"/>: extra lines for the HTTPS server block ("ssl_protocols TLSv1.2;").
         /// Every location answers 200 "ok".
+        /// <paramref name="reloadable"/>: run with a master process, so that <c>nginx -s reload -c ConfigFile</c> re-reads the
+        /// certificate files as a production nginx does (a single-process nginx cannot reload).
         /// </summary>
-        public static Nginx Start(string certFile, string keyFile, string? clientCaFile = null, bool plainHttp = false, string? serverDirectives = null)
+        public static Nginx Start(string certFile, string keyFile, string? clientCaFile = null, bool plainHttp = false, string? serverDirectives = null, bool reloadable = false)
         {
             if (Unavailable != null) throw new InvalidOperationException(Unavailable);
             Exception? last = null;
@@ -69,7 +74,7 @@ namespace PkiTools.Tests
                 string folder = Path.Combine(Path.GetTempPath(), "pkitools-nginx-" + Guid.NewGuid().ToString("N").Substring(0, 10));
                 try
                 {
-                    return StartIn(folder, Path.GetFullPath(certFile), Path.GetFullPath(keyFile), clientCaFile == null ? null : Path.GetFullPath(clientCaFile), plainHttp, serverDirectives);
+                    return StartIn(folder, Path.GetFullPath(certFile), Path.GetFullPath(keyFile), clientCaFile == null ? null : Path.GetFullPath(clientCaFile), plainHttp, serverDirectives, reloadable);
                 }
                 catch (NginxStartException ex) when (ex.Message.Contains("Address already in use", StringComparison.Ordinal))
                 {
@@ -89,7 +94,7 @@ namespace PkiTools.Tests
             return port;
         }
 
-        private static Nginx StartIn(string folder, string certFile, string keyFile, string? clientCaFile, bool plainHttp, string? serverDirectives)
+        private static Nginx StartIn(string folder, string certFile, string keyFile, string? clientCaFile, bool plainHttp, string? serverDirectives, bool reloadable)
         {
             Directory.CreateDirectory(Path.Combine(folder, "tmp"));
             int port = FreePort();
@@ -97,7 +102,7 @@ namespace PkiTools.Tests
             string Quote(string path) => "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
             var conf = new StringBuilder();
             conf.AppendLine("daemon off;");
-            conf.AppendLine("master_process off;");
+            conf.AppendLine(reloadable ? "master_process on;" : "master_process off;");
             conf.AppendLine("worker_processes 1;");
             conf.AppendLine($"pid {Quote(Path.Combine(folder, "nginx.pid"))};");
             conf.AppendLine($"error_log {Quote(Path.Combine(folder, "error.log"))} info;");

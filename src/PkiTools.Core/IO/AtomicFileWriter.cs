@@ -158,6 +158,41 @@ namespace PkiTools.Core.IO
             }
         }
 
+        /// <summary>
+        /// The first half of a write that must land together with others: the content goes to a fresh temporary file
+        /// beside <paramref name="target"/> (owner-only before the first byte when <paramref name="secret"/>), then
+        /// <paramref name="prepare"/> may set its mode and owner. <see cref="Commit"/> renames it into place; a caller that
+        /// gives up deletes it (<see cref="Discard"/>). Returns the temporary path.
+        /// </summary>
+        internal static string Stage(string target, byte[] content, bool secret, Action<string>? prepare = null)
+        {
+            string full = System.IO.Path.GetFullPath(target);
+            CaFiles.RefuseCaControlFile(full);
+            string folder = System.IO.Path.GetDirectoryName(full) ?? ".";
+            string temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+            try
+            {
+                using (FileStream stream = CreateNew(temp, secret))
+                {
+                    stream.Write(content, 0, content.Length);
+                    stream.Flush(true);
+                }
+                prepare?.Invoke(temp);
+                return temp;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                TryDelete(temp);
+                throw new PkiException(PkiErrorCode.FileWriteFailed, $"Could not write '{target}': {ex.Message}", ex, target);
+            }
+        }
+
+        /// <summary>Renames a staged file over <paramref name="target"/> (atomic on one file system).</summary>
+        internal static void Commit(string temp, string target) => Place(temp, System.IO.Path.GetFullPath(target), overwrite: true);
+
+        /// <summary>Deletes a staged file that will not be committed.</summary>
+        internal static void Discard(string temp) => TryDelete(temp);
+
         private static void Place(string temp, string target, bool overwrite)
         {
             if (overwrite && File.Exists(target))

@@ -56,7 +56,7 @@ namespace PkiTools.Commands
     }
 
     /// <summary>What New-Crl and Update-Crl share: the CA, the lifetime, the publication path, the CA key password.</summary>
-    public abstract class CrlCmdlet : CaCmdlet
+    public abstract class CrlCmdlet : CaKeyCmdlet
     {
         /// <summary>The CA: an object from New-Ca or Get-Ca, or its directory.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -74,20 +74,6 @@ namespace PkiTools.Commands
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
-        /// <summary>The password of the CA key file.</summary>
-        [Parameter]
-        public SecureString? CaPassword { get; set; }
-
-        /// <summary>A file whose first line is the CA key's password; refused unless only its owner can read it.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? CaPasswordFile { get; set; }
-
-        /// <summary>The systemd credential holding the CA key's password (default: pkitools-ca-password, looked up when the key is encrypted and no password is given).</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? CaPasswordCredential { get; set; }
-
         /// <summary>Replace a file at -Path that is not a CRL of this CA.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -98,9 +84,7 @@ namespace PkiTools.Commands
             string targets = ca.CrlPath + (publish == null ? "" : ", " + publish);
             if (!ShouldProcess(targets, action)) return;
             int? days = MyInvocation.BoundParameters.ContainsKey(nameof(NextUpdateDays)) ? NextUpdateDays : (int?)null;
-            string? file = CaPasswordFile == null ? null : ResolveOutputPath(CaPasswordFile);
-            CertificateRevocationList crl = Passwords.WithCaPassword(CaPassword, file, CaPasswordCredential, () => ca.KeyIsEncrypted,
-                "-CaPassword", "-CaPasswordFile", pw => ca.NewCrl(days, pw, publish, Force));
+            CertificateRevocationList crl = WithCaPassword(ca, pw => ca.NewCrl(days, pw, publish, Force));
             WriteVerbose($"Wrote CRL number {crl.CrlNumber} of '{ca.Subject}' with {crl.RevokedCount} revoked certificate(s), next update {PkiTools.Core.Words.Date(crl.NextUpdate)}, to {targets} (and the .der copies).");
             WriteObject(crl);
         }

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using PkiTools.Core.Ca;
 
@@ -50,6 +51,12 @@ namespace PkiTools.Commands.Infrastructure
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     public sealed class CaArgumentTransformationAttribute : ArgumentTransformationAttribute
     {
-        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData) => CaArgument.From(inputData);
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            object value = inputData is PSObject ps ? ps.BaseObject : inputData;
+            // -Ca ./ca1, ./ca2 (a CaArgument[] parameter): each element on its own; a scalar stays a scalar.
+            if (value is object[] many) return many.Select(CaArgument.From).ToArray();
+            return CaArgument.From(inputData);
+        }
     }
 }

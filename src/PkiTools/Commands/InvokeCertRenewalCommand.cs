@@ -1,0 +1,215 @@
+using System;
+using System.Collections.ObjectModel;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using PkiTools.Commands.Infrastructure;
+using PkiTools.Core;
+using PkiTools.Core.Ca;
+using PkiTools.Core.Renewal;
+
+namespace PkiTools.Commands
+{
+    /// <summary>
+    /// Invoke-CertRenewal: renews the certificate files that are due (a third of their lifetime left, or
+    /// -RenewBeforeDays) from a CA folder, in place and crash-safe, keeps the previous set as a backup, runs a deploy hook
+    /// per renewed certificate and a post hook once, and reports one result per certificate.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "CertRenewal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(RenewalResult))]
+    public sealed class InvokeCertRenewalCommand : CaKeyCmdlet
+    {
+        private static readonly string[] CertificateExtensions = { ".crt", ".pem", ".cer", ".der" };
+        private readonly List<RenewalResult> _renewed = new List<RenewalResult>();
+        private CertificateRenewer? _renewer;
+
+        /// <summary>Certificate files, or folders to search (recursively) for certificate files with a key beside them.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName", "PSPath")]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        /// <summary>The CAs that renew them (each certificate by the one that issued it): objects from New-Ca or Get-Ca, or their folders.</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        [CaArgumentTransformation]
+        public CaArgument[]? Ca { get; set; }
+
+        /// <summary>Renew when fewer days than this remain (default: when less than a third of the lifetime remains).</summary>
+        [Parameter]
+        [ValidateRange(1, 3650)]
+        public int RenewBeforeDays { get; set; }
+
+        /// <summary>Keep the existing (unencrypted) key instead of generating a new one.</summary>
+        [Parameter]
+        public SwitchParameter ReuseKey { get; set; }
+
+        /// <summary>Runs once per renewed certificate (a script block, or PowerShell text such as 'nginx -s reload').</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public object? DeployHook { get; set; }
+
+        /// <summary>Runs once at the end, only when something was renewed.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public object? PostHook { get; set; }
+
+        /// <summary>How many previous sets to keep in .pkitools-backup beside the files (0 keeps none).</summary>
+        [Parameter]
+        [ValidateRange(0, 100)]
+        public int KeepBackups { get; set; } = 3;
+
+        /// <summary>Renew even when not due.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            Guard(() =>
+            {
+                CertificateRenewer renewer = Renewer();
+                foreach (string pattern in Path!)
+                {
+                    foreach (string file in CertificateFiles(pattern))
+                    {
+                        Guard(() => Renew(renewer, file));
+                    }
+                }
+            });
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_renewed.Count == 0 || PostHook == null) return;
+            Guard(() => RunHook(PostHook, "-PostHook", new Dictionary<string, string>
+            {
+                ["PKITOOLS_RENEWED_COUNT"] = _renewed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["PKITOOLS_RENEWED_PATHS"] = string.Join(System.IO.Path.PathSeparator.ToString(), _renewed.Select(r => r.Path)),
+            }));
+        }
+
+        private CertificateRenewer Renewer()
+        {
+            if (_renewer != null) return _renewer;
+            List<CaDirectory> cas = Ca!.Select(OpenCa).ToList();
+            var options = new RenewalOptions
+            {
+                RenewBeforeDays = MyInvocation.BoundParameters.ContainsKey(nameof(RenewBeforeDays)) ? RenewBeforeDays : (int?)null,
+                Force = Force,
+                ReuseKey = ReuseKey,
+                KeepBackups = KeepBackups,
+            };
+            // The password is read once (file, credential or SecureString) and kept for this run only.
+            CaDirectory? encrypted = cas.FirstOrDefault(c => c.KeyIsEncrypted);
+            options.CaPassword = encrypted == null ? null : WithCaPassword(encrypted, pw => pw == null ? null : (char[])pw.Clone());
+            return _renewer = new CertificateRenewer(cas, options);
+        }
+
+        private void Renew(CertificateRenewer renewer, string file)
+        {
+            RenewalResult result = renewer.Renew(file, (certificate, reason) =>
+                ShouldProcess(file, $"Renew '{certificate.Subject}' ({reason})"));
+            if (result.Action == RenewalAction.Renewed)
+            {
+                _renewed.Add(result);
+                if (DeployHook != null)
+                {
+                    try
+                    {
+                        RunHook(DeployHook, "-DeployHook", DeployVariables(result));
+                    }
+                    catch (PkiException ex)
+                    {
+                        WriteObject(new RenewalResult(result.Path, result.Action, result.Subject, result.OldNotAfter, result.NewNotAfter,
+                            result.Message + " The deploy hook failed: " + ex.Reason, result.Files, result.KeyPath, result.ChainPath));
+                        WriteError(ErrorFactory.Create(ex));
+                        return;
+                    }
+                }
+            }
+            WriteVerbose($"{file}: {result.Action}. {result.Message}");
+            WriteObject(result);
+            if (result.Action == RenewalAction.Failed)
+            {
+                WriteError(ErrorFactory.Create(new PkiException(result.FailureCode ?? PkiErrorCode.InvalidArgument, $"'{file}' was not renewed: {result.Message}", null, result)));
+            }
+        }
+
+        /// <summary>certbot's names (RENEWED_LINEAGE, RENEWED_DOMAINS) and PkiTools' own, for the deploy hook.</summary>
+        private static Dictionary<string, string> DeployVariables(RenewalResult result)
+        {
+            string folder = System.IO.Path.GetDirectoryName(result.Path) ?? ".";
+            var names = Core.X509.CertificateFacts.SubjectAltNames(Core.Formats.CertificateFiles.Read(File.ReadAllBytes(result.Path), null, result.Path).Leaf)
+                .Where(n => n.StartsWith("DNS:", StringComparison.Ordinal)).Select(n => n.Substring(4));
+            return new Dictionary<string, string>
+            {
+                ["RENEWED_LINEAGE"] = folder,
+                ["RENEWED_DOMAINS"] = string.Join(" ", names),
+                ["PKITOOLS_RENEWED_CERT"] = result.Path,
+                ["PKITOOLS_RENEWED_KEY"] = result.KeyPath ?? "",
+                ["PKITOOLS_RENEWED_CHAIN"] = result.ChainPath ?? "",
+                ["PKITOOLS_RENEWED_NOTAFTER"] = result.NewNotAfter?.ToUniversalTime().ToString("o") ?? "",
+            };
+        }
+
+        /// <summary>
+        /// Runs a hook in this session with the variables set in the process environment for its duration. A script block
+        /// that throws, a native command that exits non-zero, or an error record it writes is HookFailed.
+        /// </summary>
+        private void RunHook(object hook, string name, IReadOnlyDictionary<string, string> variables)
+        {
+            object value = hook is PSObject ps ? ps.BaseObject : hook;
+            ScriptBlock script = value switch
+            {
+                ScriptBlock block => block,
+                string text => ScriptBlock.Create(text),
+                _ => throw new PkiException(PkiErrorCode.InvalidArgument, $"{name} takes a script block or a command string.", null, hook),
+            };
+            var saved = variables.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
+            try
+            {
+                foreach (var pair in variables) Environment.SetEnvironmentVariable(pair.Key, pair.Value);
+                SessionState.PSVariable.Set("LASTEXITCODE", 0);
+                Collection<PSObject> output = InvokeCommand.InvokeScript(SessionState, script, Array.Empty<object>());
+                foreach (PSObject line in output) WriteVerbose($"{name}: {line}");
+                object? exit = SessionState.PSVariable.GetValue("LASTEXITCODE");
+                if (exit is int code && code != 0)
+                {
+                    throw new PkiException(PkiErrorCode.HookFailed, $"{name} exited with code {code}; the renewed files stay in place.", null, hook);
+                }
+            }
+            catch (RuntimeException ex)
+            {
+                throw new PkiException(PkiErrorCode.HookFailed, $"{name} failed: {ex.Message} The renewed files stay in place.", ex, hook);
+            }
+            finally
+            {
+                foreach (var pair in saved) Environment.SetEnvironmentVariable(pair.Key, pair.Value);
+            }
+        }
+
+        /// <summary>A file as given, or the certificate files (with a key beside them) below a folder; backups are never renewed.</summary>
+        private IEnumerable<string> CertificateFiles(string pattern)
+        {
+            foreach (string path in ResolveInputPaths(pattern, literal: false))
+            {
+                if (!Directory.Exists(path))
+                {
+                    yield return path;
+                    continue;
+                }
+                foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
+                {
+                    if (file.Split(System.IO.Path.DirectorySeparatorChar).Contains(CertificateRenewer.BackupFolderName)) continue;
+                    string name = System.IO.Path.GetFileName(file);
+                    if (name.StartsWith(".", StringComparison.Ordinal) || name.EndsWith(".fullchain.crt", StringComparison.OrdinalIgnoreCase)) continue;
+                    if (!CertificateExtensions.Contains(System.IO.Path.GetExtension(name).ToLowerInvariant())) continue;
+                    if (name.EndsWith("-key.pem", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".key.pem", StringComparison.OrdinalIgnoreCase)) continue;
+                    if (CertificateRenewer.KeyBeside(file) == null) continue;
+                    yield return file;
+                }
+            }
+        }
+    }
+}
