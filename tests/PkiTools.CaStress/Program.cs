@@ -20,6 +20,26 @@ if (mode == "create")
     Console.WriteLine("DONE");
     return 0;
 }
+if (mode == "renew")
+{
+    // Usage: PkiTools.CaStress renew <ca-dir> <folder> <rounds>: renews every x.crt in the folder, forced, round after
+    // round (a test kills it at a random moment and checks that every set is whole).
+    var renewer = new PkiTools.Core.Renewal.CertificateRenewer(new[] { CaDirectory.Open(args[1]) },
+        new PkiTools.Core.Renewal.RenewalOptions { Force = true, KeepBackups = 1 });
+    Console.WriteLine("START");
+    Console.Out.Flush();
+    for (int round = 0; round < int.Parse(args[3]); round++)
+    {
+        foreach (string file in System.IO.Directory.GetFiles(args[2], "*.crt").Where(f => !f.EndsWith(".fullchain.crt")).OrderBy(f => f))
+        {
+            var result = renewer.Renew(file);
+            Console.WriteLine("RENEWED " + result.Action + " " + file);
+            Console.Out.Flush();
+        }
+    }
+    Console.WriteLine("DONE");
+    return 0;
+}
 var ca = CaDirectory.Open(args[1]);
 Console.Out.Flush();
 if (mode == "issue")
