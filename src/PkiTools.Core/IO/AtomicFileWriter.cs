@@ -126,15 +126,10 @@ namespace PkiTools.Core.IO
         {
             string full = System.IO.Path.GetFullPath(path);
             if (!caOwned) CaFiles.RefuseCaControlFile(full);
-            string folder = System.IO.Path.GetDirectoryName(full) ?? ".";
-            string temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+            string temp = TemporaryBeside(full);
             try
             {
-                using (FileStream stream = CreateNew(temp, secret))
-                {
-                    stream.Write(content, 0, content.Length);
-                    stream.Flush(true);
-                }
+                WriteNew(temp, content, secret);
                 Place(temp, full, overwrite);
             }
             catch (PkiException)
@@ -168,23 +163,31 @@ namespace PkiTools.Core.IO
         {
             string full = System.IO.Path.GetFullPath(target);
             CaFiles.RefuseCaControlFile(full);
-            string folder = System.IO.Path.GetDirectoryName(full) ?? ".";
-            string temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+            string temp = TemporaryBeside(full);
             try
             {
-                using (FileStream stream = CreateNew(temp, secret))
-                {
-                    stream.Write(content, 0, content.Length);
-                    stream.Flush(true);
-                }
+                WriteNew(temp, content, secret);
                 prepare?.Invoke(temp);
                 return temp;
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PkiException)
             {
                 TryDelete(temp);
+                if (ex is PkiException) throw;
                 throw new PkiException(PkiErrorCode.FileWriteFailed, $"Could not write '{target}': {ex.Message}", ex, target);
             }
+        }
+
+        /// <summary>".&lt;name&gt;.&lt;12 hex&gt;.tmp" beside the target (<see cref="TemporaryName"/>).</summary>
+        private static string TemporaryBeside(string full) =>
+            System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full) ?? ".", "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+
+        /// <summary>Creates <paramref name="temp"/> (owner-only before the first byte when secret), writes and flushes it to disk.</summary>
+        private static void WriteNew(string temp, byte[] content, bool secret)
+        {
+            using FileStream stream = CreateNew(temp, secret);
+            stream.Write(content, 0, content.Length);
+            stream.Flush(true);
         }
 
         /// <summary>Renames a staged file over <paramref name="target"/> (atomic on one file system).</summary>
