@@ -79,7 +79,10 @@ namespace PkiTools.Module.Tests
             Assert.Equal(new[] { "HookFailed", "HookFailed" }, r.ErrorIds);
             Assert.Contains("reload refused", r.Errors[0].ToString());
             Assert.Contains("exited with code 3", r.Errors[1].ToString());
-            Assert.Equal("Renewed", ((dynamic)r.Single()).Action.ToString());
+            dynamic result = r.Single();
+            Assert.Equal("Failed", result.Action.ToString()); // renewed but not deployed
+            Assert.NotNull(result.NewNotAfter);
+            Assert.Contains("new files are in place", (string)result.Message);
             Assert.True(S.Run("Test-CertChain -Path ./site/web.crt -TrustedRoot ./ca/ca.crt -Quiet").ThrowOnError().Single<bool>());
         }
 
@@ -129,19 +132,21 @@ namespace PkiTools.Module.Tests
                 New-Item -ItemType Directory ./site | Out-Null
                 New-Csr -DnsName localhost | Invoke-CaSign -Ca ./ca -Path ./site/web -ValidDays 5 | Out-Null").ThrowOnError();
             using Nginx web = Nginx.Start(S.File("site/web.crt"), S.File("site/web.key"), reloadable: true);
-            DateTime served = S.Run($"(Get-TlsCert 127.0.0.1:{web.Port}).Certificate.NotAfter").ThrowOnError().Single<DateTime>();
+            string Served() => S.Run($"$c = (Get-TlsCert 127.0.0.1:{web.Port}).Certificate; '{{0}} {{1:o}}' -f $c.SerialNumber, $c.NotAfter.ToUniversalTime()").ThrowOnError().Single<string>();
+            string before = Served();
 
             var r = S.Run($"Invoke-CertRenewal -Path ./site -Ca ./ca -RenewBeforeDays 30 -PostHook '{Nginx.Program} -s reload -c {web.ConfigFile} 2>&1' -Confirm:$false").ThrowOnError();
-            Assert.Equal("Renewed", ((dynamic)r.Single()).Action.ToString());
-            DateTime renewed = ((dynamic)r.Single()).NewNotAfter;
-            DateTime now = DateTime.MinValue;
-            for (int i = 0; i < 50 && now != renewed; i++)
+            dynamic result = r.Single();
+            Assert.Equal("Renewed", result.Action.ToString());
+            string expected = S.Run("$c = Import-Cert ./site/web.crt; '{0} {1:o}' -f $c.SerialNumber, $c.NotAfter.ToUniversalTime()").ThrowOnError().Single<string>();
+            string now = before;
+            for (int i = 0; i < 50 && now != expected; i++)
             {
-                now = S.Run($"(Get-TlsCert 127.0.0.1:{web.Port}).Certificate.NotAfter").ThrowOnError().Single<DateTime>();
-                if (now != renewed) System.Threading.Thread.Sleep(100);
+                System.Threading.Thread.Sleep(100);
+                now = Served();
             }
-            Assert.NotEqual(served, now);
-            Assert.Equal(renewed, now);
+            Assert.NotEqual(before, now);
+            Assert.Equal(expected, now); // nginx serves the renewed certificate: its serial and NotAfter
         }
     }
 }

@@ -121,8 +121,9 @@ namespace PkiTools.Commands
                     }
                     catch (PkiException ex)
                     {
-                        WriteObject(new RenewalResult(result.Path, result.Action, result.Subject, result.OldNotAfter, result.NewNotAfter,
-                            result.Message + " The deploy hook failed: " + ex.Reason, result.Files, result.KeyPath, result.ChainPath));
+                        // Renewed, but not deployed: Failed, with the new files left in place (a hook never undoes them).
+                        WriteObject(new RenewalResult(result.Path, RenewalAction.Failed, result.Subject, result.OldNotAfter, result.NewNotAfter,
+                            result.Message + " The new files are in place, but the deploy hook failed: " + ex.Reason, result.Files, result.KeyPath, result.ChainPath, PkiErrorCode.HookFailed));
                         WriteError(ErrorFactory.Create(ex));
                         return;
                     }
