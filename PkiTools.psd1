@@ -35,6 +35,8 @@
         'Get-InstalledCert'
         'Get-TlsCert'
         'Test-TlsEndpoint'
+        'Find-ExpiringCert'
+        'Export-CertMetric'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

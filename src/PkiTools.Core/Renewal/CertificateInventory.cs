@@ -1,0 +1,210 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using PkiTools.Core.Formats;
+using PkiTools.Core.X509;
+
+namespace PkiTools.Core.Renewal
+{
+    /// <summary>One step of a file scan: an inventoried certificate, or the error of one file or folder (the scan goes on).</summary>
+    public sealed class InventoryEntry
+    {
+        internal InventoryEntry(string file, ExpiringCertificate? item, PkiException? error)
+        {
+            File = file;
+            Item = item;
+            Error = error;
+        }
+
+        /// <summary>The file or folder this entry is about.</summary>
+        public string File { get; }
+
+        /// <summary>The certificate found; null for an error or a skipped file (a key file).</summary>
+        public ExpiringCertificate? Item { get; }
+
+        /// <summary>Why the file or folder could not be read; null otherwise.</summary>
+        public PkiException? Error { get; }
+    }
+
+    /// <summary>
+    /// The inventory behind Find-ExpiringCert: certificate files (every format Import-Cert reads; a bundle's leaf is the
+    /// inventoried certificate), store entries, CA ledger entries and the certificates TLS servers present, each turned
+    /// into an <see cref="ExpiringCertificate"/>. Only files can be renewed in place, and only with their key beside them.
+    /// </summary>
+    public static class CertificateInventory
+    {
+        /// <summary>The extensions a directory walk reads; other files are not looked at. Files named explicitly are always read.</summary>
+        public static readonly IReadOnlyList<string> ScannedExtensions = new[] { ".crt", ".pem", ".cer", ".der", ".p7b", ".pfx", ".p12" };
+
+        /// <summary>
+        /// The key file names looked for beside "x.crt", "x.pem", "x.cer" or "x.der", in this order: x.key, x-key.pem,
+        /// x.key.pem, x.pem.key (never the certificate file itself).
+        /// </summary>
+        public static readonly IReadOnlyList<string> KeyFileSuffixes = new[] { ".key", "-key.pem", ".key.pem", ".pem.key" };
+
+        public const string NoKeyReason = "no key file beside it";
+        public const string CaReason = "a CA certificate";
+        public const string StoreReason = "a store entry";
+        public const string LedgerReason = "a CA ledger entry (renew it where it is deployed)";
+        public const string EndpointReason = "a TLS endpoint (renew the file it serves)";
+        public const string ContainerReason = "a PKCS#12 or PKCS#7 file (only PEM or DER certificates with a key file are renewed in place)";
+
+        /// <summary>
+        /// Every certificate under <paramref name="roots"/>, in the order found: a root that is a file is always read; a
+        /// folder is walked for <see cref="ScannedExtensions"/> (and its subfolders too with <paramref name="recurse"/>;
+        /// symbolic links to folders are not followed). Key files are skipped silently; each unreadable file or folder
+        /// is one error entry and the scan goes on.
+        /// </summary>
+        public static IEnumerable<InventoryEntry> ScanFiles(IEnumerable<string> roots, bool recurse, DateTime now)
+        {
+            foreach (string root in roots)
+            {
+                if (Directory.Exists(root))
+                {
+                    foreach (InventoryEntry entry in Walk(root, recurse, now)) yield return entry;
+                }
+                else
+                {
+                    yield return ReadEntry(root, now);
+                }
+            }
+        }
+
+        /// <summary>The certificate in one file, or null when it is a key file; a PkiException naming the file when it cannot be read.</summary>
+        public static ExpiringCertificate? FromFile(string path, DateTime now)
+        {
+            if (path.EndsWith(".key", StringComparison.OrdinalIgnoreCase)) return null;
+            byte[] data = CertificateReader.ReadFile(path);
+            if (IsKeyOnlyPem(data)) return null;
+            CertificateFormat format;
+            CertificateFileContents contents;
+            try
+            {
+                format = CertificateFiles.Detect(data);
+                contents = CertificateFiles.Read(data, null, path);
+            }
+            catch (PkiException ex) when (ex.Reason.IndexOf(path, StringComparison.Ordinal) < 0)
+            {
+                throw new PkiException(ex.Code, $"'{path}': {ex.Reason}", ex, path, ex.Hint, ex.Input);
+            }
+            X509Certificate2 leaf = contents.Leaf;
+            string? keyPath = null;
+            string? reason;
+            if (format == CertificateFormat.Pfx || format == CertificateFormat.P7b)
+            {
+                reason = ContainerReason;
+            }
+            else
+            {
+                keyPath = contents.Key != null ? path : FindKeyFile(path);
+                reason = IsCa(leaf) ? CaReason : keyPath == null ? NoKeyReason : null;
+            }
+            return new ExpiringCertificate(CertificateSourceKind.File, path, path, leaf, CertificateFacts.DnsNames(leaf),
+                CertificateFacts.DaysUntilExpiry(leaf, now), keyPath, reason == null, reason);
+        }
+
+        /// <summary>A trust or X509 store entry; <paramref name="source"/> reads "Store:CurrentUser\My" (with the location when the store has several).</summary>
+        public static ExpiringCertificate FromStore(string source, X509Certificate2 certificate, DateTime now) =>
+            Other(CertificateSourceKind.Store, source, certificate, now, StoreReason);
+
+        /// <summary>A valid certificate of a CA's ledger; <paramref name="source"/> reads "Ledger:/srv/pki/issuing".</summary>
+        public static ExpiringCertificate FromLedger(string source, X509Certificate2 certificate, DateTime now) =>
+            Other(CertificateSourceKind.Ledger, source, certificate, now, LedgerReason);
+
+        /// <summary>The leaf a TLS server presents; <paramref name="source"/> reads "host:port".</summary>
+        public static ExpiringCertificate FromEndpoint(string source, X509Certificate2 certificate, DateTime now) =>
+            Other(CertificateSourceKind.Endpoint, source, certificate, now, EndpointReason);
+
+        /// <summary>The first existing key file of <see cref="KeyFileSuffixes"/> beside a .crt, .pem, .cer or .der file; null when none.</summary>
+        public static string? FindKeyFile(string certificatePath)
+        {
+            string extension = Path.GetExtension(certificatePath);
+            if (!new[] { ".crt", ".pem", ".cer", ".der" }.Contains(extension, StringComparer.OrdinalIgnoreCase)) return null;
+            string stem = certificatePath.Substring(0, certificatePath.Length - extension.Length);
+            foreach (string suffix in KeyFileSuffixes)
+            {
+                string candidate = stem + suffix;
+                if (!string.Equals(candidate, certificatePath, StringComparison.Ordinal) && File.Exists(candidate)) return candidate;
+            }
+            return null;
+        }
+
+        /// <summary>True when <paramref name="within"/> is null or the certificate has at most that many days left (expired ones included).</summary>
+        public static bool IsWithin(ExpiringCertificate item, int? within) => within == null || item.DaysLeft <= within.Value;
+
+        private static ExpiringCertificate Other(CertificateSourceKind kind, string source, X509Certificate2 certificate, DateTime now, string reason) =>
+            new ExpiringCertificate(kind, source, null, certificate, CertificateFacts.DnsNames(certificate),
+                CertificateFacts.DaysUntilExpiry(certificate, now), null, false, IsCa(certificate) ? CaReason : reason);
+
+        private static bool IsCa(X509Certificate2 certificate)
+        {
+            try
+            {
+                return ParsedCertificate.Parse(certificate.RawData).IsCa;
+            }
+            catch (PkiException)
+            {
+                return false;
+            }
+        }
+
+        private static bool IsKeyOnlyPem(byte[] data)
+        {
+            if (!Pem.LooksLikePem(data)) return false;
+            string text = Encoding.UTF8.GetString(data);
+            return text.IndexOf("PRIVATE KEY-----", StringComparison.Ordinal) >= 0
+                && text.IndexOf("-----BEGIN CERTIFICATE", StringComparison.Ordinal) < 0
+                && text.IndexOf("-----BEGIN TRUSTED CERTIFICATE", StringComparison.Ordinal) < 0
+                && text.IndexOf("-----BEGIN X509 CERTIFICATE", StringComparison.Ordinal) < 0
+                && text.IndexOf("-----BEGIN PKCS7", StringComparison.Ordinal) < 0;
+        }
+
+        private static InventoryEntry ReadEntry(string file, DateTime now)
+        {
+            try
+            {
+                return new InventoryEntry(file, FromFile(file, now), null);
+            }
+            catch (PkiException ex)
+            {
+                return new InventoryEntry(file, null, ex);
+            }
+        }
+
+        private static IEnumerable<InventoryEntry> Walk(string root, bool recurse, DateTime now)
+        {
+            var pending = new Stack<string>();
+            pending.Push(root);
+            while (pending.Count > 0)
+            {
+                string folder = pending.Pop();
+                string[] files, folders;
+                PkiException? error = null;
+                try
+                {
+                    files = Directory.GetFiles(folder);
+                    Array.Sort(files, StringComparer.Ordinal);
+                    folders = recurse ? Directory.GetDirectories(folder) : Array.Empty<string>();
+                    Array.Sort(folders, StringComparer.Ordinal);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    files = folders = Array.Empty<string>();
+                    error = new PkiException(PkiErrorCode.FileReadFailed, $"Could not read the folder '{folder}': {ex.Message}", ex, folder);
+                }
+                if (error != null) yield return new InventoryEntry(folder, null, error);
+                foreach (string file in files)
+                {
+                    if (ScannedExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)) yield return ReadEntry(file, now);
+                }
+                for (int i = folders.Length - 1; i >= 0; i--)
+                {
+                    if ((new DirectoryInfo(folders[i]).Attributes & FileAttributes.ReparsePoint) == 0) pending.Push(folders[i]);
+                }
+            }
+        }
+    }
+}
