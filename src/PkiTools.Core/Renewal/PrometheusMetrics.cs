@@ -20,7 +20,10 @@ namespace PkiTools.Core.Renewal
         /// <summary>True when <paramref name="prefix"/> makes valid metric names ([a-zA-Z_:][a-zA-Z0-9_:]*).</summary>
         public static bool IsValidPrefix(string prefix) => prefix != null && MetricName.IsMatch(prefix);
 
-        /// <summary>The exposition text (LF line ends, a final newline). Two items with the same label set are both written; the serial tells them apart.</summary>
+        /// <summary>
+        /// The exposition text (LF line ends, a final newline). An item whose labels repeat an earlier one's (the same
+        /// certificate from the same source, listed twice) is written once: Prometheus refuses duplicate series.
+        /// </summary>
         public static string Render(IEnumerable<ExpiringCertificate> items, string prefix = DefaultPrefix)
         {
             if (!IsValidPrefix(prefix))
@@ -28,7 +31,12 @@ namespace PkiTools.Core.Renewal
                 throw new PkiException(PkiErrorCode.InvalidArgument,
                     $"'{prefix}' cannot start a Prometheus metric name: use letters, digits, _ and : only, not starting with a digit.", null, prefix, null, "MetricPrefix");
             }
-            var list = new List<ExpiringCertificate>(items);
+            var list = new List<ExpiringCertificate>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (ExpiringCertificate item in items)
+            {
+                if (seen.Add(Labels(item))) list.Add(item);
+            }
             var text = new StringBuilder();
             Family(text, list, prefix + "_certificate_expiry_seconds", "Certificate NotAfter as Unix time in seconds.",
                 item => new DateTimeOffset(item.NotAfter.ToUniversalTime(), TimeSpan.Zero).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
@@ -47,20 +55,25 @@ namespace PkiTools.Core.Renewal
             text.Append("# TYPE ").Append(name).Append(" gauge\n");
             foreach (ExpiringCertificate item in items)
             {
-                text.Append(name).Append('{');
-                Label(text, "source", item.Source, true);
-                Label(text, "kind", item.SourceKind.ToString(), false);
-                Label(text, "subject", item.Subject, false);
-                Label(text, "dns", string.Join(",", item.DnsNames), false);
-                Label(text, "issuer", item.Issuer, false);
-                Label(text, "serial", item.SerialNumber, false);
-                text.Append("} ").Append(value(item)).Append('\n');
+                text.Append(name).Append('{').Append(Labels(item)).Append("} ").Append(value(item)).Append('\n');
             }
         }
 
-        private static void Label(StringBuilder text, string name, string value, bool first)
+        private static string Labels(ExpiringCertificate item)
         {
-            if (!first) text.Append(',');
+            var text = new StringBuilder();
+            Label(text, "source", item.Source);
+            Label(text, "kind", item.SourceKind.ToString());
+            Label(text, "subject", item.Subject);
+            Label(text, "dns", string.Join(",", item.DnsNames));
+            Label(text, "issuer", item.Issuer);
+            Label(text, "serial", item.SerialNumber);
+            return text.ToString();
+        }
+
+        private static void Label(StringBuilder text, string name, string value)
+        {
+            if (text.Length > 0) text.Append(',');
             text.Append(name).Append("=\"").Append(EscapeLabelValue(value ?? "")).Append('"');
         }
     }

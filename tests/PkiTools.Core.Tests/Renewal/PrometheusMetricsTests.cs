@@ -49,6 +49,18 @@ namespace PkiTools.Core.Tests.Renewal
         }
 
         [Fact]
+        public void The_same_certificate_from_the_same_source_twice_is_one_series()
+        {
+            var now = DateTime.UtcNow;
+            var leaf = _pki.Leaf("twice.example", 3.5).Certificate;
+            var once = CertificateInventory.FromLedger("Ledger:/srv/ca", leaf, now);
+            var again = CertificateInventory.FromLedger("Ledger:/srv/ca", leaf, now);
+            var elsewhere = CertificateInventory.FromEndpoint("twice.example:443", leaf, now);
+            var parsed = ExpositionParser.Parse(PrometheusMetrics.Render(new[] { once, again, elsewhere }));
+            Assert.Equal(2, parsed.Samples.Count(s => s.Name == "pkitools_certificate_days_left"));
+        }
+
+        [Fact]
         public void No_items_gives_help_and_type_only_and_a_bad_prefix_is_refused()
         {
             var parsed = ExpositionParser.Parse(PrometheusMetrics.Render(Array.Empty<ExpiringCertificate>()));
