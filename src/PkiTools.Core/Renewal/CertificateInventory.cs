@@ -78,31 +78,39 @@ namespace PkiTools.Core.Renewal
         {
             if (path.EndsWith(".key", StringComparison.OrdinalIgnoreCase)) return null;
             byte[] data = CertificateReader.ReadFile(path);
-            if (IsKeyOnlyPem(data)) return null;
-            CertificateFormat format;
+            // PEM text is looked at once here; a PEM file without a certificate block is a key file (skipped) or PKCS#7.
+            string? text = Pem.LooksLikePem(data) ? Encoding.UTF8.GetString(data) : null;
+            bool certificateBlock = text != null && HasCertificateBlock(text);
+            if (text != null && !certificateBlock && text.IndexOf("PRIVATE KEY-----", StringComparison.Ordinal) >= 0
+                && text.IndexOf("-----BEGIN PKCS7", StringComparison.Ordinal) < 0)
+            {
+                return null;
+            }
             CertificateFileContents contents;
+            bool container;
             try
             {
-                format = CertificateFiles.Detect(data);
                 contents = CertificateFiles.Read(data, null, path);
+                container = text != null ? !certificateBlock : CertificateFiles.Detect(data) != CertificateFormat.Der;
             }
             catch (PkiException ex) when (ex.Reason.IndexOf(path, StringComparison.Ordinal) < 0)
             {
                 throw new PkiException(ex.Code, $"'{path}': {ex.Reason}", ex, path, ex.Hint, ex.Input);
             }
             X509Certificate2 leaf = contents.Leaf;
+            (IReadOnlyList<string> dnsNames, bool isCa) = Facts(leaf);
             string? keyPath = null;
             string? reason;
-            if (format == CertificateFormat.Pfx || format == CertificateFormat.P7b)
+            if (container)
             {
                 reason = ContainerReason;
             }
             else
             {
                 keyPath = contents.Key != null ? path : FindKeyFile(path);
-                reason = IsCa(leaf) ? CaReason : keyPath == null ? NoKeyReason : null;
+                reason = isCa ? CaReason : keyPath == null ? NoKeyReason : null;
             }
-            return new ExpiringCertificate(CertificateSourceKind.File, path, path, leaf, CertificateFacts.DnsNames(leaf),
+            return new ExpiringCertificate(CertificateSourceKind.File, path, path, leaf, dnsNames,
                 CertificateFacts.DaysUntilExpiry(leaf, now), keyPath, reason == null, reason);
         }
 
@@ -135,32 +143,31 @@ namespace PkiTools.Core.Renewal
         /// <summary>True when <paramref name="within"/> is null or the certificate has at most that many days left (expired ones included).</summary>
         public static bool IsWithin(ExpiringCertificate item, int? within) => within == null || item.DaysLeft <= within.Value;
 
-        private static ExpiringCertificate Other(CertificateSourceKind kind, string source, X509Certificate2 certificate, DateTime now, string reason) =>
-            new ExpiringCertificate(kind, source, null, certificate, CertificateFacts.DnsNames(certificate),
-                CertificateFacts.DaysUntilExpiry(certificate, now), null, false, IsCa(certificate) ? CaReason : reason);
+        private static ExpiringCertificate Other(CertificateSourceKind kind, string source, X509Certificate2 certificate, DateTime now, string reason)
+        {
+            (IReadOnlyList<string> dnsNames, bool isCa) = Facts(certificate);
+            return new ExpiringCertificate(kind, source, null, certificate, dnsNames,
+                CertificateFacts.DaysUntilExpiry(certificate, now), null, false, isCa ? CaReason : reason);
+        }
 
-        private static bool IsCa(X509Certificate2 certificate)
+        /// <summary>The DNS names and whether it is a CA, from one parse.</summary>
+        private static (IReadOnlyList<string> DnsNames, bool IsCa) Facts(X509Certificate2 certificate)
         {
             try
             {
-                return ParsedCertificate.Parse(certificate.RawData).IsCa;
+                ParsedCertificate parsed = ParsedCertificate.Parse(certificate.RawData);
+                return (parsed.DnsNames.ToArray(), parsed.IsCa);
             }
             catch (PkiException)
             {
-                return false;
+                return (Array.Empty<string>(), false);
             }
         }
 
-        private static bool IsKeyOnlyPem(byte[] data)
-        {
-            if (!Pem.LooksLikePem(data)) return false;
-            string text = Encoding.UTF8.GetString(data);
-            return text.IndexOf("PRIVATE KEY-----", StringComparison.Ordinal) >= 0
-                && text.IndexOf("-----BEGIN CERTIFICATE", StringComparison.Ordinal) < 0
-                && text.IndexOf("-----BEGIN TRUSTED CERTIFICATE", StringComparison.Ordinal) < 0
-                && text.IndexOf("-----BEGIN X509 CERTIFICATE", StringComparison.Ordinal) < 0
-                && text.IndexOf("-----BEGIN PKCS7", StringComparison.Ordinal) < 0;
-        }
+        private static bool HasCertificateBlock(string text) =>
+            text.IndexOf("-----BEGIN CERTIFICATE", StringComparison.Ordinal) >= 0
+            || text.IndexOf("-----BEGIN TRUSTED CERTIFICATE", StringComparison.Ordinal) >= 0
+            || text.IndexOf("-----BEGIN X509 CERTIFICATE", StringComparison.Ordinal) >= 0;
 
         private static InventoryEntry ReadEntry(string file, DateTime now)
         {
