@@ -59,6 +59,37 @@ namespace PkiTools.Benchmarks
             }
         }
 
+        /// <summary>
+        /// The plain mode (`-- inventory [--runs 3]`): the same tree and scan, each run's wall-clock and CPU time and the
+        /// load average, because on a shared machine the wall-clock time says more about the other jobs than about the scan.
+        /// </summary>
+        public static int RunMode(string[] args)
+        {
+            int runs = args.Length == 2 && args[0] == "--runs" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
+            var bench = new InventoryBenchmarks();
+            bench.Setup();
+            try
+            {
+                var process = System.Diagnostics.Process.GetCurrentProcess();
+                for (int i = 0; i < runs; i++)
+                {
+                    process.Refresh();
+                    TimeSpan cpu = process.TotalProcessorTime;
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    bench.Scan();
+                    clock.Stop();
+                    process.Refresh();
+                    string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+                    Console.WriteLine($"scan {i + 1}: {Files:N0} files, wall {clock.Elapsed.TotalSeconds:F2} s, CPU {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s, load average {load} on {Environment.ProcessorCount} cores");
+                }
+            }
+            finally
+            {
+                bench.Cleanup();
+            }
+            return 0;
+        }
+
         [GlobalCleanup]
         public void Cleanup() => Directory.Delete(_root, true);
 

@@ -56,7 +56,7 @@ namespace PkiTools.Core.Renewal
         /// Every certificate under <paramref name="roots"/>, in the order found: a root that is a file is always read; a
         /// folder is walked for <see cref="ScannedExtensions"/> (and its subfolders too with <paramref name="recurse"/>;
         /// symbolic links to folders are not followed). Key files are skipped silently; each unreadable file or folder
-        /// is one error entry and the scan goes on.
+        /// is one error entry and the scan goes on. A folder's files are read in parallel; the entries still come in order.
         /// </summary>
         public static IEnumerable<InventoryEntry> ScanFiles(IEnumerable<string> roots, bool recurse, DateTime now)
         {
@@ -181,6 +181,18 @@ namespace PkiTools.Core.Renewal
             }
         }
 
+        /// <summary>
+        /// The files of one folder, read on every core but handed back in order (reading is CPU-bound: parsing and
+        /// X509Certificate2 construction); the caller sees one entry at a time, on its own thread.
+        /// </summary>
+        private static IEnumerable<InventoryEntry> ReadAll(string[] files, DateTime now)
+        {
+            if (files.Length < ParallelFrom || Environment.ProcessorCount == 1) return files.Select(f => ReadEntry(f, now));
+            return files.AsParallel().AsOrdered().WithDegreeOfParallelism(Environment.ProcessorCount).Select(f => ReadEntry(f, now));
+        }
+
+        private const int ParallelFrom = 8;
+
         private static IEnumerable<InventoryEntry> Walk(string root, bool recurse, DateTime now)
         {
             var pending = new Stack<string>();
@@ -203,10 +215,8 @@ namespace PkiTools.Core.Renewal
                     error = new PkiException(PkiErrorCode.FileReadFailed, $"Could not read the folder '{folder}': {ex.Message}", ex, folder);
                 }
                 if (error != null) yield return new InventoryEntry(folder, null, error);
-                foreach (string file in files)
-                {
-                    if (ScannedExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)) yield return ReadEntry(file, now);
-                }
+                string[] selected = files.Where(f => ScannedExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).ToArray();
+                foreach (InventoryEntry entry in ReadAll(selected, now)) yield return entry;
                 for (int i = folders.Length - 1; i >= 0; i--)
                 {
                     if ((new DirectoryInfo(folders[i]).Attributes & FileAttributes.ReparsePoint) == 0) pending.Push(folders[i]);

@@ -175,6 +175,22 @@ namespace PkiTools.Core.Tests.Renewal
         }
 
         [Fact]
+        public void A_large_folder_read_in_parallel_still_comes_back_in_file_order()
+        {
+            using var dir = new TempDir();
+            var names = Enumerable.Range(0, 40).Select(i => $"h{i:D2}.example").ToArray();
+            foreach (string name in names) InventoryTestPki.WritePem(dir.File(name + ".crt"), _pki.Leaf(name, 50.5).Certificate);
+            File.WriteAllText(dir.File("h05x.pem"), "broken");
+
+            var entries = CertificateInventory.ScanFiles(new[] { dir.Path }, false, DateTime.UtcNow).ToList();
+
+            Assert.Equal(names.Select(n => dir.File(n + ".crt")).Take(6).Append(dir.File("h05x.pem")).Concat(names.Skip(6).Select(n => dir.File(n + ".crt"))),
+                entries.Select(e => e.File));
+            Assert.Equal(names.Select(n => "CN=" + n), entries.Where(e => e.Item != null).Select(e => e.Item!.Subject));
+            Assert.Single(entries, e => e.Error != null);
+        }
+
+        [Fact]
         public void Within_keeps_expired_and_those_at_most_n_days_left()
         {
             using var dir = new TempDir();
