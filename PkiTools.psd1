@@ -36,6 +36,8 @@
         'Get-TlsCert'
         'Test-TlsEndpoint'
         'Invoke-CertRenewal'
+        'Find-ExpiringCert'
+        'Export-CertMetric'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -58,6 +58,15 @@ namespace PkiTools.Module.Tests
         }
 
         [Fact]
+        public void The_inventory_pipes_into_the_renewal()
+        {
+            Site();
+            var r = S.Run("Find-ExpiringCert -Path ./site -WithinDays 60 | Where-Object Renewable | Invoke-CertRenewal -Ca ./ca -RenewBeforeDays 60 -Confirm:$false").ThrowOnError();
+            Assert.Equal(S.File("site/web.crt"), (string)((dynamic)r.Single()).Path);
+            Assert.Equal("Renewed", ((dynamic)r.Single()).Action.ToString());
+        }
+
+        [Fact]
         public void Hooks_run_once_per_renewed_certificate_and_once_per_run_with_the_paths_in_the_environment()
         {
             Site();

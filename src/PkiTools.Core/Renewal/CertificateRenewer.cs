@@ -116,14 +116,8 @@ namespace PkiTools.Core.Renewal
         private CaDirectory? IssuerOf(X509Certificate2 certificate) =>
             _cas.FirstOrDefault(ca => ca.Certificate.SubjectName.RawData.AsEnumerable().SequenceEqual(certificate.IssuerName.RawData));
 
-        /// <summary>The key file beside a certificate file: x.key, x-key.pem or x.key.pem for x.crt / x.pem / x.cer / x.der.</summary>
-        public static string? KeyBeside(string certificatePath)
-        {
-            string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(certificatePath)) ?? ".";
-            string stem = System.IO.Path.GetFileNameWithoutExtension(certificatePath);
-            return new[] { stem + ".key", stem + "-key.pem", stem + ".key.pem" }
-                .Select(n => System.IO.Path.Combine(folder, n)).FirstOrDefault(File.Exists);
-        }
+        /// <summary>The key file beside a certificate file (<see cref="CertificateInventory.FindKeyFile"/>: x.key, x-key.pem, x.key.pem, x.pem.key).</summary>
+        public static string? KeyBeside(string certificatePath) => CertificateInventory.FindKeyFile(System.IO.Path.GetFullPath(certificatePath));
 
         /// <summary>Whether the certificate is due, and why (the -WhatIf sentence).</summary>
         public (bool Due, string Reason) IsDue(X509Certificate2 certificate)
@@ -178,7 +172,7 @@ namespace PkiTools.Core.Renewal
             string? keyPath = KeyBeside(path);
             CaDirectory? ca = IssuerOf(old);
             string? skip = parsed.IsCa ? "it is a CA certificate: renew a CA with New-Ca"
-                : keyPath == null ? "no key file beside it (x.key, x-key.pem or x.key.pem)"
+                : keyPath == null ? "no key file beside it (x.key, x-key.pem, x.key.pem or x.pem.key)"
                 : ca == null ? $"it was issued by '{old.Issuer}', which is not one of the given CAs ({string.Join("; ", _cas.Select(c => c.Subject))})"
                 : null;
             if (skip != null) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed: " + skip + ".");

@@ -63,5 +63,11 @@ namespace PkiTools.Core.Renewal
 
         /// <summary>Why <see cref="Renewable"/> is false ("no key file beside it", "a store entry"...); null when renewable.</summary>
         public string? NotRenewableReason { get; }
+
+        /// <summary>Upper-case hex, as X509Certificate2 spells it.</summary>
+        public string SerialNumber => Certificate.SerialNumber;
+
+        /// <summary>The SHA-1 thumbprint (upper-case hex).</summary>
+        public string Thumbprint => Certificate.Thumbprint;
     }
 }

@@ -54,8 +54,9 @@ namespace PkiTools.Commands.Infrastructure
         public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
         {
             object value = inputData is PSObject ps ? ps.BaseObject : inputData;
-            // -Ca ./ca1, ./ca2 (a CaArgument[] parameter): each element on its own; a scalar stays a scalar.
-            if (value is object[] many) return many.Select(CaArgument.From).ToArray();
+            // -Ca ./ca1, ./ca2 (a CaArgument[] parameter): each element on its own; a scalar stays a scalar (PowerShell
+            // wraps it for an array parameter).
+            if (value is System.Collections.IEnumerable many && !(value is string)) return many.Cast<object?>().Select(CaArgument.From).ToArray();
             return CaArgument.From(inputData);
         }
     }
