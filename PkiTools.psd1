@@ -35,6 +35,9 @@
         'Get-InstalledCert'
         'Get-TlsCert'
         'Test-TlsEndpoint'
+        'Register-CertRenewal'
+        'Unregister-CertRenewal'
+        'Get-CertRenewal'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

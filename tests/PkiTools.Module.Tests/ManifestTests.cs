@@ -13,6 +13,7 @@ namespace PkiTools.Module.Tests
             "Export-Cert", "Export-PrivateKey", "Get-Ca", "Get-CertDetail", "Get-InstalledCert", "Get-IssuedCert", "Get-TlsCert", "Import-Cert", "Import-Crl", "Import-Csr",
             "Import-PrivateKey", "Install-Cert", "Invoke-CaSign", "New-Ca", "New-Crl", "New-Csr", "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Test-TlsEndpoint",
             "Uninstall-Cert", "Update-Crl",
+            "Register-CertRenewal", "Unregister-CertRenewal", "Get-CertRenewal",
         };
 
         [Fact]
@@ -28,7 +29,7 @@ namespace PkiTools.Module.Tests
         public void Module_exports_exactly_its_cmdlets_each_with_an_output_type()
         {
             var commands = S.Run("Get-Command -Module PkiTools").ThrowOnError().Output.Select(o => (CmdletInfo)o.BaseObject).ToList();
-            Assert.Equal(Cmdlets, commands.Select(c => c.Name).OrderBy(n => n).ToArray());
+            Assert.Equal(Cmdlets.OrderBy(n => n, System.StringComparer.Ordinal), commands.Select(c => c.Name).OrderBy(n => n, System.StringComparer.Ordinal).ToArray());
             Assert.All(commands, c => Assert.NotEmpty(c.OutputType));
         }
 
