@@ -13,9 +13,11 @@ namespace PkiTools.Core.Tests.Renewal.Schedule
     /// </summary>
     public sealed class ScheduleFixture : IDisposable
     {
+        private readonly PkiTools.Tests.TempDir _folder = new PkiTools.Tests.TempDir();
+
         public ScheduleFixture(bool systemd = false, bool root = true, TrustPlatform platform = TrustPlatform.Linux)
         {
-            Root = Path.Combine(Path.GetTempPath(), "pkitools-schedule-" + Guid.NewGuid().ToString("N").Substring(0, 10));
+            Root = _folder.Path;
             Directory.CreateDirectory(Path.Combine(Root, "home"));
             if (systemd) Directory.CreateDirectory(Path.Combine(Root, "run", "systemd", "system"));
             Runner = new RecordingProcessRunner("crontab", "systemctl", "schtasks");
@@ -54,9 +56,6 @@ namespace PkiTools.Core.Tests.Renewal.Schedule
                 CaPasswordFile = OddFolder + "/ca.pw",
             };
 
-        public void Dispose()
-        {
-            try { Directory.Delete(Root, true); } catch (IOException) { }
-        }
+        public void Dispose() => _folder.Dispose();
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using PkiTools.Core.Renewal.Schedule;
@@ -15,24 +14,12 @@ namespace PkiTools.Core.Tests.Renewal.Schedule
         /// <summary>systemd-analyze verify on the two units; its exit code and output.</summary>
         private static (int ExitCode, string Output) Verify(string service, string timer)
         {
-            string folder = Path.Combine(Path.GetTempPath(), "pkitools-units-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            Directory.CreateDirectory(folder);
-            try
-            {
-                string s = Path.Combine(folder, RenewalLocations.ServiceName("web")), t = Path.Combine(folder, RenewalLocations.TimerName("web"));
-                File.WriteAllText(s, service);
-                File.WriteAllText(t, timer);
-                var start = new ProcessStartInfo(Find("systemd-analyze")!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (string a in new[] { "verify", s, t }) start.ArgumentList.Add(a);
-                using var p = Process.Start(start)!;
-                string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-                p.WaitForExit();
-                return (p.ExitCode, output);
-            }
-            finally
-            {
-                Directory.Delete(folder, true);
-            }
+            using var folder = new PkiTools.Tests.TempDir();
+            string s = folder.File(RenewalLocations.ServiceName("web")), t = folder.File(RenewalLocations.TimerName("web"));
+            File.WriteAllText(s, service);
+            File.WriteAllText(t, timer);
+            var result = PkiTools.Tests.OpenSsl.RunProgram("systemd-analyze", null, null, "verify", s, t);
+            return (result.ExitCode, result.All);
         }
 
         [Fact]
