@@ -38,6 +38,9 @@
         'Invoke-CertRenewal'
         'Find-ExpiringCert'
         'Export-CertMetric'
+        'Register-CertRenewal'
+        'Unregister-CertRenewal'
+        'Get-CertRenewal'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

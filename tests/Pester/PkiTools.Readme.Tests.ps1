@@ -68,6 +68,16 @@ BeforeAll {
     $script:Anchors = '/usr/local/share/ca-certificates'
     $script:AnchorsBefore = if (Test-Path -LiteralPath $Anchors) { @(Get-ChildItem -LiteralPath $Anchors -File -Recurse | ForEach-Object FullName) } else { @() }
     $script:IsRoot = -not $IsWindows -and (id -u) -eq '0'
+    # The examples change the system trust as root: hold the lock the xunit trust tests take (SystemTrustGuard), so
+    # neither sees the other's anchor in the bundle it compares.
+    $script:TrustLock = $null
+    if ($IsRoot) {
+        $deadline = [DateTime]::UtcNow.AddMinutes(10)
+        while (-not $TrustLock) {
+            try { $script:TrustLock = [System.IO.File]::Open('/tmp/pkitools-system-trust.lock', 'OpenOrCreate', 'ReadWrite', 'None') }
+            catch [System.IO.IOException] { if ([DateTime]::UtcNow -gt $deadline) { throw } Start-Sleep -Milliseconds 200 }
+        }
+    }
     $script:Nginx = $null
     $script:NginxProgram = @('/usr/sbin/nginx', (Get-Command nginx -ErrorAction SilentlyContinue).Source) | Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
@@ -164,6 +174,7 @@ AfterAll {
         $added = @(Get-ChildItem -LiteralPath $Anchors -File -Recurse | Where-Object { $AnchorsBefore -notcontains $_.FullName })
         if ($added.Count -gt 0) { $added | Remove-Item -Force; update-ca-certificates --fresh | Out-Null }
     }
+    if ($TrustLock) { $TrustLock.Dispose() }
 }
 
 Describe 'README examples' {

@@ -14,6 +14,7 @@ namespace PkiTools.Module.Tests
             "Import-PrivateKey", "Install-Cert", "Invoke-CaSign", "Invoke-CertRenewal", "New-Ca", "New-Crl", "New-Csr", "New-PrivateKey", "New-SelfSignedCert", "Revoke-Cert", "Test-CertChain", "Test-TlsEndpoint",
             "Uninstall-Cert", "Update-Crl",
             "Find-ExpiringCert", "Export-CertMetric",
+            "Register-CertRenewal", "Unregister-CertRenewal", "Get-CertRenewal",
         };
 
         [Fact]
@@ -29,7 +30,7 @@ namespace PkiTools.Module.Tests
         public void Module_exports_exactly_its_cmdlets_each_with_an_output_type()
         {
             var commands = S.Run("Get-Command -Module PkiTools").ThrowOnError().Output.Select(o => (CmdletInfo)o.BaseObject).ToList();
-            Assert.Equal(Cmdlets.OrderBy(n => n).ToArray(), commands.Select(c => c.Name).OrderBy(n => n).ToArray());
+            Assert.Equal(Cmdlets.OrderBy(n => n, System.StringComparer.Ordinal), commands.Select(c => c.Name).OrderBy(n => n, System.StringComparer.Ordinal).ToArray());
             Assert.All(commands, c => Assert.NotEmpty(c.OutputType));
         }
 

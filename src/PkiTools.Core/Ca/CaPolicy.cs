@@ -407,7 +407,7 @@ namespace PkiTools.Core.Ca
         /// (<see cref="MaxJsonDepth"/>): a '[' 30,000 deep would otherwise overflow the stack and end the whole process.
         /// A key given twice in one object is refused: the later one would silently win, and a typo must not loosen policy.
         /// </summary>
-        private sealed class MiniJson
+        internal sealed class MiniJson
         {
             private readonly string _s;
             private int _i;

@@ -10,12 +10,14 @@ namespace PkiTools.Core.Trust
     /// <summary>
     /// One external command: the program, its arguments (never a shell line), extra environment variables (how a
     /// keystore password reaches keytool without appearing on a command line) and a timeout. Standard input is always
-    /// closed, so a program that would prompt (sudo, certutil asking for a database password) fails instead of waiting.
+    /// closed, so a program that would prompt (sudo, certutil asking for a database password) fails instead of waiting;
+    /// only <see cref="StandardInput"/>, when given (a new crontab for <c>crontab -</c>), is written to it first.
     /// </summary>
     public sealed class ProcessCall
     {
-        public ProcessCall(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+        public ProcessCall(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? standardInput = null)
         {
+            StandardInput = standardInput;
             Program = program;
             Arguments = arguments.ToArray();
             Environment = environment ?? new Dictionary<string, string>();
@@ -30,6 +32,9 @@ namespace PkiTools.Core.Trust
         public IReadOnlyDictionary<string, string> Environment { get; }
 
         public TimeSpan Timeout { get; }
+
+        /// <summary>Text written to the program's standard input before it is closed; null: closed at once.</summary>
+        public string? StandardInput { get; }
 
         /// <summary>The command as a person would type it (POSIX quoting), for -WhatIf, -Verbose and error messages. No secret appears.</summary>
         public override string ToString() => string.Join(" ", new[] { Program }.Concat(Arguments).Select(Quote));
@@ -129,6 +134,17 @@ namespace PkiTools.Core.Trust
             {
                 throw new PkiException(PkiErrorCode.StoreUnavailable, $"'{call.Program}' could not be started: {ex.Message}", ex, call.Program);
             }
+            if (call.StandardInput != null)
+            {
+                try
+                {
+                    process.StandardInput.Write(call.StandardInput);
+                }
+                catch (System.IO.IOException)
+                {
+                    // the program exited without reading it: its exit code tells
+                }
+            }
             process.StandardInput.Close();
             // Both streams are read to the end concurrently, so neither pipe can fill up and stall the program.
             var output = process.StandardOutput.ReadToEndAsync();
@@ -142,7 +158,7 @@ namespace PkiTools.Core.Trust
         }
 
         // netstandard2.0 has no ArgumentList: quote each argument the way the C runtime (and .NET on Unix) splits it.
-        private static string WindowsQuote(string arg)
+        internal static string WindowsQuote(string arg)
         {
             if (arg.Length > 0 && arg.IndexOfAny(new[] { ' ', '\t', '\n', '"' }) < 0) return arg;
             var sb = new StringBuilder("\"");

@@ -58,5 +58,14 @@ namespace PkiTools.Core.Tests.Trust
             Assert.Equal("err\n", r.StandardError);
             Assert.Equal("err", r.FirstErrorLine);
         }
+
+        [Fact]
+        public void Standard_input_is_written_then_closed_when_given()
+        {
+            // crontab - reads the new table from standard input; without one, standard input is closed at once.
+            ProcessResult fed = SystemProcessRunner.Instance.Run(new ProcessCall("cat", new string[0], standardInput: "# pkitools-renew:web\n1 2 * * * x\n"));
+            Assert.Equal("# pkitools-renew:web\n1 2 * * * x\n", fed.StandardOutput);
+            Assert.Equal("", SystemProcessRunner.Instance.Run(new ProcessCall("cat", new string[0])).StandardOutput);
+        }
     }
 }
