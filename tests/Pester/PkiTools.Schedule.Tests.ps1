@@ -142,3 +142,32 @@ Describe 'schedulers that cannot be used here' {
             Should -Throw -ErrorId (Get-PkiErrorId -Id SchedulerUnavailable -Command Register-CertRenewal) -ExpectedMessage "*$Why*"
     }
 }
+
+Describe 'the scheduled job, run the way cron runs it' -Skip:$NotUnix {
+    It 'renews with the real Invoke-CertRenewal, logs it and exits 0; with the CA key gone the next run exits non-zero' {
+        $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
+        $site = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'live certs')).FullName
+        New-Csr -DnsName due.corp.example | Invoke-CaSign -Ca $Ca -Path (Join-Path $site 'due') -ValidDays 10 | Out-Null
+        $job = Register-CertRenewal -Name live -Path $site -Ca $Ca -RenewBeforeDays 30 -Scheduler Cron -WarningAction SilentlyContinue
+        $before = (Import-Cert (Join-Path $site 'due.crt')).SerialNumber
+        # A separate non-interactive pwsh, as cron starts it (dotnet pwsh: this checkout's pinned tool).
+        Push-Location -LiteralPath $repo
+        try { $out = & dotnet pwsh -NoProfile -NonInteractive -File $job.ScriptPath 2>&1 | Out-String; $code = $LASTEXITCODE } finally { Pop-Location }
+        $code | Should -Be 0 -Because $out
+        (Import-Cert (Join-Path $site 'due.crt')).SerialNumber | Should -Not -Be $before
+        $log = @(Get-Content -LiteralPath $job.LogPath | ForEach-Object { $_ | ConvertFrom-Json })
+        ($log | Where-Object Kind -eq 'Certificate').Action | Should -Be 'Renewed'
+        (Get-CertRenewal live).LastOutcome | Should -Be 'Succeeded'
+
+        # The CA key goes away (a 10-day certificate is due again under 30 days): the run fails and says so by its exit code.
+        $key = Join-Path $Ca.Path 'private/ca.key'
+        Move-Item -LiteralPath $key -Destination "$key.away"
+        try {
+            Push-Location -LiteralPath $repo
+            try { $out = & dotnet pwsh -NoProfile -NonInteractive -File $job.ScriptPath 2>&1 | Out-String; $code = $LASTEXITCODE } finally { Pop-Location }
+        } finally { Move-Item -LiteralPath "$key.away" -Destination $key }
+        $code | Should -Not -Be 0 -Because $out
+        (Get-CertRenewal live).LastOutcome | Should -Not -Be 'Succeeded'
+        Unregister-CertRenewal -Name live -Confirm:$false
+    }
+}

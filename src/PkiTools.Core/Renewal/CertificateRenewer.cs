@@ -171,20 +171,20 @@ namespace PkiTools.Core.Renewal
             ParsedCertificate parsed = ParsedCertificate.Parse(old.RawData);
             string? keyPath = KeyBeside(path);
             CaDirectory? ca = IssuerOf(old);
-            string? skip = parsed.IsCa ? "it is a CA certificate: renew a CA with New-Ca"
+            string? skip = parsed.IsCa ? "it is a CA certificate (a CA is renewed by making a new one)"
                 : keyPath == null ? "no key file beside it (x.key, x-key.pem, x.key.pem or x.pem.key)"
                 : ca == null ? $"it was issued by '{old.Issuer}', which is not one of the given CAs ({string.Join("; ", _cas.Select(c => c.Subject))})"
                 : null;
             if (skip != null) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed: " + skip + ".");
             (bool due, string reason) = IsDue(old);
             if (!due) return new RenewalResult(path, RenewalAction.NotDue, old.Subject, old.NotAfter, null, "Not due: " + reason + ".");
-            if (shouldRenew != null && !shouldRenew(old, reason)) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed (-WhatIf or declined): " + reason + ".");
+            if (shouldRenew != null && !shouldRenew(old, reason)) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed (a dry run, or declined): " + reason + ".");
 
             string keyText = File.ReadAllText(keyPath!);
             if (keyText.Contains("ENCRYPTED"))
             {
                 return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null,
-                    "Not renewed: its key file is encrypted, and an unattended renewal would have to write the new key unencrypted or store the password; renew it by hand with Invoke-CaSign.");
+                    "Not renewed: its key file is encrypted, and an unattended renewal would have to write the new key unencrypted or store the password; issue a new one by hand.");
             }
 
             IssuedCertificate issued;
