@@ -27,9 +27,11 @@ namespace PkiTools.Core.Renewal
     public sealed class RenewalResult
     {
         public RenewalResult(string path, RenewalAction action, string subject, DateTime? oldNotAfter, DateTime? newNotAfter, string message,
-            IReadOnlyList<string>? files = null, string? keyPath = null, string? chainPath = null, PkiErrorCode? failureCode = null)
+            IReadOnlyList<string>? files = null, string? keyPath = null, string? chainPath = null, PkiErrorCode? failureCode = null,
+            IReadOnlyList<string>? dnsNames = null)
         {
             FailureCode = failureCode;
+            DnsNames = dnsNames ?? Array.Empty<string>();
             Path = path;
             Action = action;
             Subject = subject;
@@ -59,6 +61,9 @@ namespace PkiTools.Core.Renewal
         public string? KeyPath { get; }
 
         public string? ChainPath { get; }
+
+        /// <summary>The renewed certificate's DNS names (what a deploy hook gets as RENEWED_DOMAINS); empty unless renewed.</summary>
+        public IReadOnlyList<string> DnsNames { get; }
 
         /// <summary>For a Failed result, the error id of the cause (PasswordIncorrect, PolicyViolation, IssuerKeyMissing...).</summary>
         public PkiErrorCode? FailureCode { get; }
@@ -213,7 +218,7 @@ namespace PkiTools.Core.Renewal
                 : "";
             return new RenewalResult(path, RenewalAction.Renewed, issued.Certificate.Subject, old.NotAfter, issued.Certificate.NotAfter,
                 $"Renewed ({reason}); serial {issued.Certificate.SerialNumber}, valid to {issued.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}{(_options.ReuseKey ? ", same key" : ", new key")}.{again}",
-                writes.Select(w => w.Target).ToList(), keyPath, chainPath);
+                writes.Select(w => w.Target).ToList(), keyPath, chainPath, dnsNames: parsed.DnsNames.ToArray());
         }
 
         private static KeyAlgorithm AlgorithmOf(ParsedCertificate parsed)

@@ -123,7 +123,7 @@ namespace PkiTools.Commands
                     {
                         // Renewed, but not deployed: Failed, with the new files left in place (a hook never undoes them).
                         WriteObject(new RenewalResult(result.Path, RenewalAction.Failed, result.Subject, result.OldNotAfter, result.NewNotAfter,
-                            result.Message + " The new files are in place, but the deploy hook failed: " + ex.Reason, result.Files, result.KeyPath, result.ChainPath, PkiErrorCode.HookFailed));
+                            result.Message + " The new files are in place, but the deploy hook failed: " + ex.Reason, result.Files, result.KeyPath, result.ChainPath, PkiErrorCode.HookFailed, result.DnsNames));
                         WriteError(ErrorFactory.Create(ex));
                         return;
                     }
@@ -137,16 +137,14 @@ namespace PkiTools.Commands
             }
         }
 
-        /// <summary>certbot's names (RENEWED_LINEAGE, RENEWED_DOMAINS) and PkiTools' own, for the deploy hook.</summary>
+        /// <summary>certbot's names (RENEWED_LINEAGE, RENEWED_DOMAINS) and PkiTools' own, for the deploy hook, from the result (no second read of the file).</summary>
         private static Dictionary<string, string> DeployVariables(RenewalResult result)
         {
             string folder = System.IO.Path.GetDirectoryName(result.Path) ?? ".";
-            var names = Core.X509.CertificateFacts.SubjectAltNames(Core.Formats.CertificateFiles.Read(File.ReadAllBytes(result.Path), null, result.Path).Leaf)
-                .Where(n => n.StartsWith("DNS:", StringComparison.Ordinal)).Select(n => n.Substring(4));
             return new Dictionary<string, string>
             {
                 ["RENEWED_LINEAGE"] = folder,
-                ["RENEWED_DOMAINS"] = string.Join(" ", names),
+                ["RENEWED_DOMAINS"] = string.Join(" ", result.DnsNames),
                 ["PKITOOLS_RENEWED_CERT"] = result.Path,
                 ["PKITOOLS_RENEWED_KEY"] = result.KeyPath ?? "",
                 ["PKITOOLS_RENEWED_CHAIN"] = result.ChainPath ?? "",
