@@ -211,7 +211,7 @@ namespace PkiTools.Core.Renewal
             };
             if (!_options.ReuseKey) writes.Add((keyPath!, Encoding.ASCII.GetBytes(key.ExportPem()), true));
             if (chainPath != null) writes.Add((chainPath, Encoding.ASCII.GetBytes(FullChainPem(issued)), false));
-            Backup(path, writes.Select(w => w.Target).ToList());
+            Backup(path, writes.Select(w => (w.Target, w.Secret)).ToList());
             Replace(path, writes);
             string again = !_options.Force && IsDue(issued.Certificate).Due
                 ? $" Its {Math.Round((issued.Certificate.NotAfter - issued.Certificate.NotBefore).TotalDays)}-day lifetime is within the renewal window, so every run will renew it again: give a smaller RenewBeforeDays."
@@ -262,7 +262,7 @@ namespace PkiTools.Core.Renewal
         }
 
         /// <summary>Copies the current files into .pkitools-backup/&lt;name&gt;/&lt;UTC time&gt;/ (0700) and keeps the newest <see cref="RenewalOptions.KeepBackups"/>.</summary>
-        private void Backup(string path, IReadOnlyList<string> files)
+        private void Backup(string path, IReadOnlyList<(string File, bool Secret)> files)
         {
             if (_options.KeepBackups <= 0) return;
             string root = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? ".", BackupFolderName);
@@ -272,9 +272,8 @@ namespace PkiTools.Core.Renewal
             CaFiles.CreateFolder(root, ownerOnly: true);
             CaFiles.CreateFolder(lineage, ownerOnly: true);
             CaFiles.CreateFolder(target, ownerOnly: true);
-            foreach (string file in files.Where(File.Exists))
+            foreach (var (file, secret) in files.Where(f => File.Exists(f.File)))
             {
-                bool secret = file.EndsWith(".key", StringComparison.OrdinalIgnoreCase) || file.EndsWith("key.pem", StringComparison.OrdinalIgnoreCase);
                 AtomicFileWriter.Write(System.IO.Path.Combine(target, System.IO.Path.GetFileName(file)), File.ReadAllBytes(file), secret, overwrite: true);
             }
             foreach (string stale in Directory.GetDirectories(lineage).OrderByDescending(d => d, StringComparer.Ordinal).Skip(_options.KeepBackups))
