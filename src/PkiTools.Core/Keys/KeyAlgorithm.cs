@@ -32,4 +32,24 @@ namespace PkiTools.Core.Keys
         /// <summary>SEC1 "EC PRIVATE KEY" (ECDSA only).</summary>
         Sec1,
     }
+
+    /// <summary>How a key file is encoded: its format, PEM or DER, and whether it is encrypted.</summary>
+    public sealed class PrivateKeyEncoding
+    {
+        public PrivateKeyEncoding(PrivateKeyFormat format, bool pem, bool encrypted)
+        {
+            Format = format;
+            Pem = pem;
+            Encrypted = encrypted;
+        }
+
+        /// <summary>PKCS#8, PKCS#1 or SEC1 (the obsolete OpenSSL-encrypted PEM counts as PKCS#1).</summary>
+        public PrivateKeyFormat Format { get; }
+
+        /// <summary>PEM text rather than DER bytes.</summary>
+        public bool Pem { get; }
+
+        /// <summary>Protected by a password.</summary>
+        public bool Encrypted { get; }
+    }
 }

@@ -208,25 +208,15 @@ namespace PkiTools.Core.Keys
             if (Pem.LooksLikePem(data))
             {
                 string text = System.Text.Encoding.UTF8.GetString(data);
-                if (text.IndexOf("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal) >= 0)
+                var (block, encoding) = PemKey(text);
+                if (block == null) return ImportTraditionalEncrypted(text, RequirePassword(password));
+                if (encoding.Encrypted) return ImportPkcs8(PasswordBasedEncryption.DecryptPkcs8(block.Data, RequirePassword(password)));
+                return encoding.Format switch
                 {
-                    return ImportTraditionalEncrypted(text, RequirePassword(password));
-                }
-                foreach (PemBlock block in Pem.Decode(text))
-                {
-                    switch (block.Label)
-                    {
-                        case "PRIVATE KEY":
-                            return ImportPkcs8(block.Data);
-                        case "RSA PRIVATE KEY":
-                            return Guard(() => FromRsaStructure(RsaPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(block.Data))));
-                        case "EC PRIVATE KEY":
-                            return Guard(() => FromSec1(ECPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(block.Data)), null));
-                        case "ENCRYPTED PRIVATE KEY":
-                            return ImportPkcs8(PasswordBasedEncryption.DecryptPkcs8(block.Data, RequirePassword(password)));
-                    }
-                }
-                throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block.");
+                    PrivateKeyFormat.Pkcs1 => Guard(() => FromRsaStructure(RsaPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(block.Data)))),
+                    PrivateKeyFormat.Sec1 => Guard(() => FromSec1(ECPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(block.Data)), null)),
+                    _ => ImportPkcs8(block.Data),
+                };
             }
             return ImportDer(data, password);
         }
@@ -234,25 +224,63 @@ namespace PkiTools.Core.Keys
         /// <summary>DER of any of the three forms, told apart by shape (openssl pkey -outform DER writes PKCS#1 and SEC1).</summary>
         private static PrivateKey ImportDer(byte[] der, char[]? password) => Guard(() =>
         {
+            var (sequence, shape, encrypted) = DerShape(der);
+            if (encrypted) return ImportPkcs8(PasswordBasedEncryption.DecryptPkcs8(der, RequirePassword(password)));
+            return shape switch
+            {
+                PrivateKeyFormat.Pkcs1 => FromRsaStructure(RsaPrivateKeyStructure.GetInstance(sequence)),
+                PrivateKeyFormat.Sec1 => FromSec1(ECPrivateKeyStructure.GetInstance(sequence), null),
+                _ => ImportPkcs8(der),
+            };
+        });
+
+        private static (Asn1Sequence Sequence, PrivateKeyFormat Format, bool Encrypted) DerShape(byte[] der)
+        {
             if (der.Length == 0 || der[0] != 0x30)
             {
                 throw new PkiException(PkiErrorCode.FormatUnknown, "The data is neither PEM nor a DER private key.");
             }
             var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(der));
-            if (sequence.Count == 2 && sequence[0] is Asn1Sequence && sequence[1] is Asn1OctetString)
+            if (sequence.Count == 2 && sequence[0] is Asn1Sequence && sequence[1] is Asn1OctetString) return (sequence, PrivateKeyFormat.Pkcs8, true);
+            if (sequence.Count == 9 && sequence[1] is DerInteger) return (sequence, PrivateKeyFormat.Pkcs1, false);
+            if (sequence.Count >= 2 && sequence[0] is DerInteger version && version.HasValue(1) && sequence[1] is Asn1OctetString) return (sequence, PrivateKeyFormat.Sec1, false);
+            return (sequence, PrivateKeyFormat.Pkcs8, false);
+        }
+
+        /// <summary>The first key block of PEM text and its encoding; no block for the obsolete "Proc-Type: 4,ENCRYPTED" form (read whole by BouncyCastle).</summary>
+        private static (PemBlock? Block, PrivateKeyEncoding Encoding) PemKey(string text)
+        {
+            if (text.IndexOf("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal) >= 0) return (null, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs1, pem: true, encrypted: true));
+            foreach (PemBlock block in Pem.Decode(text))
             {
-                return ImportPkcs8(PasswordBasedEncryption.DecryptPkcs8(der, RequirePassword(password)));
+                switch (block.Label)
+                {
+                    case "PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs8, pem: true, encrypted: false));
+                    case "RSA PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs1, pem: true, encrypted: false));
+                    case "EC PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Sec1, pem: true, encrypted: false));
+                    case "ENCRYPTED PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs8, pem: true, encrypted: true));
+                }
             }
-            if (sequence.Count == 9 && sequence[1] is DerInteger)
-            {
-                return FromRsaStructure(RsaPrivateKeyStructure.GetInstance(sequence));
-            }
-            if (sequence.Count >= 2 && sequence[0] is DerInteger version && version.HasValue(1) && sequence[1] is Asn1OctetString)
-            {
-                return FromSec1(ECPrivateKeyStructure.GetInstance(sequence), null);
-            }
-            return ImportPkcs8(der);
-        });
+            throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block.");
+        }
+
+        /// <summary>
+        /// How a key file's bytes are encoded (PEM or DER; PKCS#8, PKCS#1 or SEC1; encrypted or not), so that a
+        /// replacement key can be written the same way. Reads the structure only, never the key.
+        /// </summary>
+        public static PrivateKeyEncoding DetectEncoding(byte[] data)
+        {
+            if (Pem.LooksLikePem(data)) return PemKey(System.Text.Encoding.UTF8.GetString(data)).Encoding;
+            var (_, format, encrypted) = Guard(() => DerShape(data));
+            return new PrivateKeyEncoding(format, pem: false, encrypted);
+        }
+
+        /// <summary>The key, unencrypted, in <paramref name="encoding"/>'s format and PEM or DER form. Secret material: only for writing a key file.</summary>
+        public byte[] Export(PrivateKeyEncoding encoding)
+        {
+            if (encoding.Encrypted) throw new PkiException(PkiErrorCode.InvalidArgument, "An encrypted key is written with a password.");
+            return encoding.Pem ? System.Text.Encoding.ASCII.GetBytes(ExportPem(encoding.Format)) : ExportDer(encoding.Format);
+        }
 
         /// <summary>
         /// The obsolete OpenSSL PEM encryption ("Proc-Type: 4,ENCRYPTED" + "DEK-Info", what openssl rsa -aes256 wrote
@@ -292,6 +320,33 @@ namespace PkiTools.Core.Keys
         private static char[] RequirePassword(char[]? password) => password ?? throw new PkiException(PkiErrorCode.PasswordRequired,
             "The private key is encrypted.", null, null, new PkiHint("Give its password with {0}.", "Password"), "Password");
 
+        /// <summary>Unencrypted DER: PKCS#8, PKCS#1 (RSA only) or SEC1 (ECDSA only, naming its curve). Secret material: only for writing a key file.</summary>
+        public byte[] ExportDer(PrivateKeyFormat format)
+        {
+            byte[] pkcs8 = ExportPkcs8();
+            if (format == PrivateKeyFormat.Pkcs8) return pkcs8;
+            try
+            {
+                KeyType wanted = format == PrivateKeyFormat.Pkcs1 ? KeyType.Rsa : format == PrivateKeyFormat.Sec1 ? KeyType.Ecdsa
+                    : throw new PkiException(PkiErrorCode.InvalidArgument, $"Unknown key format '{format}'.");
+                if (KeyType != wanted)
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The {format} format is for {(wanted == KeyType.Rsa ? "RSA" : "ECDSA")} keys; this is {Words.A(Algorithm.ToString())} key.", null, null,
+                        new PkiHint("Use {0}.", "Format=Pkcs8"), "Format");
+                }
+                byte[] inner = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(pkcs8)).PrivateKey.GetOctets();
+                if (format == PrivateKeyFormat.Pkcs1) return inner;
+                // SEC1 on its own names its curve (inside PKCS#8 the curve sits in the algorithm identifier).
+                var ec = ECPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(inner));
+                Array.Clear(inner, 0, inner.Length);
+                return new ECPrivateKeyStructure(KeySize, ec.GetKey(), ec.PublicKey, new DerObjectIdentifier(CurveOid)).GetDerEncoded();
+            }
+            finally
+            {
+                Array.Clear(pkcs8, 0, pkcs8.Length);
+            }
+        }
+
         /// <summary>
         /// The key as PEM text: PKCS#8 ("PRIVATE KEY", or "ENCRYPTED PRIVATE KEY" with a password: PBES2 AES-256-CBC and
         /// PBKDF2-HMAC-SHA256, <paramref name="iterations"/> rounds), PKCS#1 ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY").
@@ -315,20 +370,15 @@ namespace PkiTools.Core.Keys
                             throw new PkiException(PkiErrorCode.InvalidArgument, "Encrypted keys are written as PKCS#8 only (the PKCS#1/SEC1 PEM encryption is obsolete).", null, null,
                                 new PkiHint("Use {0} with {1}.", "Format=Pkcs8", "Password"), "Format");
                         }
-                        KeyType wanted = format == PrivateKeyFormat.Pkcs1 ? KeyType.Rsa : KeyType.Ecdsa;
-                        if (KeyType != wanted)
+                        byte[] inner = ExportDer(format);
+                        try
                         {
-                            throw new PkiException(PkiErrorCode.InvalidArgument, $"The {format} format is for {(wanted == KeyType.Rsa ? "RSA" : "ECDSA")} keys; this is {Words.A(Algorithm.ToString())} key.", null, null,
-                                new PkiHint("Use {0}.", "Format=Pkcs8"), "Format");
+                            return Pem.Encode(format == PrivateKeyFormat.Pkcs1 ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", inner);
                         }
-                        byte[] inner = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(pkcs8)).PrivateKey.GetOctets();
-                        if (format == PrivateKeyFormat.Sec1)
+                        finally
                         {
-                            // SEC1 on its own names its curve (inside PKCS#8 the curve sits in the algorithm identifier).
-                            var ec = ECPrivateKeyStructure.GetInstance(Asn1Object.FromByteArray(inner));
-                            inner = new ECPrivateKeyStructure(KeySize, ec.GetKey(), ec.PublicKey, new DerObjectIdentifier(CurveOid)).GetDerEncoded();
+                            Array.Clear(inner, 0, inner.Length);
                         }
-                        return Pem.Encode(format == PrivateKeyFormat.Pkcs1 ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", inner);
                     default:
                         throw new PkiException(PkiErrorCode.InvalidArgument, $"Unknown key format '{format}'.");
                 }
@@ -400,7 +450,7 @@ namespace PkiTools.Core.Keys
             return FromECDsa(ECDsa.Create(p));
         }
 
-        private static PrivateKey Guard(Func<PrivateKey> parse)
+        private static T Guard<T>(Func<T> parse)
         {
             try
             {

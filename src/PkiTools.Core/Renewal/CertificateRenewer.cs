@@ -185,9 +185,21 @@ namespace PkiTools.Core.Renewal
             if (!due) return new RenewalResult(path, RenewalAction.NotDue, old.Subject, old.NotAfter, null, "Not due: " + reason + ".");
             if (shouldRenew != null && !shouldRenew(old, reason)) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed (a dry run, or declined): " + reason + ".");
 
-            string keyText = File.ReadAllText(keyPath!);
-            if (keyText.Contains("ENCRYPTED"))
+            PrivateKeyEncoding keyEncoding;
+            byte[] keyFile;
+            try
             {
+                keyFile = File.ReadAllBytes(keyPath!);
+                keyEncoding = PrivateKey.DetectEncoding(keyFile);
+            }
+            catch (Exception ex) when (ex is PkiException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return new RenewalResult(path, RenewalAction.Failed, old.Subject, old.NotAfter, null, $"Its key file {keyPath} cannot be read: " + (ex is PkiException p ? p.Reason : ex.Message),
+                    failureCode: ex is PkiException known ? known.Code : PkiErrorCode.FileReadFailed);
+            }
+            if (keyEncoding.Encrypted)
+            {
+                Array.Clear(keyFile, 0, keyFile.Length);
                 return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null,
                     "Not renewed: its key file is encrypted, and an unattended renewal would have to write the new key unencrypted or store the password; issue a new one by hand.");
             }
@@ -196,12 +208,16 @@ namespace PkiTools.Core.Renewal
             PrivateKey key;
             try
             {
-                key = _options.ReuseKey ? PrivateKey.Import(Encoding.ASCII.GetBytes(keyText)) : PrivateKey.Generate(AlgorithmOf(parsed));
+                key = _options.ReuseKey ? PrivateKey.Import(keyFile) : PrivateKey.Generate(AlgorithmOf(parsed));
                 issued = ca!.Issue(key, TemplateFrom(old, parsed), _options.CaPassword);
             }
             catch (PkiException ex)
             {
                 return new RenewalResult(path, RenewalAction.Failed, old.Subject, old.NotAfter, null, $"The CA did not renew it ({ex.Code}): {ex.Message}", failureCode: ex.Code);
+            }
+            finally
+            {
+                Array.Clear(keyFile, 0, keyFile.Length);
             }
 
             string? chainPath = FullChainBeside(path);
@@ -209,7 +225,8 @@ namespace PkiTools.Core.Renewal
             {
                 (path, CertificateBytes(original, issued, contents.Certificates.Count > 1), false),
             };
-            if (!_options.ReuseKey) writes.Add((keyPath!, Encoding.ASCII.GetBytes(key.ExportPem()), true));
+            // The new key in the old file's encoding (PEM or DER; PKCS#8, PKCS#1 or SEC1), so whatever reads it still can.
+            if (!_options.ReuseKey) writes.Add((keyPath!, key.Export(keyEncoding), true));
             if (chainPath != null) writes.Add((chainPath, Encoding.ASCII.GetBytes(FullChainPem(issued)), false));
             Backup(path, writes.Select(w => (w.Target, w.Secret)).ToList());
             Replace(path, writes);

@@ -181,5 +181,77 @@ namespace PkiTools.Core.Tests.Renewal
                 if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
             }
         }
+
+        [Theory]
+        [InlineData(KeyAlgorithm.EcdsaP256, PrivateKeyFormat.Sec1, true)]
+        [InlineData(KeyAlgorithm.EcdsaP256, PrivateKeyFormat.Pkcs8, false)]
+        [InlineData(KeyAlgorithm.EcdsaP384, PrivateKeyFormat.Sec1, false)]
+        [InlineData(KeyAlgorithm.Rsa2048, PrivateKeyFormat.Pkcs1, false)]
+        [InlineData(KeyAlgorithm.Rsa2048, PrivateKeyFormat.Pkcs1, true)]
+        public void A_new_key_is_written_in_the_old_key_files_encoding_and_openssl_reads_it(KeyAlgorithm algorithm, PrivateKeyFormat format, bool pem)
+        {
+            using var dir = new TempDir();
+            CaDirectory ca = CaDirectory.Create(dir.File("ca"), "CN=Encoding CA");
+            var key = PrivateKey.Generate(algorithm);
+            IssuedCertificate issued = ca.Issue(key, new CertificateTemplate { Subject = "CN=enc.example", DnsNames = new[] { "enc.example" }, ValidDays = 30 });
+            string crt = dir.File("enc.crt"), keyFile = dir.File("enc.key");
+            File.WriteAllBytes(crt, pem ? Encoding.ASCII.GetBytes(issued.Pem) : issued.Der);
+            File.WriteAllBytes(keyFile, key.Export(new PrivateKeyEncoding(format, pem, encrypted: false)));
+
+            RenewalResult result = new CertificateRenewer(new[] { ca }, new RenewalOptions { Force = true }).Renew(crt);
+
+            Assert.True(result.Action == RenewalAction.Renewed, result.Message);
+            byte[] newKey = File.ReadAllBytes(keyFile);
+            PrivateKeyEncoding kept = PrivateKey.DetectEncoding(newKey);
+            Assert.Equal((format, pem), (kept.Format, kept.Pem));
+            X509Certificate2 renewed = CertificateFiles.Read(File.ReadAllBytes(crt), null).Leaf;
+            Assert.True(CertificateFacts.KeyMatches(renewed, PrivateKey.Import(newKey)));
+            Assert.False(CertificateFacts.KeyMatches(renewed, key));
+            // openssl, independently: the new key file reads in its form, and its public key is the certificate's.
+            string inform = pem ? "PEM" : "DER";
+            var fromKey = OpenSsl.RunIn(dir.Path, null, "pkey", "-inform", inform, "-in", keyFile, "-pubout");
+            var fromCert = OpenSsl.RunIn(dir.Path, null, "x509", "-inform", inform, "-in", crt, "-noout", "-pubkey");
+            Assert.True(fromKey.ExitCode == 0, fromKey.Stderr);
+            Assert.Equal(fromCert.Stdout, fromKey.Stdout);
+        }
+
+        [Fact]
+        public void ReuseKey_reads_a_DER_key_file_and_leaves_it_as_it_was()
+        {
+            using var dir = new TempDir();
+            CaDirectory ca = CaDirectory.Create(dir.File("ca"), "CN=Reuse CA");
+            var key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+            IssuedCertificate issued = ca.Issue(key, new CertificateTemplate { Subject = "CN=reuse.example", DnsNames = new[] { "reuse.example" }, ValidDays = 30 });
+            string crt = dir.File("reuse.crt"), keyFile = dir.File("reuse.key");
+            File.WriteAllBytes(crt, issued.Der);
+            byte[] der = key.ExportDer(PrivateKeyFormat.Sec1);
+            File.WriteAllBytes(keyFile, der);
+
+            RenewalResult result = new CertificateRenewer(new[] { ca }, new RenewalOptions { Force = true, ReuseKey = true }).Renew(crt);
+
+            Assert.True(result.Action == RenewalAction.Renewed, result.Message);
+            Assert.Equal(der, File.ReadAllBytes(keyFile));
+            Assert.True(CertificateFacts.KeyMatches(CertificateFiles.Read(File.ReadAllBytes(crt), null).Leaf, key));
+        }
+
+        [Fact]
+        public void An_encrypted_DER_key_is_skipped_not_overwritten()
+        {
+            using var dir = new TempDir();
+            CaDirectory ca = CaDirectory.Create(dir.File("ca"), "CN=Encrypted CA");
+            var key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+            IssuedCertificate issued = ca.Issue(key, new CertificateTemplate { Subject = "CN=enc.example", DnsNames = new[] { "enc.example" }, ValidDays = 30 });
+            string crt = dir.File("enc.crt"), keyFile = dir.File("enc.key");
+            File.WriteAllText(crt, issued.Pem);
+            byte[] encrypted = PasswordBasedEncryption.EncryptPkcs8(key.ExportPkcs8(), "pw".ToCharArray(), PbeScheme.Aes256Pbkdf2Sha256, 1000);
+            File.WriteAllBytes(keyFile, encrypted);
+
+            RenewalResult result = new CertificateRenewer(new[] { ca }, new RenewalOptions { Force = true }).Renew(crt);
+
+            Assert.Equal(RenewalAction.Skipped, result.Action);
+            Assert.Contains("encrypted", result.Message);
+            Assert.Equal(encrypted, File.ReadAllBytes(keyFile));
+            Assert.Equal(issued.Pem, File.ReadAllText(crt));
+        }
     }
 }
