@@ -195,6 +195,21 @@ namespace PkiTools.Core.Renewal
 
         private static IEnumerable<InventoryEntry> Walk(string root, bool recurse, DateTime now)
         {
+            foreach (var (folder, files, error) in Folders(root, recurse))
+            {
+                if (error != null) yield return new InventoryEntry(folder, null, error);
+                string[] selected = files.Where(f => ScannedExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).ToArray();
+                foreach (InventoryEntry entry in ReadAll(selected, now)) yield return entry;
+            }
+        }
+
+        /// <summary>
+        /// The folders under <paramref name="root"/> (itself first, then its subfolders depth-first with
+        /// <paramref name="recurse"/>, in ordinal order; symbolic links to folders are not followed), each with its files
+        /// in ordinal order, or with the error that kept it from being listed.
+        /// </summary>
+        public static IEnumerable<(string Folder, string[] Files, PkiException? Error)> Folders(string root, bool recurse)
+        {
             var pending = new Stack<string>();
             pending.Push(root);
             while (pending.Count > 0)
@@ -214,9 +229,7 @@ namespace PkiTools.Core.Renewal
                     files = folders = Array.Empty<string>();
                     error = new PkiException(PkiErrorCode.FileReadFailed, $"Could not read the folder '{folder}': {ex.Message}", ex, folder);
                 }
-                if (error != null) yield return new InventoryEntry(folder, null, error);
-                string[] selected = files.Where(f => ScannedExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).ToArray();
-                foreach (InventoryEntry entry in ReadAll(selected, now)) yield return entry;
+                yield return (folder, files, error);
                 for (int i = folders.Length - 1; i >= 0; i--)
                 {
                     if ((new DirectoryInfo(folders[i]).Attributes & FileAttributes.ReparsePoint) == 0) pending.Push(folders[i]);

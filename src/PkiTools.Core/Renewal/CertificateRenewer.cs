@@ -147,18 +147,69 @@ namespace PkiTools.Core.Renewal
         /// Renews one certificate file if due. Expected outcomes (not due, not renewable, refused by the CA) are results;
         /// only a broken lock or file system throws.
         /// </summary>
-        public RenewalResult Renew(string certificatePath, Func<X509Certificate2, string, bool>? shouldRenew = null)
+        public RenewalResult Renew(string certificatePath, Func<string, X509Certificate2, string, bool>? shouldRenew = null) =>
+            RenewAll(new[] { certificatePath }, shouldRenew).Single();
+
+        /// <summary>
+        /// Renews each file in turn, one result per file, lazily. Each folder's lock is taken (and what a killed run
+        /// left there completed) once for a run of consecutive files in it, not per file; the lock is held while the
+        /// caller handles that folder's results (its deploy hook runs under it). A folder whose lock stays taken gives
+        /// Failed (LockTimeout) results for its files without waiting again.
+        /// </summary>
+        public IEnumerable<RenewalResult> RenewAll(IEnumerable<string> certificatePaths, Func<string, X509Certificate2, string, bool>? shouldRenew = null)
         {
-            string path = System.IO.Path.GetFullPath(certificatePath);
-            string folder = System.IO.Path.GetDirectoryName(path) ?? ".";
-            using (FolderLock.Acquire(folder, _options.LockTimeout))
+            string? heldFolder = null;
+            IDisposable? held = null;
+            PkiException? lockError = null;
+            try
             {
-                CompleteInterruptedRenewals(folder);
-                return RenewLocked(path, shouldRenew);
+                foreach (string certificatePath in certificatePaths)
+                {
+                    string path = System.IO.Path.GetFullPath(certificatePath);
+                    string folder = System.IO.Path.GetDirectoryName(path) ?? ".";
+                    if (!string.Equals(folder, heldFolder, StringComparison.Ordinal))
+                    {
+                        held?.Dispose();
+                        held = null;
+                        lockError = null;
+                        heldFolder = folder;
+                        try
+                        {
+                            held = FolderLock.Acquire(folder, _options.LockTimeout);
+                            CompleteInterruptedRenewals(folder);
+                        }
+                        catch (PkiException ex)
+                        {
+                            held?.Dispose();
+                            held = null;
+                            lockError = ex;
+                        }
+                    }
+                    yield return lockError == null
+                        ? RenewOrFail(path, shouldRenew)
+                        : new RenewalResult(path, RenewalAction.Failed, "", null, null, lockError.Message, failureCode: lockError.Code);
+                }
+            }
+            finally
+            {
+                held?.Dispose();
             }
         }
 
-        private RenewalResult RenewLocked(string path, Func<X509Certificate2, string, bool>? shouldRenew)
+        /// <summary>One file under its folder's lock; a file-system failure while backing up or replacing is that file's Failed result, and the run goes on.</summary>
+        private RenewalResult RenewOrFail(string path, Func<string, X509Certificate2, string, bool>? shouldRenew)
+        {
+            try
+            {
+                return RenewLocked(path, shouldRenew);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return new RenewalResult(path, RenewalAction.Failed, "", null, null, "The new files could not be written: " + ex.Message + " The run goes on; what was staged or journalled here is completed or removed at the start of the next run.", failureCode: PkiErrorCode.FileWriteFailed);
+            }
+        }
+
+        private RenewalResult RenewLocked(string path, Func<string, X509Certificate2, string, bool>? shouldRenew)
         {
             CertificateFileContents contents;
             byte[] original;
@@ -183,7 +234,7 @@ namespace PkiTools.Core.Renewal
             if (skip != null) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed: " + skip + ".");
             (bool due, string reason) = IsDue(old);
             if (!due) return new RenewalResult(path, RenewalAction.NotDue, old.Subject, old.NotAfter, null, "Not due: " + reason + ".");
-            if (shouldRenew != null && !shouldRenew(old, reason)) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed (a dry run, or declined): " + reason + ".");
+            if (shouldRenew != null && !shouldRenew(path, old, reason)) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed (a dry run, or declined): " + reason + ".");
 
             PrivateKeyEncoding keyEncoding;
             byte[] keyFile;

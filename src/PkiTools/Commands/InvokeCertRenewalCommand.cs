@@ -68,13 +68,11 @@ namespace PkiTools.Commands
         {
             Guard(() =>
             {
-                CertificateRenewer renewer = Renewer();
-                foreach (string pattern in Path!)
+                IEnumerable<RenewalResult> results = Renewer().RenewAll(Path!.SelectMany(CertificateFiles),
+                    (file, certificate, reason) => ShouldProcess(file, $"Renew '{certificate.Subject}' ({reason})"));
+                foreach (RenewalResult result in results)
                 {
-                    foreach (string file in CertificateFiles(pattern))
-                    {
-                        Guard(() => Renew(renewer, file));
-                    }
+                    Guard(() => Handle(result));
                 }
             });
         }
@@ -106,10 +104,9 @@ namespace PkiTools.Commands
             return _renewer = new CertificateRenewer(cas, options);
         }
 
-        private void Renew(CertificateRenewer renewer, string file)
+        private void Handle(RenewalResult result)
         {
-            RenewalResult result = renewer.Renew(file, (certificate, reason) =>
-                ShouldProcess(file, $"Renew '{certificate.Subject}' ({reason})"));
+            string file = result.Path;
             if (result.Action == RenewalAction.Renewed)
             {
                 _renewed.Add(result);
@@ -188,7 +185,10 @@ namespace PkiTools.Commands
             }
         }
 
-        /// <summary>A file as given, or the certificate files (with a key beside them) below a folder; backups are never renewed.</summary>
+        /// <summary>
+        /// A file as given, or the certificate files (with a key beside them) below a folder, walked as Find-ExpiringCert
+        /// walks it; backups are never renewed, and a folder that cannot be listed is an error and the walk goes on.
+        /// </summary>
         private IEnumerable<string> CertificateFiles(string pattern)
         {
             foreach (string path in ResolveInputPaths(pattern, literal: false))
@@ -198,17 +198,22 @@ namespace PkiTools.Commands
                     yield return path;
                     continue;
                 }
-                foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
+                foreach (var (folder, files, error) in CertificateInventory.Folders(path, recurse: true))
                 {
-                    if (file.Split(System.IO.Path.DirectorySeparatorChar).Contains(CertificateRenewer.BackupFolderName)) continue;
-                    string name = System.IO.Path.GetFileName(file);
-                    if (name.StartsWith(".", StringComparison.Ordinal) || name.EndsWith(".fullchain.crt", StringComparison.OrdinalIgnoreCase)) continue;
-                    if (!CertificateExtensions.Contains(System.IO.Path.GetExtension(name).ToLowerInvariant())) continue;
-                    if (name.EndsWith("-key.pem", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".key.pem", StringComparison.OrdinalIgnoreCase)) continue;
-                    if (CertificateRenewer.KeyBeside(file) == null) continue;
-                    yield return file;
+                    if (error != null) WriteError(ErrorFactory.Create(error));
+                    if (folder.Split(System.IO.Path.DirectorySeparatorChar).Contains(CertificateRenewer.BackupFolderName)) continue;
+                    foreach (string file in files.Where(IsRenewable)) yield return file;
                 }
             }
+        }
+
+        private static bool IsRenewable(string file)
+        {
+            string name = System.IO.Path.GetFileName(file);
+            if (name.StartsWith(".", StringComparison.Ordinal) || name.EndsWith(".fullchain.crt", StringComparison.OrdinalIgnoreCase)) return false;
+            if (!CertificateExtensions.Contains(System.IO.Path.GetExtension(name).ToLowerInvariant())) return false;
+            if (name.EndsWith("-key.pem", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".key.pem", StringComparison.OrdinalIgnoreCase)) return false;
+            return CertificateRenewer.KeyBeside(file) != null;
         }
     }
 }

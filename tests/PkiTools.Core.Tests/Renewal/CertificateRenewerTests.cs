@@ -74,14 +74,19 @@ namespace PkiTools.Core.Tests.Renewal
         }
 
         [Fact]
-        public void A_second_run_on_the_same_folder_waits_for_the_lock_and_then_gives_up_with_LockTimeout()
+        public void A_second_run_on_the_same_folder_waits_for_the_lock_and_then_fails_its_files_with_LockTimeout()
         {
             using var dir = new TempDir();
-            CaDirectory ca = Site(dir, 1);
+            CaDirectory ca = Site(dir, 2);
             using var held = new FileStream(dir.File("site/" + CertificateRenewer.LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             var renewer = new CertificateRenewer(new[] { ca }, new RenewalOptions { Force = true, LockTimeout = TimeSpan.FromMilliseconds(300) });
-            var ex = Assert.Throws<PkiException>(() => renewer.Renew(dir.File("site/site0.crt")));
-            Assert.Equal(PkiErrorCode.LockTimeout, ex.Code);
+            string before = File.ReadAllText(dir.File("site/site0.crt"));
+
+            var results = renewer.RenewAll(new[] { dir.File("site/site0.crt"), dir.File("site/site1.crt") }).ToList();
+
+            Assert.All(results, r => Assert.Equal((RenewalAction.Failed, (PkiErrorCode?)PkiErrorCode.LockTimeout), (r.Action, r.FailureCode)));
+            Assert.Contains("Another renewal held", results[0].Message);
+            Assert.Equal(before, File.ReadAllText(dir.File("site/site0.crt")));
         }
 
         [Fact]
@@ -127,59 +132,6 @@ namespace PkiTools.Core.Tests.Renewal
             }
             Assert.True(renewalsSeen >= 5, "the workers renewed " + renewalsSeen + " times before being killed");
             Console.WriteLine($"SIGKILL x20: {renewalsSeen} renewals completed, {journalsSeen} kills landed inside the renames");
-        }
-
-        [Fact]
-        public void Of_a_thousand_files_from_two_CAs_exactly_the_hundred_due_are_renewed_once()
-        {
-            using var dir = new TempDir();
-            // CAs made 200 days ago, so that their certificates can have started 70 days ago.
-            CaDirectory first = CaDirectory.Create(dir.File("ca1"), "CN=Inventory CA One", now: DateTimeOffset.UtcNow.AddDays(-200));
-            CaDirectory second = CaDirectory.Create(dir.File("ca2"), "CN=Inventory CA Two", now: DateTimeOffset.UtcNow.AddDays(-200));
-            Directory.CreateDirectory(dir.File("site"));
-            var due = new System.Collections.Generic.HashSet<string>();
-            var issuers = new[] { new CertificateIssuer(first.Certificate, PrivateKey.Import(File.ReadAllBytes(first.KeyPath))), new CertificateIssuer(second.Certificate, PrivateKey.Import(File.ReadAllBytes(second.KeyPath))) };
-            PrivateKey shared = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
-            string keyPem = shared.ExportPem();
-            for (int i = 0; i < 1000; i++)
-            {
-                bool soon = i % 10 == 3;
-                string name = $"host{i:D4}.example";
-                // 90-day certificates: the due ones have 20 days left (under a third), the others 80.
-                DateTimeOffset notBefore = DateTimeOffset.UtcNow.AddDays(soon ? -70 : -10);
-                IssuedCertificate issued = issuers[i % 2].Issue(shared, new CertificateTemplate { Subject = "CN=" + name, DnsNames = new[] { name }, NotBefore = notBefore, NotAfter = notBefore.AddDays(90) });
-                string crt = dir.File($"site/{name}.crt");
-                File.WriteAllText(crt, issued.Pem);
-                File.WriteAllText(dir.File($"site/{name}.key"), keyPem);
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir.File($"site/{name}.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                if (soon) due.Add(crt);
-            }
-            // One key belongs to another user and group (as a service's key would): the renewed key must too.
-            string handedOver = dir.File("site/host0003.example.key");
-            bool root = !OperatingSystem.IsWindows() && Environment.UserName == "root";
-            if (root) OpenSsl.RunProgram("chown", null, null, "1234:4321", handedOver);
-            var renewer = new CertificateRenewer(new[] { first, second }, new RenewalOptions());
-            string[] files = Directory.GetFiles(dir.File("site"), "*.crt").OrderBy(f => f, StringComparer.Ordinal).ToArray();
-
-            var clock = Stopwatch.StartNew();
-            var results = files.Select(f => renewer.Renew(f)).ToList();
-            clock.Stop();
-            Assert.True(results.All(r => r.Action == RenewalAction.Renewed || r.Action == RenewalAction.NotDue), string.Join("\n", results.Where(r => r.Action != RenewalAction.Renewed && r.Action != RenewalAction.NotDue).Take(3).Select(r => r.Action + ": " + r.Message)));
-            Assert.Equal(due.OrderBy(f => f), results.Where(r => r.Action == RenewalAction.Renewed).Select(r => r.Path).OrderBy(f => f));
-            Assert.Equal(900, results.Count(r => r.Action == RenewalAction.NotDue));
-            Console.WriteLine($"1000 files, 100 due: renewed in {clock.Elapsed.TotalSeconds:0.0} s");
-
-            Assert.DoesNotContain(files.Select(f => renewer.Renew(f)), r => r.Action != RenewalAction.NotDue);
-            if (root) Assert.Equal("1234:4321 600", PkiTools.Core.IO.UnixOwnership.Read(handedOver)!.ToString());
-            foreach (string crt in due)
-            {
-                X509Certificate2 renewed = CertificateFiles.Read(File.ReadAllBytes(crt), null).Leaf;
-                CaDirectory issuer = renewed.Issuer == first.Subject ? first : second;
-                Assert.True(PkiTools.Core.Validation.ChainValidator.Validate(renewed, new PkiTools.Core.Validation.ChainValidationOptions { TrustedRoots = new[] { issuer.Certificate } }).IsValid, crt);
-                string key = crt.Substring(0, crt.Length - 4) + ".key";
-                Assert.True(CertificateFacts.KeyMatches(renewed, PrivateKey.Import(File.ReadAllBytes(key))), key);
-                if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
-            }
         }
 
         [Theory]
