@@ -54,6 +54,12 @@ Describe 'A server certificate with its key in the personal store' {
         $mine.HasPrivateKey | Should -BeTrue
         @(Get-InstalledCert -Store CurrentUser\My -ExpiringWithinDays 10 -Thumbprint $leaf.Thumbprint).Count | Should -Be 1
         @(Get-InstalledCert -Store CurrentUser\My -ExpiringWithinDays 1 -Thumbprint $leaf.Thumbprint).Count | Should -Be 0
+        $expiring = @(Find-ExpiringCert -Store CurrentUser\My -WithinDays 10 | Where-Object Subject -eq $leaf.Subject)
+        $expiring.Count | Should -Be 1
+        $expiring[0].Source | Should -Be 'Store:CurrentUser\My'
+        $expiring[0].DaysLeft | Should -BeLessOrEqual 5
+        $expiring[0].Renewable | Should -BeFalse
+        @(Find-ExpiringCert -Store CurrentUser\My -WithinDays 1 | Where-Object Subject -eq $leaf.Subject).Count | Should -Be 0
         ($mine | Uninstall-Cert -Store CurrentUser\My -Confirm:$false).Action | Should -Be 'Removed'
     }
 }
@@ -100,6 +106,13 @@ Describe 'Trusting a root in every browser database of the user' {
             (certutil -L -d "sql:$db" | Out-String) | Should -Match 'Pester Trust Root.*C,,'
         }
         @(Get-InstalledCert -Store Nss -Thumbprint $Ca.Certificate.Thumbprint).Count | Should -Be 3
+    } -Skip:$NoCertutil
+
+    It 'lists the root in one given database in the expiry inventory' {
+        $found = @(Find-ExpiringCert -Store Nss -NssDatabase $Databases[0] | Where-Object Subject -eq $Ca.Certificate.Subject)
+        $found.Count | Should -Be 1
+        $found[0].Source | Should -BeLike "Store:Nss*$($Databases[0])*"
+        $found[0].NotAfter | Should -Be $Ca.Certificate.NotAfter
     } -Skip:$NoCertutil
 
     It 'takes it out of each again' {

@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
+using System.Security;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Commands.Infrastructure;
@@ -47,6 +48,20 @@ namespace PkiTools.Commands
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(StoreNameCompleter))]
         public string[]? Store { get; set; }
+
+        /// <summary>NSS database folders to list with -Store Nss instead of the current user's browsers' databases.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? NssDatabase { get; set; }
+
+        /// <summary>The Java keystore to list with -Store Java instead of the JDK's cacerts.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JavaKeystore { get; set; }
+
+        /// <summary>The Java keystore's password; the JDK's default (changeit) when not given.</summary>
+        [Parameter]
+        public SecureString? KeystorePassword { get; set; }
 
         /// <summary>CAs whose valid issued certificates are listed: objects from New-Ca or Get-Ca, or CA folders.</summary>
         [Parameter]
@@ -123,25 +138,17 @@ namespace PkiTools.Commands
             if (CertificateInventory.IsWithin(item, Within)) WriteObject(item);
         }
 
-        private void ListStores()
+        private void ListStores() => ForEachStore(Store!, NssDatabase, JavaKeystore, KeystorePassword, store =>
         {
-            TrustEnvironment environment = TrustEnvironment.Current;
-            foreach (string name in Store!.Distinct(StringComparer.OrdinalIgnoreCase))
+            foreach (string location in store.Locations())
             {
                 Guard(() =>
                 {
-                    ITrustStore store = TrustStores.Create(name, new TrustStoreOptions(), environment);
-                    foreach (string location in store.Locations())
-                    {
-                        Guard(() =>
-                        {
-                            string source = "Store:" + (location == store.Name ? location : $"{store.Name} ({location})");
-                            foreach (X509Certificate2 certificate in store.List(location)) Write(CertificateInventory.FromStore(source, certificate, _now));
-                        });
-                    }
+                    string source = "Store:" + (location == store.Name ? location : $"{store.Name} ({location})");
+                    foreach (X509Certificate2 certificate in store.List(location)) Write(CertificateInventory.FromStore(source, certificate, _now));
                 });
             }
-        }
+        });
 
         private void ListLedgers()
         {

@@ -75,6 +75,34 @@ namespace PkiTools.Commands.Infrastructure
             return true;
         }
 
+        /// <summary>
+        /// Runs <paramref name="use"/> for every named store, each with its own options (NSS database folders, a Java
+        /// keystore and its password); a store that cannot be reached here is one error and the others go on. The
+        /// keystore password lives only for the call.
+        /// </summary>
+        protected void ForEachStore(IEnumerable<string> names, string[]? nssDatabases, string? javaKeystore, System.Security.SecureString? keystorePassword, Action<Core.Trust.ITrustStore> use)
+        {
+            Core.Trust.TrustEnvironment environment = Core.Trust.TrustEnvironment.Current;
+            char[]? password = Passwords.ToChars(keystorePassword);
+            try
+            {
+                var options = new Core.Trust.TrustStoreOptions
+                {
+                    NssDatabases = (nssDatabases ?? Array.Empty<string>()).Select(ResolveOutputPath).ToList(),
+                    JavaKeystore = javaKeystore == null ? null : ResolveOutputPath(javaKeystore),
+                    KeystorePassword = password,
+                };
+                foreach (string name in names.Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    Guard(() => use(Core.Trust.TrustStores.Create(name, options, environment)));
+                }
+            }
+            finally
+            {
+                if (password != null) Array.Clear(password, 0, password.Length);
+            }
+        }
+
         /// <summary>Runs one unit of work; a PkiException becomes a non-terminating error with its stable id.</summary>
         protected void Guard(Action work)
         {

@@ -36,32 +36,8 @@ namespace PkiTools.Commands.Infrastructure
         [Parameter]
         public SecureString? KeystorePassword { get; set; }
 
-        /// <summary>
-        /// Runs <paramref name="use"/> for every named store, each with its own options; a store that cannot be reached
-        /// here is one error and the others go on. The keystore password lives only for the call.
-        /// </summary>
-        protected void ForEachStore(Action<ITrustStore> use)
-        {
-            TrustEnvironment environment = TrustEnvironment.Current;
-            char[]? password = Passwords.ToChars(KeystorePassword);
-            try
-            {
-                var options = new TrustStoreOptions
-                {
-                    NssDatabases = (NssDatabase ?? Array.Empty<string>()).Select(ResolveOutputPath).ToList(),
-                    JavaKeystore = JavaKeystore == null ? null : ResolveOutputPath(JavaKeystore),
-                    KeystorePassword = password,
-                };
-                foreach (string name in Store!.Distinct(StringComparer.OrdinalIgnoreCase))
-                {
-                    Guard(() => use(TrustStores.Create(name, options, environment)));
-                }
-            }
-            finally
-            {
-                if (password != null) Array.Clear(password, 0, password.Length);
-            }
-        }
+        /// <summary>Runs <paramref name="use"/> for every named store (see <see cref="PkiCmdlet.ForEachStore"/>).</summary>
+        protected void ForEachStore(Action<ITrustStore> use) => ForEachStore(Store!, NssDatabase, JavaKeystore, KeystorePassword, use);
 
         /// <summary>Writes a store's result; a Failed one is also an error (StoreUpdateFailed) so that -ErrorAction Stop stops.</summary>
         protected void WriteResult(TrustStoreResult result)
