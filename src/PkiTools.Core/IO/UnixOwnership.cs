@@ -30,8 +30,41 @@ namespace PkiTools.Core.IO
         public static UnixOwnership? Read(string path)
         {
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return null;
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && _statx)
+            {
+                try
+                {
+                    return ReadStatx(path);
+                }
+                catch (Exception ex) when (ex is EntryPointNotFoundException || ex is DllNotFoundException)
+                {
+                    _statx = false; // a libc older than glibc 2.28 or musl 1.2.5: the stat program from now on
+                }
+            }
+            return ReadWithStatProgram(path);
+        }
+
+        private static bool _statx = true;
+
+        /// <summary>
+        /// statx(2), whose struct has one layout on every Linux architecture (unlike stat's): stx_uid at byte 20, stx_gid
+        /// at 24, stx_mode at 28. Follows symbolic links, as the owner that matters is the file's.
+        /// </summary>
+        internal static UnixOwnership? ReadStatx(string path)
+        {
+            const int AtFdCwd = -100;
+            const uint Wanted = 0x2 | 0x8 | 0x10; // STATX_MODE | STATX_UID | STATX_GID
+            var buffer = new byte[256];
+            if (statx(AtFdCwd, path, 0, Wanted, buffer) != 0) return null;
+            if ((BitConverter.ToUInt32(buffer, 0) & Wanted) != Wanted) return null;
+            return new UnixOwnership(BitConverter.ToUInt32(buffer, 20), BitConverter.ToUInt32(buffer, 24), BitConverter.ToUInt16(buffer, 28) & 0xFFF);
+        }
+
+        /// <summary>The stat program (macOS, and Linux without statx): one process per file.</summary>
+        internal static UnixOwnership? ReadWithStatProgram(string path)
+        {
             bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
-            ProcessResult r = SystemProcessRunner.Instance.Run(new ProcessCall("stat", mac ? new[] { "-f", "%u %g %Lp", path } : new[] { "-c", "%u %g %a", path }));
+            ProcessResult r = SystemProcessRunner.Instance.Run(new ProcessCall("stat", mac ? new[] { "-L", "-f", "%u %g %Lp", path } : new[] { "-L", "-c", "%u %g %a", path }));
             string[] parts = r.StandardOutput.Trim().Split(' ');
             if (r.ExitCode != 0 || parts.Length != 3) return null;
             return new UnixOwnership(
@@ -57,5 +90,8 @@ namespace PkiTools.Core.IO
 
         [DllImport("libc")]
         private static extern uint geteuid();
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPStr)] string path, int flags, uint mask, [Out] byte[] buffer);
     }
 }
