@@ -19,14 +19,18 @@ namespace PkiTools.Loader
         /// <summary>The assemblies precompiled, in dependency order.</summary>
         public static readonly string[] Assemblies = { "BouncyCastle.Cryptography", "PkiTools.Core" };
 
+        /// <summary>How much newer than its ReadyToRun copy the netstandard2.0 assembly in bin/ may be (files copied one by
+        /// one when a module is installed) before the copy counts as left over from an older build and is not used.</summary>
+        private static readonly TimeSpan CopySkew = TimeSpan.FromMinutes(1);
+
         public void OnImport()
         {
             string? folder = Folder();
-            if (folder == null) return;
+            if (folder == null || !Current(folder)) return;
             foreach (string name in Assemblies)
             {
                 string path = Path.Combine(folder, name + ".dll");
-                if (!File.Exists(path) || IsLoaded(name)) return;
+                if (IsLoaded(name)) return;
                 try
                 {
                     Assembly.LoadFrom(path);
@@ -58,6 +62,20 @@ namespace PkiTools.Loader
             if (os.Length == 0 || arch.Length == 0) return null;
             string folder = Path.Combine(bin, $"{TargetFramework}-{os}-{arch}");
             return Directory.Exists(folder) ? folder : null;
+        }
+
+        /// <summary>Every ReadyToRun copy is there and was made from the build in bin/ (not older than it): a build with
+        /// -p:ReadyToRun=false after a change leaves the old copies behind, and those must not be mixed with a newer PkiTools.dll.</summary>
+        private static bool Current(string folder)
+        {
+            string bin = Path.GetDirectoryName(folder)!;
+            foreach (string name in Assemblies)
+            {
+                var copy = new FileInfo(Path.Combine(folder, name + ".dll"));
+                var il = new FileInfo(Path.Combine(bin, name + ".dll"));
+                if (!copy.Exists || (il.Exists && il.LastWriteTimeUtc - copy.LastWriteTimeUtc > CopySkew)) return false;
+            }
+            return true;
         }
 
         private static bool IsLoaded(string name)

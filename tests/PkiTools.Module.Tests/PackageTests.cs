@@ -47,6 +47,15 @@ Step 'Loaded' -Array {
     [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'PkiTools', 'PkiTools.Core', 'BouncyCastle.Cryptography' } |
         ForEach-Object { $_.GetName().Name + '=' + $_.Location } | Sort-Object
 }
+Step 'StaleReadyToRun' {
+    # A copy of the package whose bin/PkiTools.Core.dll is newer than its ReadyToRun copy (a later build that skipped
+    # ReadyToRun): a fresh pwsh must load the netstandard2.0 assemblies, not mix the old precompiled ones in.
+    $copy = Join-Path $WorkDir 'stale/PkiTools'
+    Copy-Item -Recurse -LiteralPath (Get-Module PkiTools).ModuleBase -Destination $copy
+    (Get-Item -LiteralPath (Join-Path $copy 'bin/PkiTools.Core.dll')).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(10)
+    $pwsh = Join-Path $PSHOME 'pwsh.dll'
+    & dotnet $pwsh -NoProfile -NonInteractive -Command ""Import-Module '$copy/PkiTools.psd1'; New-SelfSignedCert -DnsName stale.test | Out-Null; ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'PkiTools.Core' }).Location""
+}
 Step 'About' { [string](Get-Help about_PkiTools) }
 Step 'NewCaExamples' { Get-Help New-Ca -Examples | Out-String -Width 200 }
 Step 'NewCaSynopsis' { [string](Get-Help New-Ca).Synopsis }
@@ -267,6 +276,13 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
                 Assert.Matches(@"[/\\]bin[/\\]net10\.0-(linux|osx|win)-(x64|arm64)[/\\]" + name.Replace(".", "\\.") + @"\.dll$", loaded[name]);
                 Assert.StartsWith(bin, loaded[name]);
             }
+        }
+
+        [Fact]
+        public void A_ReadyToRun_copy_older_than_the_build_beside_it_is_not_loaded()
+        {
+            string location = _p.Step("StaleReadyToRun").GetString()!.Trim();
+            Assert.EndsWith(Path.Combine("stale", "PkiTools", "bin", "PkiTools.Core.dll"), location);
         }
 
         [Fact]
