@@ -9,6 +9,8 @@
     Description          = 'Run a small PKI from PowerShell: keys, CSRs, self-signed and CA-signed certificates, and chain validation, on Windows, Linux and macOS.'
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
+    # Imported before RootModule: on PowerShell 7 it loads the ReadyToRun PkiTools.Core and BouncyCastle (bin/net10.0-<rid>/).
+    NestedModules        = @('bin/PkiTools.Loader.dll')
     FormatsToProcess     = @('module/PkiTools.Format.ps1xml')
     TypesToProcess       = @('module/PkiTools.Types.ps1xml')
     CmdletsToExport      = @(

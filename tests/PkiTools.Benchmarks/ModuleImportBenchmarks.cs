@@ -69,7 +69,7 @@ namespace PkiTools.Benchmarks
             ps.AddCommand("Import-Module").AddParameter("Name", _manifest).AddParameter("PassThru").AddParameter("ErrorAction", ActionPreference.Stop);
             var output = ps.Invoke();
             int cmdlets = output.Count == 1 && output[0].BaseObject is PSModuleInfo module ? module.ExportedCmdlets.Count : -1;
-            if (ps.HadErrors || cmdlets != 5)
+            if (ps.HadErrors || cmdlets < 1)
             {
                 throw new InvalidOperationException($"Import-Module failed or exported {cmdlets} cmdlets: " + string.Join("; ", ps.Streams.Error));
             }

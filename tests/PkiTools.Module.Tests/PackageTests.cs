@@ -43,6 +43,19 @@ Step 'SelfSigned' {
     $cert = New-SelfSignedCert -DnsName localhost -Path ./localhost
     @{ Subject = $cert.Subject; HasPrivateKey = $cert.HasPrivateKey; Files = @(Get-ChildItem -Name | Sort-Object) }
 }
+Step 'Loaded' -Array {
+    [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'PkiTools', 'PkiTools.Core', 'BouncyCastle.Cryptography' } |
+        ForEach-Object { $_.GetName().Name + '=' + $_.Location } | Sort-Object
+}
+Step 'StaleReadyToRun' {
+    # A copy of the package whose bin/PkiTools.Core.dll is newer than its ReadyToRun copy (a later build that skipped
+    # ReadyToRun): a fresh pwsh must load the netstandard2.0 assemblies, not mix the old precompiled ones in.
+    $copy = Join-Path $WorkDir 'stale/PkiTools'
+    Copy-Item -Recurse -LiteralPath (Get-Module PkiTools).ModuleBase -Destination $copy
+    (Get-Item -LiteralPath (Join-Path $copy 'bin/PkiTools.Core.dll')).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(10)
+    $pwsh = Join-Path $PSHOME 'pwsh.dll'
+    & dotnet $pwsh -NoProfile -NonInteractive -Command ""Import-Module '$copy/PkiTools.psd1'; New-SelfSignedCert -DnsName stale.test | Out-Null; ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'PkiTools.Core' }).Location""
+}
 Step 'About' { [string](Get-Help about_PkiTools) }
 Step 'NewCaExamples' { Get-Help New-Ca -Examples | Out-String -Width 200 }
 Step 'NewCaSynopsis' { [string](Get-Help New-Ca).Synopsis }
@@ -181,14 +194,18 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
             var expected = new[]
             {
                 "LICENSE", "PkiTools.psd1", "README.md",
-                "bin/BouncyCastle.Cryptography.dll", "bin/PkiTools.Core.dll", "bin/PkiTools.dll",
+                "bin/BouncyCastle.Cryptography.dll", "bin/PkiTools.Core.dll", "bin/PkiTools.dll", "bin/PkiTools.Loader.dll",
                 "en-US/PkiTools.dll-Help.xml", "en-US/about_PkiTools.help.txt",
                 "module/PkiTools.Format.ps1xml", "module/PkiTools.Certificate.Format.ps1xml", "module/PkiTools.Types.ps1xml",
             };
             Assert.All(expected, f => Assert.Contains(f, files));
+            // The ReadyToRun build PowerShell 7 loads on this OS/CPU (bin/net10.0-<rid>/): PkiTools.Core and BouncyCastle only.
+            string[] readyToRun = files.Where(f => f.StartsWith("bin/net10.0-", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(new[] { "BouncyCastle.Cryptography.dll", "PkiTools.Core.dll" }, readyToRun.Select(f => f.Substring(f.LastIndexOf('/') + 1)).ToArray());
+            Assert.All(readyToRun, f => Assert.Matches(@"^bin/net10\.0-(linux|osx|win)-(x64|arm64)/[A-Za-z.]+\.dll$", f));
             // Besides those, only the assemblies the module needs at run time (the netstandard2.0 facades and the ACL
             // package Windows PowerShell 5.1 loads from bin/): no pdb, XML docs, deps.json, test or PowerShell assemblies.
-            string[] others = files.Except(expected).ToArray();
+            string[] others = files.Except(expected).Except(readyToRun).ToArray();
             Assert.All(others, f => Assert.Matches(@"^bin/System\.[A-Za-z.]+\.dll$", f));
             Assert.DoesNotContain(others, f => f.Contains("Management.Automation", StringComparison.OrdinalIgnoreCase));
         }
@@ -196,7 +213,8 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
         [Fact]
         public void Package_has_each_file_once_and_the_help_where_Get_Help_looks()
         {
-            string[] files = PackageFiles();
+            // (the ReadyToRun copies of PkiTools.Core and BouncyCastle in bin/net10.0-<rid>/ are the other build of the same two)
+            string[] files = PackageFiles().Where(f => !f.StartsWith("bin/net10.0-", StringComparison.Ordinal)).ToArray();
             var names = files.Select(f => f.Substring(f.LastIndexOf('/') + 1)).ToList();
             var duplicates = names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             Assert.True(duplicates.Count == 0, "files in the package more than once: " + string.Join(", ", duplicates));
@@ -243,6 +261,28 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
             Assert.Equal(new[] { "localhost.crt", "localhost.key" }, s.GetProperty("Files").EnumerateArray().Select(e => e.GetString()).ToArray());
             Assert.Contains("BEGIN CERTIFICATE", File.ReadAllText(Path.Combine(_p.WorkDir, "localhost.crt")));
             Assert.Contains("BEGIN PRIVATE KEY", File.ReadAllText(Path.Combine(_p.WorkDir, "localhost.key")));
+        }
+
+        [Fact]
+        public void PowerShell_7_runs_the_ReadyToRun_core_and_the_netstandard_cmdlets()
+        {
+            // bin/PkiTools.Loader.dll (a nested module) loads the ReadyToRun PkiTools.Core and BouncyCastle before
+            // bin/PkiTools.dll binds to them; Windows PowerShell 5.1 would load all three from bin/.
+            string bin = Path.Combine(Path.GetFullPath(_p.ModuleDir), "bin");
+            var loaded = _p.Step("Loaded").EnumerateArray().Select(e => e.GetString()!.Split('=', 2)).ToDictionary(p => p[0], p => Path.GetFullPath(p[1]));
+            Assert.Equal(Path.Combine(bin, "PkiTools.dll"), loaded["PkiTools"]);
+            foreach (string name in new[] { "PkiTools.Core", "BouncyCastle.Cryptography" })
+            {
+                Assert.Matches(@"[/\\]bin[/\\]net10\.0-(linux|osx|win)-(x64|arm64)[/\\]" + name.Replace(".", "\\.") + @"\.dll$", loaded[name]);
+                Assert.StartsWith(bin, loaded[name]);
+            }
+        }
+
+        [Fact]
+        public void A_ReadyToRun_copy_older_than_the_build_beside_it_is_not_loaded()
+        {
+            string location = _p.Step("StaleReadyToRun").GetString()!.Trim();
+            Assert.EndsWith(Path.Combine("stale", "PkiTools", "bin", "PkiTools.Core.dll"), location);
         }
 
         [Fact]
