@@ -44,6 +44,7 @@ namespace PkiTools.Core.Validation
             "2.5.29.37", // extKeyUsage
             "2.5.29.17", // subjectAltName
             "2.5.29.32", // certificatePolicies
+            "2.5.29.33", // policyMappings (PolicyProcessor)
             "2.5.29.36", // policyConstraints
             "2.5.29.54", // inhibitAnyPolicy
             "2.5.29.35", // authorityKeyIdentifier
@@ -222,6 +223,11 @@ namespace PkiTools.Core.Validation
             }
 
             /// <summary>A description of the certificate's key when it is too weak to rely on, else null.</summary>
+            private CertificatePolicyExtensions? _policies;
+
+            /// <summary>The certificate's policy extensions, read on first use.</summary>
+            public CertificatePolicyExtensions Policies => _policies ??= CertificatePolicyExtensions.Read(P);
+
             public string? WeakKey
             {
                 get
@@ -329,12 +335,15 @@ namespace PkiTools.Core.Validation
 
         private sealed class Candidate
         {
-            public Candidate(Node[] path, Terminal terminal, List<ChainProblem> problems)
+            public Candidate(Node[] path, Terminal terminal, List<ChainProblem> problems, PolicyOutcome policies)
             {
                 Nodes = path;
                 Terminal = terminal;
                 Problems = problems;
+                Policies = policies;
             }
+
+            public PolicyOutcome Policies { get; }
 
             public Node[] Nodes { get; }
 
@@ -434,7 +443,8 @@ namespace PkiTools.Core.Validation
                     problems.Add(new ChainProblem(ChainProblemCode.PathBuildingLimitExceeded, chain.Length - 1, SafeSubject(chain[chain.Length - 1]),
                         $"Path building stopped after {_limit} without finding a valid chain; remove unrelated or cross-signed CA certificates from the intermediates."));
                 }
-                return new ChainValidationResult(certificate, chain, problems);
+                PolicyOutcome policies = chosen?.Policies ?? PolicyOutcome.Empty;
+                return new ChainValidationResult(certificate, chain, problems, policies.UserConstrained, policies.AuthorityConstrained);
             }
 
             private void Extend()
@@ -555,7 +565,8 @@ namespace PkiTools.Core.Validation
             private void Complete(Terminal terminal)
             {
                 Node[] path = _path.ToArray();
-                var candidate = new Candidate(path, terminal, Evaluate(path, terminal));
+                List<ChainProblem> problems = Evaluate(path, terminal, out PolicyOutcome policies);
+                var candidate = new Candidate(path, terminal, problems, policies);
                 _options.Trace?.Invoke(DescribePath(++_tried, path, terminal, candidate.Problems));
                 if (candidate.Problems.Count == 0)
                 {
@@ -566,9 +577,10 @@ namespace PkiTools.Core.Validation
                 if (++_candidates >= MaxCandidatePaths) _limit = $"{MaxCandidatePaths} candidate paths";
             }
 
-            private List<ChainProblem> Evaluate(Node[] path, Terminal terminal)
+            private List<ChainProblem> Evaluate(Node[] path, Terminal terminal, out PolicyOutcome policies)
             {
                 var problems = new List<ChainProblem>();
+                policies = PolicyOutcome.Empty;
                 int last = path.Length - 1;
                 string? purposeOid = _options.Purpose switch
                 {
@@ -668,6 +680,10 @@ namespace PkiTools.Core.Validation
                 }
 
                 CheckNameConstraints(path, terminal == Terminal.BadSignature ? last - 1 : last, problems);
+                if (terminal == Terminal.Anchor && last > 0)
+                {
+                    policies = CheckPolicies(path, last, problems);
+                }
                 if (_checkRevocation)
                 {
                     // Each certificate whose issuer is in the chain, down to the leaf alone with EndCertificateOnly; the
@@ -684,6 +700,17 @@ namespace PkiTools.Core.Validation
                 CheckNames(path[0], problems);
                 if (problems.Count > 1) problems = problems.OrderBy(p => p.Index).ToList();
                 return problems;
+            }
+
+            /// <summary>RFC 5280 §6.1 policy processing over a path that reached a trust anchor (path[last]), the anchor itself not processed.</summary>
+            private PolicyOutcome CheckPolicies(Node[] path, int last, List<ChainProblem> problems)
+            {
+                var certificates = new (CertificatePolicyExtensions, bool)[last];
+                for (int i = 1; i <= last; i++) certificates[i - 1] = (path[last - i].Policies, path[last - i].P.IsSelfIssued);
+                PolicyOutcome outcome = PolicyProcessor.Process(certificates, i => last - i, _options.InitialPolicies,
+                    _options.RequireExplicitPolicy, _options.InhibitPolicyMapping, _options.InhibitAnyPolicy);
+                if (outcome.Failure is var (index, code, message)) problems.Add(Problem(code, index, path[index], message));
+                return outcome;
             }
 
             /// <summary>Each CA's nameConstraints against the names of every certificate below it (self-issued intermediates excepted).</summary>
