@@ -351,12 +351,18 @@ namespace PkiTools.Core.Validation
 
             public List<ChainProblem> Problems { get; }
 
-            /// <summary>Lower is better: fewest problems, then how far the path got, then the longest.</summary>
+            /// <summary>
+            /// The candidate whose problems are reported when none is valid: the one that got furthest. Every signature
+            /// valid first (a wrong issuer with the right name says little about the chain), then how far the path got
+            /// (a trust anchor, a self-signed end, a dead end), then the fewest problems, then the longest.
+            /// </summary>
             public bool IsBetterThan(Candidate other)
             {
-                if (Problems.Count != other.Problems.Count) return Problems.Count < other.Problems.Count;
+                bool signed = Terminal != Terminal.BadSignature, otherSigned = other.Terminal != Terminal.BadSignature;
+                if (signed != otherSigned) return signed;
                 int a = Rank(Terminal, Nodes), b = Rank(other.Terminal, other.Nodes);
                 if (a != b) return a < b;
+                if (Problems.Count != other.Problems.Count) return Problems.Count < other.Problems.Count;
                 return Nodes.Length > other.Nodes.Length;
             }
 
