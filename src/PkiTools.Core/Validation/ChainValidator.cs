@@ -885,6 +885,11 @@ namespace PkiTools.Core.Validation
                     problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
                         "The certificate contains the same extension twice, which RFC 5280 forbids; have it reissued."));
                 }
+                if (n.P.Structure.Signature.PadBits != 0)
+                {
+                    problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
+                        "The certificate's signature is not a whole number of bytes, so no issuer can have made it; the certificate is corrupt or forged."));
+                }
                 if (n.P.Extensions == null) return;
                 foreach (Org.BouncyCastle.Asn1.DerObjectIdentifier oid in n.P.Extensions.GetCriticalExtensionOids())
                 {

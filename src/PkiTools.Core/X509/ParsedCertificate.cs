@@ -154,6 +154,7 @@ namespace PkiTools.Core.X509
         public bool IsSignedBy(PublicKeyInfo issuerKey)
         {
             if (!Structure.SignatureAlgorithm.Equals(Tbs.Signature)) return false;
+            if (Structure.Signature.PadBits != 0) return false; // not a whole number of bytes: no signature scheme here makes one
             return issuerKey.Verify(Structure.SignatureAlgorithm, TbsDer, Structure.Signature.GetOctets());
         }
 
