@@ -618,11 +618,10 @@ namespace PkiTools.Core.Validation
                     }
                     if (!isAnchor && !(isEnd && terminal == Terminal.SelfSigned) && !_options.AllowWeakSignatures)
                     {
-                        SignatureAlgorithm? alg = SignatureAlgorithm.FromOid(n.P.Structure.SignatureAlgorithm.Algorithm.Id);
-                        if (alg != null && alg.IsWeak)
+                        if (SignatureAlgorithm.WeakName(n.P.Structure.SignatureAlgorithm.Algorithm.Id) is string weakName)
                         {
                             problems.Add(Problem(ChainProblemCode.WeakSignatureAlgorithm, i, n,
-                                $"The certificate is signed with {alg.Name}, which is no longer secure; reissue it with SHA-256 or better (or allow weak signatures for a legacy device)."));
+                                $"The certificate is signed with {weakName}, which is no longer secure; reissue it with SHA-256 or better (or allow weak signatures for a legacy device)."));
                         }
                     }
                     if (i > 0)
