@@ -267,7 +267,8 @@ namespace PkiTools.Core.Validation
         {
             private readonly Dictionary<byte[], Node> _byDer = new Dictionary<byte[], Node>(ByteArrayComparer.Instance);
 
-            public Dictionary<byte[], List<Node>> BySubject { get; } = new Dictionary<byte[], List<Node>>(ByteArrayComparer.Instance);
+            /// <summary>Nodes by subject, names compared as RFC 5280 §7.1 asks (case, white space and string type aside).</summary>
+            public Dictionary<string, List<Node>> BySubject { get; } = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
 
             public Node? Add(X509Certificate2? certificate, ParsedCertificate? parsed, bool trusted)
             {
@@ -299,10 +300,10 @@ namespace PkiTools.Core.Validation
                     return null;
                 }
                 _byDer.Add(der, node);
-                if (!BySubject.TryGetValue(node.P.SubjectDer, out List<Node>? list))
+                if (!BySubject.TryGetValue(node.P.SubjectKey, out List<Node>? list))
                 {
                     list = new List<Node>(1);
-                    BySubject.Add(node.P.SubjectDer, list);
+                    BySubject.Add(node.P.SubjectKey, list);
                 }
                 list.Add(node);
                 return node;
@@ -517,7 +518,7 @@ namespace PkiTools.Core.Validation
             {
                 var result = new List<Node>();
                 anyNamed = false;
-                if (!_pool.BySubject.TryGetValue(child.P.IssuerDer, out List<Node>? named)) return result;
+                if (!_pool.BySubject.TryGetValue(child.P.IssuerKey, out List<Node>? named)) return result;
                 anyNamed = named.Count > 0;
                 foreach (Node n in named)
                 {
@@ -774,7 +775,7 @@ namespace PkiTools.Core.Validation
                 for (int k = 0; k < _crls.Length; k++)
                 {
                     CertificateRevocationList crl = _crls[k];
-                    if (!Arrays.AreEqual(crl.IssuerDer, n.P.IssuerDer)) continue;
+                    if (!NameComparison.Equal(crl.IssuerDer, n.P.IssuerDer)) continue;
                     named = true;
                     string number = crl.CrlNumber != null ? $"CRL number {crl.CrlNumber}" : $"the CRL of {Format(crl.ThisUpdate.UtcDateTime)}";
                     if (crl.AuthorityKeyId != null && issuer.P.SubjectKeyId != null && crl.AuthorityKeyId != Hex.Encode(issuer.P.SubjectKeyId))

@@ -124,7 +124,15 @@ namespace PkiTools.Core.X509
 
         public DateTime NotAfter => Tbs.EndDate.ToDateTime();
 
-        public bool IsSelfIssued => Arrays.AreEqual(SubjectDer, IssuerDer);
+        public bool IsSelfIssued => Arrays.AreEqual(SubjectDer, IssuerDer) || string.Equals(SubjectKey, IssuerKey, StringComparison.Ordinal);
+
+        private string? _subjectKey, _issuerKey;
+
+        /// <summary>The subject as RFC 5280 §7.1 compares names (<see cref="NameComparison.Key"/>), computed once.</summary>
+        internal string SubjectKey => _subjectKey ??= NameComparison.Key(SubjectDer);
+
+        /// <summary>The issuer as RFC 5280 §7.1 compares names, computed once.</summary>
+        internal string IssuerKey => _issuerKey ??= NameComparison.Key(IssuerDer);
 
         public bool HasKeyUsage(int bit) => KeyUsage == null || (KeyUsage.Value & bit) != 0;
 
