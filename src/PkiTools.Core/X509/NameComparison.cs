@@ -26,6 +26,21 @@ namespace PkiTools.Core.X509
         /// </summary>
         public static string Key(byte[] nameDer)
         {
+            // Chains share their CAs' names: a bounded cache spares the parse (the same chain again, bulk validation).
+            if (Cache.TryGetValue(nameDer, out string? cached)) return cached;
+            string key = Compute(nameDer);
+            if (Cache.Count >= CacheLimit) Cache.Clear();
+            Cache[nameDer] = key;
+            return key;
+        }
+
+        private const int CacheLimit = 20_000;
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], string> Cache =
+            new System.Collections.Concurrent.ConcurrentDictionary<byte[], string>(Validation.ByteArrayComparer.Instance);
+
+        private static string Compute(byte[] nameDer)
+        {
             try
             {
                 var sb = new StringBuilder(nameDer.Length + 16);
