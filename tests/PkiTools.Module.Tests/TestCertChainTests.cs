@@ -115,5 +115,39 @@ namespace PkiTools.Module.Tests
             Assert.NotEqual(0, OpenSsl.Run("verify", "-CAfile", S.File("root.crt"), S.File("leaf.crt")).ExitCode);
             Assert.False(S.Run("Test-CertChain -Path ./leaf.crt -TrustedRoot ./root.crt -Quiet").ThrowOnError().Single<bool>());
         }
+
+        [Fact]
+        public void Certificate_policies_follow_RFC_5280_with_the_policy_parameters_and_openssl_agrees()
+        {
+            const string P1 = "1.3.6.1.4.1.55555.1.1", P2 = "1.3.6.1.4.1.55555.1.2";
+            string F(string name) => S.File(name);
+            void Ext(string name, string text) => System.IO.File.WriteAllText(F(name), text);
+            OpenSsl.Ok("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", F("proot.key"), "-out", F("proot.crt"), "-subj", "/CN=Policy Root", "-days", "30",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+            // The issuing CA asserts P1 and requires an explicit policy below it (policyConstraints requireExplicitPolicy:0).
+            Ext("pint.ext", $"basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\ncertificatePolicies={P1}\npolicyConstraints=critical,requireExplicitPolicy:0\n");
+            OpenSsl.Ok("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", F("pint.key"), "-out", F("pint.csr"), "-subj", "/CN=Policy Issuing");
+            OpenSsl.Ok("x509", "-req", "-in", F("pint.csr"), "-CA", F("proot.crt"), "-CAkey", F("proot.key"), "-days", "20", "-extfile", F("pint.ext"), "-out", F("pint.crt"));
+            foreach (var (leaf, policy) in new[] { ("pgood", P1), ("pbad", P2) })
+            {
+                Ext(leaf + ".ext", $"basicConstraints=critical,CA:FALSE\ncertificatePolicies={policy}\nsubjectAltName=DNS:{leaf}.corp.example\n");
+                OpenSsl.Ok("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", F(leaf + ".key"), "-out", F(leaf + ".csr"), "-subj", "/CN=" + leaf);
+                OpenSsl.Ok("x509", "-req", "-in", F(leaf + ".csr"), "-CA", F("pint.crt"), "-CAkey", F("pint.key"), "-days", "10", "-extfile", F(leaf + ".ext"), "-out", F(leaf + ".crt"));
+            }
+            string Chain(string leaf, string extra = "") => $"Test-CertChain -Path ./{leaf}.crt -TrustedRoot ./proot.crt -Intermediate ./pint.crt{extra}";
+            bool Openssl(string leaf, params string[] extra) =>
+                OpenSsl.Run(new[] { "verify", "-policy_check", "-CAfile", F("proot.crt"), "-untrusted", F("pint.crt") }.Concat(extra).Append(F(leaf + ".crt")).ToArray()).ExitCode == 0;
+
+            dynamic good = S.Run(Chain("pgood")).ThrowOnError().Single();
+            Assert.True((bool)good.IsValid);
+            Assert.Equal(new[] { P1 }, ((System.Collections.IEnumerable)good.ValidPolicies).Cast<string>());
+            Assert.Equal(new[] { "NoExplicitPolicy" }, Codes(Chain("pbad")));
+            Assert.Equal(new[] { "NoExplicitPolicy" }, Codes(Chain("pgood", $" -Policy {P2} -RequireExplicitPolicy")));
+            Assert.True(S.Run(Chain("pgood", $" -Policy {P2}, {P1} -Quiet")).ThrowOnError().Single<bool>());
+            Assert.True(Openssl("pgood", "-policy", "2.5.29.32.0"));
+            Assert.False(Openssl("pbad", "-policy", "2.5.29.32.0"));
+            Assert.False(Openssl("pgood", "-policy", P2, "-explicit_policy"));
+            Assert.Equal(new[] { "InvalidArgument" }, S.Run(Chain("pgood", " -Policy not.an.oid")).ErrorIds);
+        }
     }
 }

@@ -85,6 +85,7 @@ namespace PkiTools.Core.Keys
         /// </summary>
         public bool Verify(AlgorithmIdentifier algorithmId, byte[] data, byte[] signature)
         {
+            if (SignatureAlgorithm.DsaSignatures.ContainsKey(algorithmId.Algorithm.Id)) return VerifyDsa(algorithmId, data, signature);
             SignatureAlgorithm? alg = SignatureAlgorithm.FromOid(algorithmId.Algorithm.Id);
             if (alg == null || KeyType != alg.KeyType) return false;
             try
@@ -115,6 +116,26 @@ namespace PkiTools.Core.Keys
                 }
             }
             catch (Exception ex) when (ex is CryptographicException || ex is ArgumentException || ex is InvalidOperationException || ex is PlatformNotSupportedException || ex is CryptoException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// DSA through BouncyCastle (legacy only: a chain with it is weak unless weak signatures are allowed). The key
+        /// must carry its own domain parameters; inheriting them from the issuer (RFC 3279 §2.3.2) is not supported.
+        /// </summary>
+        private bool VerifyDsa(AlgorithmIdentifier algorithmId, byte[] data, byte[] signature)
+        {
+            if (!_spki.Algorithm.Algorithm.Equals(X9ObjectIdentifiers.IdDsa) || _spki.Algorithm.Parameters == null || algorithmId.Parameters != null) return false;
+            try
+            {
+                ISigner signer = SignerUtilities.GetSigner(algorithmId.Algorithm);
+                signer.Init(false, PublicKeyFactory.CreateKey(_spki));
+                signer.BlockUpdate(data, 0, data.Length);
+                return signer.VerifySignature(signature);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is InvalidOperationException || ex is CryptoException || ex is InvalidCastException || ex is System.IO.IOException || ex is SecurityUtilityException)
             {
                 return false;
             }

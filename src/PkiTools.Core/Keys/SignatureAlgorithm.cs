@@ -55,8 +55,25 @@ namespace PkiTools.Core.Keys
 
         public static SignatureAlgorithm? FromOid(string oid) => ByOid.TryGetValue(oid, out var a) ? a : null;
 
+        /// <summary>
+        /// DSA signature algorithms (FIPS 186, RFC 3279/5758): verified only, never made, and always weak (no TLS client
+        /// accepts DSA any more); their names by OID.
+        /// </summary>
+        internal static readonly System.Collections.Generic.IReadOnlyDictionary<string, string> DsaSignatures = new System.Collections.Generic.Dictionary<string, string>
+        {
+            ["1.2.840.10040.4.3"] = "dsa-with-SHA1",
+            ["2.16.840.1.101.3.4.3.1"] = "dsa-with-SHA224",
+            ["2.16.840.1.101.3.4.3.2"] = "dsa-with-SHA256",
+            ["2.16.840.1.101.3.4.3.3"] = "dsa-with-SHA384",
+            ["2.16.840.1.101.3.4.3.4"] = "dsa-with-SHA512",
+        };
+
+        /// <summary>The name of a weak signature algorithm (MD5, SHA-1, DSA), or null for a strong or unknown one.</summary>
+        internal static string? WeakName(string oid) =>
+            FromOid(oid) is SignatureAlgorithm a ? (a.IsWeak ? a.Name : null) : DsaSignatures.TryGetValue(oid, out string? dsa) ? dsa : null;
+
         /// <summary>Human name of an algorithm OID, known or not.</summary>
-        public static string NameOf(string oid) => FromOid(oid)?.Name ?? oid;
+        public static string NameOf(string oid) => FromOid(oid)?.Name ?? (DsaSignatures.TryGetValue(oid, out string? dsa) ? dsa : oid);
 
         /// <summary>The default signature algorithm for a key: SHA-256 for RSA and P-256, SHA-384 for P-384, SHA-512 for P-521.</summary>
         public static SignatureAlgorithm For(KeyType keyType, int keySize, HashAlgorithmName? hash = null)

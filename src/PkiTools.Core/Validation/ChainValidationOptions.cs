@@ -95,6 +95,22 @@ namespace PkiTools.Core.Validation
         /// </summary>
         public X509KeyUsageFlags RequiredKeyUsage { get; init; }
 
+        /// <summary>
+        /// RFC 5280's user-initial-policy-set: the certificate policy OIDs acceptable to the caller. Null or empty:
+        /// anyPolicy. With <see cref="RequireExplicitPolicy"/> (or a CA's policyConstraints) the chain must be valid for
+        /// one of them.
+        /// </summary>
+        public IReadOnlyList<string>? InitialPolicies { get; init; }
+
+        /// <summary>RFC 5280's initial-explicit-policy: the chain must be valid for a certificate policy.</summary>
+        public bool RequireExplicitPolicy { get; init; }
+
+        /// <summary>RFC 5280's initial-policy-mapping-inhibit: policyMappings in the chain are not honoured.</summary>
+        public bool InhibitPolicyMapping { get; init; }
+
+        /// <summary>RFC 5280's initial-any-policy-inhibit: anyPolicy in an intermediate's certificatePolicies matches nothing.</summary>
+        public bool InhibitAnyPolicy { get; init; }
+
         /// <summary>The revocation flag in effect.</summary>
         public RevocationFlag EffectiveRevocationFlag => RevocationFlag ?? Validation.RevocationFlag.ExcludeRoot;
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Security.Cryptography.X509Certificates;
 
@@ -53,6 +54,12 @@ namespace PkiTools.Core.Validation
         /// </summary>
         WeakKey,
 
+        /// <summary>
+        /// RFC 5280 §6.1 policy processing failed: an explicit certificate policy is required (by a CA's
+        /// policyConstraints or by the caller) and no policy, or none of the acceptable ones, is valid for the chain.
+        /// </summary>
+        NoExplicitPolicy,
+
         // The codes below are reported by TLS endpoint tests (TlsEndpointTest), never by the chain validator. Index is -1
         // for a problem of the endpoint itself (no certificate was seen).
 
@@ -101,11 +108,14 @@ namespace PkiTools.Core.Validation
     /// <summary>The outcome of a validation: never an exception for a bad chain.</summary>
     public sealed class ChainValidationResult
     {
-        public ChainValidationResult(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, IReadOnlyList<ChainProblem> problems)
+        public ChainValidationResult(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, IReadOnlyList<ChainProblem> problems,
+            IReadOnlyList<string>? validPolicies = null, IReadOnlyList<string>? authorityConstrainedPolicies = null)
         {
             Certificate = certificate;
             Chain = chain;
             Problems = problems;
+            ValidPolicies = validPolicies ?? Array.Empty<string>();
+            AuthorityConstrainedPolicies = authorityConstrainedPolicies ?? Array.Empty<string>();
         }
 
         public bool IsValid => Problems.Count == 0;
@@ -117,5 +127,15 @@ namespace PkiTools.Core.Validation
         public IReadOnlyList<X509Certificate2> Chain { get; }
 
         public IReadOnlyList<ChainProblem> Problems { get; }
+
+        /// <summary>
+        /// The certificate policies (OIDs, in the trust anchor's domain) valid for the chain and acceptable to the
+        /// caller (RFC 5280's user-constrained policy set); "2.5.29.32.0" (anyPolicy) when every policy is; empty when
+        /// the chain carries none.
+        /// </summary>
+        public IReadOnlyList<string> ValidPolicies { get; }
+
+        /// <summary>The certificate policies the CAs allow for the chain, before the caller's set is applied.</summary>
+        public IReadOnlyList<string> AuthorityConstrainedPolicies { get; }
     }
 }

@@ -44,6 +44,7 @@ namespace PkiTools.Core.Validation
             "2.5.29.37", // extKeyUsage
             "2.5.29.17", // subjectAltName
             "2.5.29.32", // certificatePolicies
+            "2.5.29.33", // policyMappings (PolicyProcessor)
             "2.5.29.36", // policyConstraints
             "2.5.29.54", // inhibitAnyPolicy
             "2.5.29.35", // authorityKeyIdentifier
@@ -222,6 +223,11 @@ namespace PkiTools.Core.Validation
             }
 
             /// <summary>A description of the certificate's key when it is too weak to rely on, else null.</summary>
+            private CertificatePolicyExtensions? _policies;
+
+            /// <summary>The certificate's policy extensions, read on first use.</summary>
+            public CertificatePolicyExtensions Policies => _policies ??= CertificatePolicyExtensions.Read(P);
+
             public string? WeakKey
             {
                 get
@@ -261,7 +267,8 @@ namespace PkiTools.Core.Validation
         {
             private readonly Dictionary<byte[], Node> _byDer = new Dictionary<byte[], Node>(ByteArrayComparer.Instance);
 
-            public Dictionary<byte[], List<Node>> BySubject { get; } = new Dictionary<byte[], List<Node>>(ByteArrayComparer.Instance);
+            /// <summary>Nodes by subject, names compared as RFC 5280 §7.1 asks (case, white space and string type aside).</summary>
+            public Dictionary<string, List<Node>> BySubject { get; } = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
 
             public Node? Add(X509Certificate2? certificate, ParsedCertificate? parsed, bool trusted)
             {
@@ -293,10 +300,10 @@ namespace PkiTools.Core.Validation
                     return null;
                 }
                 _byDer.Add(der, node);
-                if (!BySubject.TryGetValue(node.P.SubjectDer, out List<Node>? list))
+                if (!BySubject.TryGetValue(node.P.SubjectKey, out List<Node>? list))
                 {
                     list = new List<Node>(1);
-                    BySubject.Add(node.P.SubjectDer, list);
+                    BySubject.Add(node.P.SubjectKey, list);
                 }
                 list.Add(node);
                 return node;
@@ -329,12 +336,15 @@ namespace PkiTools.Core.Validation
 
         private sealed class Candidate
         {
-            public Candidate(Node[] path, Terminal terminal, List<ChainProblem> problems)
+            public Candidate(Node[] path, Terminal terminal, List<ChainProblem> problems, PolicyOutcome policies)
             {
                 Nodes = path;
                 Terminal = terminal;
                 Problems = problems;
+                Policies = policies;
             }
+
+            public PolicyOutcome Policies { get; }
 
             public Node[] Nodes { get; }
 
@@ -342,12 +352,18 @@ namespace PkiTools.Core.Validation
 
             public List<ChainProblem> Problems { get; }
 
-            /// <summary>Lower is better: fewest problems, then how far the path got, then the longest.</summary>
+            /// <summary>
+            /// The candidate whose problems are reported when none is valid: the one that got furthest. Every signature
+            /// valid first (a wrong issuer with the right name says little about the chain), then how far the path got
+            /// (a trust anchor, a self-signed end, a dead end), then the fewest problems, then the longest.
+            /// </summary>
             public bool IsBetterThan(Candidate other)
             {
-                if (Problems.Count != other.Problems.Count) return Problems.Count < other.Problems.Count;
+                bool signed = Terminal != Terminal.BadSignature, otherSigned = other.Terminal != Terminal.BadSignature;
+                if (signed != otherSigned) return signed;
                 int a = Rank(Terminal, Nodes), b = Rank(other.Terminal, other.Nodes);
                 if (a != b) return a < b;
+                if (Problems.Count != other.Problems.Count) return Problems.Count < other.Problems.Count;
                 return Nodes.Length > other.Nodes.Length;
             }
 
@@ -434,7 +450,8 @@ namespace PkiTools.Core.Validation
                     problems.Add(new ChainProblem(ChainProblemCode.PathBuildingLimitExceeded, chain.Length - 1, SafeSubject(chain[chain.Length - 1]),
                         $"Path building stopped after {_limit} without finding a valid chain; remove unrelated or cross-signed CA certificates from the intermediates."));
                 }
-                return new ChainValidationResult(certificate, chain, problems);
+                PolicyOutcome policies = chosen?.Policies ?? PolicyOutcome.Empty;
+                return new ChainValidationResult(certificate, chain, problems, policies.UserConstrained, policies.AuthorityConstrained);
             }
 
             private void Extend()
@@ -501,7 +518,7 @@ namespace PkiTools.Core.Validation
             {
                 var result = new List<Node>();
                 anyNamed = false;
-                if (!_pool.BySubject.TryGetValue(child.P.IssuerDer, out List<Node>? named)) return result;
+                if (!_pool.BySubject.TryGetValue(child.P.IssuerKey, out List<Node>? named)) return result;
                 anyNamed = named.Count > 0;
                 foreach (Node n in named)
                 {
@@ -555,7 +572,8 @@ namespace PkiTools.Core.Validation
             private void Complete(Terminal terminal)
             {
                 Node[] path = _path.ToArray();
-                var candidate = new Candidate(path, terminal, Evaluate(path, terminal));
+                List<ChainProblem> problems = Evaluate(path, terminal, out PolicyOutcome policies);
+                var candidate = new Candidate(path, terminal, problems, policies);
                 _options.Trace?.Invoke(DescribePath(++_tried, path, terminal, candidate.Problems));
                 if (candidate.Problems.Count == 0)
                 {
@@ -566,9 +584,10 @@ namespace PkiTools.Core.Validation
                 if (++_candidates >= MaxCandidatePaths) _limit = $"{MaxCandidatePaths} candidate paths";
             }
 
-            private List<ChainProblem> Evaluate(Node[] path, Terminal terminal)
+            private List<ChainProblem> Evaluate(Node[] path, Terminal terminal, out PolicyOutcome policies)
             {
                 var problems = new List<ChainProblem>();
+                policies = PolicyOutcome.Empty;
                 int last = path.Length - 1;
                 string? purposeOid = _options.Purpose switch
                 {
@@ -600,11 +619,10 @@ namespace PkiTools.Core.Validation
                     }
                     if (!isAnchor && !(isEnd && terminal == Terminal.SelfSigned) && !_options.AllowWeakSignatures)
                     {
-                        SignatureAlgorithm? alg = SignatureAlgorithm.FromOid(n.P.Structure.SignatureAlgorithm.Algorithm.Id);
-                        if (alg != null && alg.IsWeak)
+                        if (SignatureAlgorithm.WeakName(n.P.Structure.SignatureAlgorithm.Algorithm.Id) is string weakName)
                         {
                             problems.Add(Problem(ChainProblemCode.WeakSignatureAlgorithm, i, n,
-                                $"The certificate is signed with {alg.Name}, which is no longer secure; reissue it with SHA-256 or better (or allow weak signatures for a legacy device)."));
+                                $"The certificate is signed with {weakName}, which is no longer secure; reissue it with SHA-256 or better (or allow weak signatures for a legacy device)."));
                         }
                     }
                     if (i > 0)
@@ -668,6 +686,10 @@ namespace PkiTools.Core.Validation
                 }
 
                 CheckNameConstraints(path, terminal == Terminal.BadSignature ? last - 1 : last, problems);
+                if (terminal == Terminal.Anchor && last > 0)
+                {
+                    policies = CheckPolicies(path, last, problems);
+                }
                 if (_checkRevocation)
                 {
                     // Each certificate whose issuer is in the chain, down to the leaf alone with EndCertificateOnly; the
@@ -684,6 +706,17 @@ namespace PkiTools.Core.Validation
                 CheckNames(path[0], problems);
                 if (problems.Count > 1) problems = problems.OrderBy(p => p.Index).ToList();
                 return problems;
+            }
+
+            /// <summary>RFC 5280 §6.1 policy processing over a path that reached a trust anchor (path[last]), the anchor itself not processed.</summary>
+            private PolicyOutcome CheckPolicies(Node[] path, int last, List<ChainProblem> problems)
+            {
+                var certificates = new (CertificatePolicyExtensions, bool)[last];
+                for (int i = 1; i <= last; i++) certificates[i - 1] = (path[last - i].Policies, path[last - i].P.IsSelfIssued);
+                PolicyOutcome outcome = PolicyProcessor.Process(certificates, i => last - i, _options.InitialPolicies,
+                    _options.RequireExplicitPolicy, _options.InhibitPolicyMapping, _options.InhibitAnyPolicy);
+                if (outcome.Failure is var (index, code, message)) problems.Add(Problem(code, index, path[index], message));
+                return outcome;
             }
 
             /// <summary>Each CA's nameConstraints against the names of every certificate below it (self-issued intermediates excepted).</summary>
@@ -742,7 +775,7 @@ namespace PkiTools.Core.Validation
                 for (int k = 0; k < _crls.Length; k++)
                 {
                     CertificateRevocationList crl = _crls[k];
-                    if (!Arrays.AreEqual(crl.IssuerDer, n.P.IssuerDer)) continue;
+                    if (!NameComparison.Equal(crl.IssuerDer, n.P.IssuerDer)) continue;
                     named = true;
                     string number = crl.CrlNumber != null ? $"CRL number {crl.CrlNumber}" : $"the CRL of {Format(crl.ThisUpdate.UtcDateTime)}";
                     if (crl.AuthorityKeyId != null && issuer.P.SubjectKeyId != null && crl.AuthorityKeyId != Hex.Encode(issuer.P.SubjectKeyId))
@@ -851,6 +884,11 @@ namespace PkiTools.Core.Validation
                 {
                     problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
                         "The certificate contains the same extension twice, which RFC 5280 forbids; have it reissued."));
+                }
+                if (n.P.Structure.Signature.PadBits != 0)
+                {
+                    problems.Add(Problem(ChainProblemCode.CertificateInvalid, i, n,
+                        "The certificate's signature is not a whole number of bytes, so no issuer can have made it; the certificate is corrupt or forged."));
                 }
                 if (n.P.Extensions == null) return;
                 foreach (Org.BouncyCastle.Asn1.DerObjectIdentifier oid in n.P.Extensions.GetCriticalExtensionOids())

@@ -268,27 +268,7 @@ namespace PkiTools.Core.Validation
             return true;
         }
 
-        private static bool RdnEquivalent(Asn1Set a, Asn1Set b)
-        {
-            if (a.Count != b.Count) return false;
-            for (int i = 0; i < a.Count; i++)
-            {
-                var x = AttributeTypeAndValue.GetInstance(a[i]);
-                var y = AttributeTypeAndValue.GetInstance(b[i]);
-                if (!x.Type.Equals(y.Type)) return false;
-                if (x.Value is IAsn1String sx && y.Value is IAsn1String sy)
-                {
-                    if (!string.Equals(Collapse(sx.GetString()), Collapse(sy.GetString()), StringComparison.OrdinalIgnoreCase)) return false;
-                }
-                else if (!Arrays.AreEqual(x.Value.ToAsn1Object().GetDerEncoded(), y.Value.ToAsn1Object().GetDerEncoded()))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static string Collapse(string s) => string.Join(" ", s.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries));
+        private static bool RdnEquivalent(Asn1Set a, Asn1Set b) => string.Equals(NameComparison.RdnKey(a), NameComparison.RdnKey(b), StringComparison.Ordinal);
 
         /// <summary>"user@host" one mailbox; "host" every mailbox at that host; ".host" every mailbox below it.</summary>
         internal static bool MatchesEmail(string constraint, string email)

@@ -124,7 +124,15 @@ namespace PkiTools.Core.X509
 
         public DateTime NotAfter => Tbs.EndDate.ToDateTime();
 
-        public bool IsSelfIssued => Arrays.AreEqual(SubjectDer, IssuerDer);
+        public bool IsSelfIssued => Arrays.AreEqual(SubjectDer, IssuerDer) || string.Equals(SubjectKey, IssuerKey, StringComparison.Ordinal);
+
+        private string? _subjectKey, _issuerKey;
+
+        /// <summary>The subject as RFC 5280 §7.1 compares names (<see cref="NameComparison.Key"/>), computed once.</summary>
+        internal string SubjectKey => _subjectKey ??= NameComparison.Key(SubjectDer);
+
+        /// <summary>The issuer as RFC 5280 §7.1 compares names, computed once.</summary>
+        internal string IssuerKey => _issuerKey ??= NameComparison.Key(IssuerDer);
 
         public bool HasKeyUsage(int bit) => KeyUsage == null || (KeyUsage.Value & bit) != 0;
 
@@ -154,6 +162,7 @@ namespace PkiTools.Core.X509
         public bool IsSignedBy(PublicKeyInfo issuerKey)
         {
             if (!Structure.SignatureAlgorithm.Equals(Tbs.Signature)) return false;
+            if (Structure.Signature.PadBits != 0) return false; // not a whole number of bytes: no signature scheme here makes one
             return issuerKey.Verify(Structure.SignatureAlgorithm, TbsDer, Structure.Signature.GetOctets());
         }
 

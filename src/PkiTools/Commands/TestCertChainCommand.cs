@@ -83,6 +83,23 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
+        /// <summary>The certificate policy OIDs acceptable to you (RFC 5280's user-initial-policy-set); anyPolicy when not given.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Policy { get; set; }
+
+        /// <summary>The chain must be valid for a certificate policy (one of -Policy when given).</summary>
+        [Parameter]
+        public SwitchParameter RequireExplicitPolicy { get; set; }
+
+        /// <summary>Policy mappings in the chain are not honoured.</summary>
+        [Parameter]
+        public SwitchParameter InhibitPolicyMapping { get; set; }
+
+        /// <summary>anyPolicy in a CA certificate matches no policy.</summary>
+        [Parameter]
+        public SwitchParameter InhibitAnyPolicy { get; set; }
+
         private IReadOnlyList<X509Certificate2> _trustedRoots = Array.Empty<X509Certificate2>();
         private IReadOnlyList<X509Certificate2> _intermediates = Array.Empty<X509Certificate2>();
         private IReadOnlyList<CertificateRevocationList> _crls = Array.Empty<CertificateRevocationList>();
@@ -95,6 +112,13 @@ namespace PkiTools.Commands
                 _trustedRoots = InputArguments.Certificates(this, nameof(TrustedRoot), TrustedRoot);
                 _intermediates = InputArguments.Certificates(this, nameof(Intermediate), Intermediate);
                 _crls = InputArguments.Crls(this, nameof(Crl), Crl);
+                foreach (string oid in Policy ?? Array.Empty<string>())
+                {
+                    if (!System.Text.RegularExpressions.Regex.IsMatch(oid, @"^[0-2](\.(0|[1-9][0-9]*))+$"))
+                    {
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"'{oid}' is not a policy OID; give dotted numbers such as 2.16.840.1.101.3.2.1.3.13 (2.5.29.32.0 is anyPolicy).", null, oid, null, nameof(Policy));
+                    }
+                }
             }
             catch (PkiException ex)
             {
@@ -160,6 +184,10 @@ namespace PkiTools.Commands
                 AllowWeakSignatures = AllowWeakSignatures,
                 RevocationFlag = bound.ContainsKey(nameof(RevocationFlag)) ? RevocationFlag : (RevocationFlag?)null,
                 Trace = VerboseWanted ? WriteVerbose : (Action<string>?)null,
+                InitialPolicies = Policy,
+                RequireExplicitPolicy = RequireExplicitPolicy,
+                InhibitPolicyMapping = InhibitPolicyMapping,
+                InhibitAnyPolicy = InhibitAnyPolicy,
             };
             if (bound.ContainsKey(nameof(RevocationFlag)) && options.EffectiveRevocationMode == RevocationMode.NoCheck && !_warnedFlag)
             {

@@ -122,5 +122,25 @@ namespace PkiTools.Core.Tests.Validation
                 Assert.Equal(new[] { pki.Leaf, pki.Intermediate, pki.Root }, result.Chain);
             }
         }
+
+        [Fact]
+        public void A_failing_chain_reports_the_path_that_got_furthest_not_a_decoy_with_fewer_problems()
+        {
+            // The real intermediate is expired and signed with SHA-1 (two problems); a decoy with its name and no key
+            // identifier offers a path whose only problem is a bad signature. The report is about the chain as it is:
+            // the intermediate's two problems, not a SignatureInvalid on the leaf.
+            (X509Certificate2 root, AsymmetricCipherKeyPair rootKey) = RawCertificates.Root("CN=Furthest Root");
+            AsymmetricCipherKeyPair caKey = RawCertificates.NewKey();
+            X509Certificate2 intermediate = RawCertificates.Build(RawCertificates.Name("CN=Furthest CA"), caKey.Public, RawCertificates.NameOf(root), rootKey.Private,
+                RawCertificates.CaWithKeyCertSign, algorithm: "SHA1WITHECDSA", from: -300, to: -2);
+            X509Certificate2 leaf = RawCertificates.Build(RawCertificates.Name("CN=raw.corp.example"), RawCertificates.NewKey().Public, RawCertificates.Name("CN=Furthest CA"), caKey.Private,
+                RawCertificates.ServerLeaf, from: -200, to: 10);
+            X509Certificate2 decoy = RawCertificates.Build(RawCertificates.Name("CN=Furthest CA"), RawCertificates.NewKey().Public, RawCertificates.NameOf(root), rootKey.Private, RawCertificates.CaWithKeyCertSign);
+
+            ChainValidationResult result = ChainValidator.Validate(leaf, new ChainValidationOptions { TrustedRoots = new[] { root }, Intermediates = new[] { decoy, intermediate }, At = ValidationPki.At });
+
+            Assert.Equal(new[] { (ChainProblemCode.Expired, 1), (ChainProblemCode.WeakSignatureAlgorithm, 1) }, result.Problems.Select(p => (p.Code, p.Index)).OrderBy(p => p.Index).ThenBy(p => p.Code.ToString()));
+            Assert.Equal(intermediate.Thumbprint, result.Chain[1].Thumbprint);
+        }
     }
 }

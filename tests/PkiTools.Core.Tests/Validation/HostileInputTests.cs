@@ -220,5 +220,22 @@ namespace PkiTools.Core.Tests.Validation
             Assert.True(result.IsValid, string.Join("\n", result.Problems));
             Assert.Equal(3, result.Chain.Count);
         }
+
+        [Fact]
+        public void A_signature_that_is_not_a_whole_number_of_bytes_is_a_problem_not_an_exception()
+        {
+            (X509Certificate2 root, AsymmetricCipherKeyPair rootKey) = RawCertificates.Root("CN=Bit String Root");
+            X509Certificate2 good = RawCertificates.Build(RawCertificates.Name("CN=raw.corp.example"), RawCertificates.NewKey().Public, RawCertificates.NameOf(root), rootKey.Private, RawCertificates.ServerLeaf);
+            var structure = X509CertificateStructure.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(good.RawData));
+            byte[] signature = structure.Signature.GetOctets();
+            signature[signature.Length - 1] &= 0xFE;
+            byte[] der = new Org.BouncyCastle.Asn1.DerSequence(structure.TbsCertificate, structure.SignatureAlgorithm, new Org.BouncyCastle.Asn1.DerBitString(signature, 1)).GetEncoded();
+            var odd = new X509Certificate2(der);
+
+            ChainValidationResult result = ChainValidator.Validate(odd, new ChainValidationOptions { TrustedRoots = new[] { root }, At = ValidationPki.At });
+
+            Assert.False(result.IsValid);
+            Assert.Contains(result.Problems, p => p.Code == ChainProblemCode.CertificateInvalid && p.Index == 0 && p.Message.Contains("whole number of bytes"));
+        }
     }
 }
