@@ -11,16 +11,16 @@ using System.Text;
 namespace PkiTools.Benchmarks
 {
     /// <summary>
-    /// `-- cabulk [--count 1000] [--ledger 100000] [--revoke 10000] [--runs 3] [--skip-issue] [--skip-revoke]`: bulk work
+    /// `-- cabulk [--count 1000] [--ledger 100000] [--revoke 10000] [--runs 3] [--skip-issue] [--skip-revoke] [--path-only]`: bulk work
     /// on a CA folder through the real cmdlets, in-process (the module imported into a runspace as in
     /// ModuleImportBenchmarks), each run in a fresh CA folder:
     /// (a) EC P-256 leaves from a CA folder in one pipeline, certificates per second:
     ///     `1..N | % { New-Csr -DnsName hN.example } | Invoke-CaSign -Ca $ca` (the CA copies and the ledger), the same
     ///     with `-Path $folder` (also each certificate and key into a folder), and, for comparison, one Invoke-CaSign per
     ///     request with its own `-Path` stem (what a loop that cannot batch pays);
-    /// (b) revocations in a large ledger: index.txt is filled with --ledger synthetic lines, then
-    ///     `Get-IssuedCert -Ca $ca -Status Valid | % { if ($i++ -lt R) { $_ } } | Revoke-Cert -Confirm:$false`, timed whole
-    ///     (the engine alone has no Select-Object).
+    /// (b) revocations in a large ledger: index.txt is filled with --ledger synthetic lines of which --revoke are valid
+    ///     (the others expired long ago), then `Get-IssuedCert -Ca $ca -Status Valid | Revoke-Cert -Ca $ca -Confirm:$false`,
+    ///     timed whole (and the producer alone, for comparison).
     /// Prints each run's wall-clock time and the load average (the machine is shared).
     /// </summary>
     public static class CaBulkMode
@@ -43,8 +43,9 @@ namespace PkiTools.Benchmarks
                 Invoke(runspace, "$w = New-Ca -Path $root/warm -Subject 'CN=Warm CA'; 1..50 | % { New-Csr -DnsName \"w$_.example\" } | Invoke-CaSign -Ca $w | Out-Null");
                 for (int run = 1; run <= runs && !args.Contains("--skip-issue"); run++)
                 {
-                    Issue(runspace, run, count, "pipeline, CA folder only", "1..$n | % { New-Csr -DnsName \"h$_.example\" } | Invoke-CaSign -Ca $ca | Out-Null");
+                    if (!args.Contains("--path-only")) Issue(runspace, run, count, "pipeline, CA folder only", "1..$n | % { New-Csr -DnsName \"h$_.example\" } | Invoke-CaSign -Ca $ca | Out-Null");
                     Issue(runspace, run, count, "pipeline, -Path <folder>", "1..$n | % { New-Csr -DnsName \"h$_.example\" } | Invoke-CaSign -Ca $ca -Path $out | Out-Null");
+                    if (args.Contains("--path-only")) continue;
                     Issue(runspace, run, count, "one Invoke-CaSign per request, -Path stem", "1..$n | % { New-Csr -DnsName \"h$_.example\" | Invoke-CaSign -Ca $ca -Path \"$out/h$_\" } | Out-Null");
                     Breakdown(runspace, run, count);
                 }
@@ -99,6 +100,17 @@ namespace PkiTools.Benchmarks
                 if (outcomes.Any(o => o.Error != null)) throw new InvalidOperationException(outcomes.First(o => o.Error != null).Error!.Message);
             }
             double core = clock.Elapsed.TotalMilliseconds / count;
+            string outFolder = Directory.CreateDirectory(folder + "-out").FullName;
+            var csrs2 = Enumerable.Range(0, count).Select(i => PkiTools.Core.X509.CertificateSigningRequest.Create(
+                PkiTools.Core.Keys.PrivateKey.Generate(PkiTools.Core.Keys.KeyAlgorithm.EcdsaP256), null, new[] { $"d{i}.example" }, Array.Empty<string>())).ToList();
+            clock.Restart();
+            for (int i = 0; i < count; i += 128)
+            {
+                var outcomes = ca.IssueBatch(csrs2.Skip(i).Take(128).Select((c, j) => new PkiTools.Core.Ca.IssueRequest(c, null, new PkiTools.Core.Ca.IssueOutput(Path.Combine(outFolder, "d" + (i + j))))).ToList());
+                if (outcomes.Any(o => o.Error != null)) throw new InvalidOperationException(outcomes.First(o => o.Error != null).Error!.Message);
+            }
+            double coreFiles = clock.Elapsed.TotalMilliseconds / count;
+            Directory.Delete(outFolder, true);
             var issuer = new PkiTools.Core.X509.CertificateIssuer(Fixtures.Root(PkiTools.Core.Keys.KeyAlgorithm.EcdsaP256).Certificate);
             var template = new PkiTools.Core.X509.CertificateTemplate();
             var issued = new List<PkiTools.Core.X509.IssuedCertificate>(count);
@@ -109,7 +121,7 @@ namespace PkiTools.Benchmarks
             foreach (var one in issued) PkiTools.Core.X509.PlatformKeys.Attach(new System.Security.Cryptography.X509Certificates.X509Certificate2(one.Der), one.Key!);
             double attach = clock.Elapsed.TotalMilliseconds / count;
             Directory.Delete(folder, true);
-            Console.WriteLine($"breakdown run {run}: per certificate: `% {{ New-Csr }}` alone {producer:F3} ms; core IssueBatch of 128 (sign, self-check, CA copies, ledger) {core:F3} ms, " +
+            Console.WriteLine($"breakdown run {run}: per certificate: `% {{ New-Csr }}` alone {producer:F3} ms; core IssueBatch of 128 (sign, self-check, CA copies, ledger) {core:F3} ms, with each certificate and key written to a folder {coreFiles:F3} ms, " +
                 $"of which CertificateIssuer.Sign alone {sign:F3} ms; X509Certificate2 + key attached {attach:F3} ms; load {Load()}");
         }
 
@@ -126,19 +138,23 @@ namespace PkiTools.Benchmarks
             {
                 random.NextBytes(serial);
                 serial[0] = (byte)(serial[0] & 0x7F | 0x01);
-                text.Append("V\t351231000000Z\t\t").Append(Convert.ToHexString(serial)).Append("\tunknown\t/CN=h").Append(i.ToString(CultureInfo.InvariantCulture)).Append(".example\n");
+                // Every (ledger/revoke)-th line is valid, the others expired long ago: -Status Valid picks the ones to revoke.
+                text.Append(i % (ledger / revoke) == 0 ? "V\t351231000000Z\t\t" : "V\t011231000000Z\t\t").Append(Convert.ToHexString(serial)).Append("\tunknown\t/CN=h").Append(i.ToString(CultureInfo.InvariantCulture)).Append(".example\n");
             }
             File.AppendAllText(Path.Combine(cwd, folder, "index.txt"), text.ToString(), Encoding.ASCII);
+            var producer = Stopwatch.StartNew();
+            Invoke(runspace, $"Get-IssuedCert -Ca $root/{folder} -Status Valid | Out-Null");
+            producer.Stop();
             var process = Process.GetCurrentProcess();
             TimeSpan cpu = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
-            string error = Invoke(runspace, $"$i = 0; Get-IssuedCert -Ca $root/{folder} -Status Valid | % {{ if ($i++ -lt {revoke}) {{ $_ }} }} | Revoke-Cert -Confirm:$false", allowErrors: true);
+            string error = Invoke(runspace, $"Get-IssuedCert -Ca $root/{folder} -Status Valid | Revoke-Cert -Ca $root/{folder} -Confirm:$false", allowErrors: true);
             clock.Stop();
             process.Refresh();
             cpu = process.TotalProcessorTime - cpu;
             int revoked = File.ReadLines(Path.Combine(cwd, folder, "index.txt")).Count(l => l.StartsWith("R\t", StringComparison.Ordinal));
             Console.WriteLine($"revoke run {run}: {revoked:N0} of {revoke:N0} revocations in a {ledger:N0}-line ledger in {clock.Elapsed.TotalSeconds:F2} s " +
-                $"({revoke / clock.Elapsed.TotalSeconds:N0}/s, CPU {cpu.TotalSeconds:F2} s), load {Load()}{(error.Length > 0 ? "; errors: " + error : "")}");
+                $"({revoke / clock.Elapsed.TotalSeconds:N0}/s, CPU {cpu.TotalSeconds:F2} s; the producer alone, without Revoke-Cert: {producer.Elapsed.TotalSeconds:F2} s), load {Load()}{(error.Length > 0 ? "; errors: " + error : "")}");
             Directory.Delete(Path.Combine(cwd, folder), true);
         }
 

@@ -155,6 +155,9 @@ namespace PkiTools.Core.Ca
             public LedgerEntry? Entry { get; set; }
             public PkiException? Error { get; set; }
             public bool Recorded { get; set; }
+            public string? IssuedPath { get; set; }
+            public DateTimeOffset Now { get; set; }
+            public int? ValidDays { get; set; }
         }
 
         private IReadOnlyList<IssueOutcome> Run(IReadOnlyList<Pending> items, char[]? password)
@@ -179,6 +182,16 @@ namespace PkiTools.Core.Ca
                             item.Error = ex;
                         }
                     }
+                    // Signing and the self-check are pure computation: over all cores for a batch.
+                    List<Pending> toSign = items.Where(i => i.Error == null).ToList();
+                    if (toSign.Count > 1 && Environment.ProcessorCount > 1)
+                    {
+                        System.Threading.Tasks.Parallel.ForEach(toSign, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, SignChecked);
+                    }
+                    else
+                    {
+                        foreach (Pending item in toSign) SignChecked(item);
+                    }
                     // (e) the CA copies and (f) the ledger lines of all the others at once.
                     List<Pending> ready = items.Where(i => i.Error == null).ToList();
                     if (ready.Count > 0) Record(ready);
@@ -195,22 +208,34 @@ namespace PkiTools.Core.Ca
             }
             // (g) the caller's files, written only now that the ledger lists their certificates.
             List<Pending> withFiles = items.Where(i => i.Recorded && i.Output != null).ToList();
-            var groups = new List<FileGroup>(withFiles.Count);
-            var plans = new List<IReadOnlyList<OutputFile>?>(withFiles.Count);
-            foreach (Pending item in withFiles)
+            var plans = new IReadOnlyList<OutputFile>?[withFiles.Count];
+            void PlanOne(int i)
             {
+                Pending item = withFiles[i];
                 try
                 {
                     IReadOnlyList<OutputFile> files = item.Output!.Plan(item.Issued!);
                     foreach (OutputFile file in files) _ca.RefuseOwnFile(file.FilePath);
-                    plans.Add(files);
-                    groups.Add(new FileGroup(files, item.Output.Force, caOwned: false));
+                    plans[i] = files;
                 }
                 catch (PkiException ex)
                 {
                     item.Error = item.Output!.AfterRecording(_ca, ex, item.Serial);
-                    plans.Add(null);
                 }
+            }
+            // The key files' encodings (a PKCS#8 export each, encrypted with -Password) over all cores.
+            if (withFiles.Count > 1 && Environment.ProcessorCount > 1)
+            {
+                System.Threading.Tasks.Parallel.For(0, withFiles.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, PlanOne);
+            }
+            else
+            {
+                for (int i = 0; i < withFiles.Count; i++) PlanOne(i);
+            }
+            var groups = new List<FileGroup>(withFiles.Count);
+            for (int i = 0; i < withFiles.Count; i++)
+            {
+                if (plans[i] != null) groups.Add(new FileGroup(plans[i]!, withFiles[i].Output!.Force, caOwned: false));
             }
             PkiException?[] written = AtomicFileWriter.WriteGroups(groups);
             for (int i = 0, g = 0; i < withFiles.Count; i++)
@@ -250,26 +275,41 @@ namespace PkiTools.Core.Ca
             // of the CA's own files ever).
             item.Output?.Check(_ca, claimed);
             // (b) A random serial unique in the ledger, on disk and in the batch.
-            string serial = ReserveSerial(serials);
-            // (c) Sign.
-            IssuedCertificate issued = item.Sign(template.With(
-                serialNumber: Hex.Decode(serial),
-                validDays: template.NotAfter == null ? validDays : null,
-                crlDistributionPoints: template.CrlDistributionPoints.Count == 0 ? _ca.Policy.CrlDistributionPoints : null,
-                authorityInfoAccess: template.AuthorityInfoAccess.Count == 0 ? _ca.Policy.AuthorityInfoAccess : null));
-            // (d) The CA's own chain must accept what it just signed (name constraints of the CAs above, validity
-            // nesting, pathLen, EKUs): a certificate the chain makes invalid is never recorded or handed out.
-            CheckAgainstChain(issued, template, now);
-            serials.Add(serial);
+            item.Serial = ReserveSerial(serials);
+            serials.Add(item.Serial);
             if (issuedPath != null) claimed.Add(issuedPath);
             if (item.Output != null && !item.Output.Force) foreach (string target in item.Output.KnownTargets) claimed.Add(target);
-            byte[] pem = CaFiles.Ascii(issued.Pem);
-            item.CaFiles.Add(new OutputFile(_ca.CertificatePath(serial), pem, secret: false));
-            if (issuedPath != null) item.CaFiles.Add(new OutputFile(issuedPath, pem, secret: false));
-            var tbs = X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(issued.Der));
-            item.Entry = new LedgerEntry(LedgerStatus.Valid, new DateTimeOffset(tbs.EndDate.ToDateTime(), TimeSpan.Zero), null, null, serial, "unknown", OpenSslNames.OneLine(tbs.Subject));
-            item.Serial = serial;
-            item.Issued = issued;
+            item.IssuedPath = issuedPath;
+            item.Now = now;
+            item.ValidDays = validDays;
+        }
+
+        /// <summary>(c) Sign and (d) the self-check of one prepared request; safe to run for several requests at once.</summary>
+        private void SignChecked(Pending item)
+        {
+            try
+            {
+                CertificateTemplate template = item.Template;
+                // (c) Sign.
+                IssuedCertificate issued = item.Sign(template.With(
+                    serialNumber: Hex.Decode(item.Serial),
+                    validDays: template.NotAfter == null ? item.ValidDays : null,
+                    crlDistributionPoints: template.CrlDistributionPoints.Count == 0 ? _ca.Policy.CrlDistributionPoints : null,
+                    authorityInfoAccess: template.AuthorityInfoAccess.Count == 0 ? _ca.Policy.AuthorityInfoAccess : null));
+                // (d) The CA's own chain must accept what it just signed (name constraints of the CAs above, validity
+                // nesting, pathLen, EKUs): a certificate the chain makes invalid is never recorded or handed out.
+                CheckAgainstChain(issued, template, item.Now);
+                byte[] pem = CaFiles.Ascii(issued.Pem);
+                item.CaFiles.Add(new OutputFile(_ca.CertificatePath(item.Serial), pem, secret: false));
+                if (item.IssuedPath != null) item.CaFiles.Add(new OutputFile(item.IssuedPath, pem, secret: false));
+                var tbs = X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(issued.Der));
+                item.Entry = new LedgerEntry(LedgerStatus.Valid, new DateTimeOffset(tbs.EndDate.ToDateTime(), TimeSpan.Zero), null, null, item.Serial, "unknown", OpenSslNames.OneLine(tbs.Subject));
+                item.Issued = issued;
+            }
+            catch (PkiException ex)
+            {
+                item.Error = ex;
+            }
         }
 
         /// <summary>The CA copies and the ledger lines of <paramref name="ready"/>; the caller holds the CA lock.</summary>

@@ -321,9 +321,27 @@ namespace PkiTools.Core.IO
                 }
                 return;
             }
-            // No overwrite: File.Move refuses an existing target, so a file created meanwhile is never clobbered.
+            // No overwrite: a file created meanwhile is never clobbered. On Linux one renameat2(RENAME_NOREPLACE); File.Move
+            // (link + unlink there) where the file system or the kernel cannot.
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && _renameNoReplace)
+            {
+                try
+                {
+                    if (Native.renameat2(Native.AT_FDCWD, temp, Native.AT_FDCWD, target, Native.RENAME_NOREPLACE) == 0) return;
+                    int errno = Marshal.GetLastWin32Error();
+                    if (errno == Native.EEXIST) throw new IOException($"'{target}' already exists.");
+                    if (errno != Native.EINVAL && errno != Native.ENOSYS && errno != Native.ENOTSUP) throw new IOException($"rename failed with errno {errno}");
+                }
+                catch (EntryPointNotFoundException)
+                {
+                    // a C library without renameat2
+                }
+                _renameNoReplace = false;
+            }
             File.Move(temp, target);
         }
+
+        private static bool _renameNoReplace = true;
 
         private static FileStream CreateNew(string path, bool secret)
         {
@@ -376,6 +394,12 @@ namespace PkiTools.Core.IO
 
         private static class Native
         {
+            public const int AT_FDCWD = -100;
+            public const uint RENAME_NOREPLACE = 1;
+            public const int EEXIST = 17;
+            public const int EINVAL = 22;
+            public const int ENOSYS = 38;
+            public const int ENOTSUP = 95;
             public const int O_RDONLY = 0x0;
             public const int O_WRONLY = 0x1;
             public const int O_CREAT = 0x40;
@@ -390,6 +414,9 @@ namespace PkiTools.Core.IO
 
             [DllImport("libc", SetLastError = true)]
             public static extern int syncfs(int fd);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int renameat2(int oldDirFd, [MarshalAs(UnmanagedType.LPStr)] string oldPath, int newDirFd, [MarshalAs(UnmanagedType.LPStr)] string newPath, uint flags);
 
             [DllImport("libc", SetLastError = true)]
             public static extern int close(int fd);

@@ -58,7 +58,7 @@ namespace PkiTools.Commands
 
         private static readonly TimeSpan BatchWait = TimeSpan.FromMilliseconds(200);
 
-        private readonly List<string> _batch = new List<string>();
+        private readonly List<(string Serial, string? Subject)> _batch = new List<(string, string?)>();
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private CaDirectory? _batchCa;
         private TimeSpan _batchStarted;
@@ -88,7 +88,7 @@ namespace PkiTools.Commands
                 }
                 foreach (string serial in SerialNumber!)
                 {
-                    Guard(() => Queue(ca, serial, ca.Ledger.Find(serial)?.Subject));
+                    Guard(() => Queue(ca, serial, null));
                 }
             });
         }
@@ -105,25 +105,42 @@ namespace PkiTools.Commands
 
         private void Queue(CaDirectory ca, string serial, string? subject)
         {
-            string target = subject == null ? $"serial {serial}" : $"serial {serial} ({subject})";
-            bool release = Reason == RevocationReason.RemoveFromCrl;
-            if (!ShouldProcess(target, release ? $"Release the hold in the CA '{ca.Subject}'" : $"Revoke ({Reason}) in the CA '{ca.Subject}'")) return;
             if (_batch.Count > 0 && !ReferenceEquals(ca, _batchCa)) RevokeBatch();
             if (_batch.Count == 0)
             {
                 _batchCa = ca;
                 _batchStarted = _clock.Elapsed;
             }
-            _batch.Add(serial);
+            _batch.Add((serial, subject));
             if (_batch.Count >= BatchSize || _clock.Elapsed - _batchStarted >= BatchWait) RevokeBatch();
         }
 
-        /// <summary>One change of the ledger for the batch; then, in order, each revocation's verbose line and record, then the errors.</summary>
+        /// <summary>
+        /// Asks for each revocation of the batch (-WhatIf, -Confirm: the subjects of bare serials looked up in one read
+        /// of the ledger), then one change of the ledger for those confirmed; then, in order, each one's verbose line and
+        /// record, then the errors.
+        /// </summary>
         private void RevokeBatch()
         {
             CaDirectory ca = _batchCa!;
-            string[] serials = _batch.ToArray();
+            (string Serial, string? Subject)[] pending = _batch.ToArray();
             _batch.Clear();
+            Dictionary<string, string>? subjects = null;
+            bool release = Reason == RevocationReason.RemoveFromCrl;
+            string action = release ? $"Release the hold in the CA '{ca.Subject}'" : $"Revoke ({Reason}) in the CA '{ca.Subject}'";
+            var serials = new List<string>(pending.Length);
+            foreach ((string serial, string? known) in pending)
+            {
+                string? subject = known;
+                if (subject == null)
+                {
+                    subjects ??= SubjectsOf(ca, pending);
+                    subjects.TryGetValue(Normalized(serial) ?? serial, out subject);
+                }
+                string target = subject == null ? $"serial {serial}" : $"serial {serial} ({subject})";
+                if (ShouldProcess(target, action)) serials.Add(serial);
+            }
+            if (serials.Count == 0) return;
             IReadOnlyList<LedgerOutcome> outcomes;
             try
             {
@@ -136,7 +153,6 @@ namespace PkiTools.Commands
                 return;
             }
             var errors = new List<PkiException>();
-            bool release = Reason == RevocationReason.RemoveFromCrl;
             foreach (LedgerOutcome outcome in outcomes)
             {
                 if (outcome.Entry is not LedgerEntry entry)
@@ -153,6 +169,36 @@ namespace PkiTools.Commands
                 if (PassThru) WriteObject(ca.Record(entry));
             }
             foreach (PkiException error in errors) WriteError(ErrorFactory.Create(error));
+        }
+
+        /// <summary>The ledger's subjects of the bare serials of a batch, from one read of the ledger.</summary>
+        private static Dictionary<string, string> SubjectsOf(CaDirectory ca, (string Serial, string? Subject)[] pending)
+        {
+            var wanted = new HashSet<string>(StringComparer.Ordinal);
+            foreach ((string serial, string? subject) in pending)
+            {
+                if (subject == null && Normalized(serial) is string n) wanted.Add(n);
+            }
+            var subjects = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (LedgerEntry entry in ca.Ledger.Entries())
+            {
+                string serial = OpenSslIndexLedger.NormalizeSerial(entry.SerialNumber);
+                if (wanted.Contains(serial)) subjects[serial] = entry.Subject;
+            }
+            return subjects;
+        }
+
+        /// <summary>The serial as the ledger spells it, or null when it is not hex (the revocation then says why).</summary>
+        private static string? Normalized(string serial)
+        {
+            try
+            {
+                return OpenSslIndexLedger.NormalizeSerial(serial);
+            }
+            catch (PkiException)
+            {
+                return null;
+            }
         }
     }
 }
