@@ -129,6 +129,17 @@ namespace PkiTools.Core.Ca
         public IssuedCertificate IssueChecked(CertificateTemplate template, char[]? password, bool checkPolicy, Func<CertificateTemplate, IssuedCertificate> sign) =>
             Single(Run(new[] { new Pending(template, checkPolicy, null, () => (new List<string>(), new List<string>(), null), sign) }, password)[0]);
 
+        /// <summary>Runs <paramref name="body"/> for 0..count-1 over all cores (in this thread alone for one item or one core).</summary>
+        internal static void OnAllCores(int count, Action<int> body)
+        {
+            if (count > 1 && Environment.ProcessorCount > 1)
+            {
+                System.Threading.Tasks.Parallel.For(0, count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, body);
+                return;
+            }
+            for (int i = 0; i < count; i++) body(i);
+        }
+
         private static IssuedCertificate Single(IssueOutcome outcome) => outcome.Certificate ?? throw outcome.Error!;
 
         /// <summary>One request on its way: what it asks for, then what was made for it.</summary>
@@ -184,14 +195,7 @@ namespace PkiTools.Core.Ca
                     }
                     // Signing and the self-check are pure computation: over all cores for a batch.
                     List<Pending> toSign = items.Where(i => i.Error == null).ToList();
-                    if (toSign.Count > 1 && Environment.ProcessorCount > 1)
-                    {
-                        System.Threading.Tasks.Parallel.ForEach(toSign, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, SignChecked);
-                    }
-                    else
-                    {
-                        foreach (Pending item in toSign) SignChecked(item);
-                    }
+                    OnAllCores(toSign.Count, i => SignChecked(toSign[i]));
                     // (e) the CA copies and (f) the ledger lines of all the others at once.
                     List<Pending> ready = items.Where(i => i.Error == null).ToList();
                     if (ready.Count > 0) Record(ready);
@@ -224,14 +228,7 @@ namespace PkiTools.Core.Ca
                 }
             }
             // The key files' encodings (a PKCS#8 export each, encrypted with -Password) over all cores.
-            if (withFiles.Count > 1 && Environment.ProcessorCount > 1)
-            {
-                System.Threading.Tasks.Parallel.For(0, withFiles.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, PlanOne);
-            }
-            else
-            {
-                for (int i = 0; i < withFiles.Count; i++) PlanOne(i);
-            }
+            OnAllCores(withFiles.Count, PlanOne);
             var groups = new List<FileGroup>(withFiles.Count);
             for (int i = 0; i < withFiles.Count; i++)
             {

@@ -304,10 +304,7 @@ namespace PkiTools.Commands
             // over all cores for a batch, then handed out in order.
             var made = new List<IssuedCertificate>(outcomes.Count);
             foreach (IssueOutcome outcome in outcomes) if (outcome.Certificate != null) made.Add(outcome.Certificate);
-            if (made.Count > 1 && Environment.ProcessorCount > 1)
-            {
-                System.Threading.Tasks.Parallel.ForEach(made, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, c => _ = c.Certificate);
-            }
+            CaIssuance.OnAllCores(made.Count, i => _ = made[i].Certificate);
             string by = $"the CA '{_ca!.Subject}' (recorded in its ledger)";
             var errors = new List<PkiException>();
             for (int i = 0; i < outcomes.Count; i++)
