@@ -7,6 +7,8 @@ using PkiTools.Core.X509;
 
 // Usage: PkiTools.CaStress issue <ca-dir> <count> <tag>
 //        PkiTools.CaStress revoke <ca-dir>
+//        PkiTools.CaStress issue-batch <ca-dir> <count> <tag> <batch>   (CaDirectory.IssueBatch)
+//        PkiTools.CaStress revoke-batch <ca-dir> <batch>                (CaDirectory.RevokeBatch)
 // Prints "ISSUED <serial>" / "REVOKED <serial>" after each operation returned (so a test knows what was handed out).
 string mode = args[0];
 if (mode == "create")
@@ -53,6 +55,39 @@ if (mode == "issue")
         var csr = CertificateSigningRequest.Create(key, "CN=" + name, new[] { name }, Array.Empty<string>());
         IssuedCertificate issued = ca.Issue(csr);
         Console.WriteLine("ISSUED " + issued.Certificate.SerialNumber);
+        Console.Out.Flush();
+    }
+}
+else if (mode == "issue-batch")
+{
+    int count = int.Parse(args[2]);
+    string tag = args[3];
+    int size = int.Parse(args[4]);
+    var key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+    for (int i = 0; i < count; i += size)
+    {
+        var requests = Enumerable.Range(i, Math.Min(size, count - i))
+            .Select(n => new IssueRequest(CertificateSigningRequest.Create(key, $"CN={tag}-{n}.example", new[] { $"{tag}-{n}.example" }, Array.Empty<string>())))
+            .ToList();
+        foreach (IssueOutcome outcome in ca.IssueBatch(requests))
+        {
+            if (outcome.Error != null) throw outcome.Error;
+            Console.WriteLine("ISSUED " + outcome.SerialNumber);
+        }
+        Console.Out.Flush();
+    }
+}
+else if (mode == "revoke-batch")
+{
+    int size = int.Parse(args[2]);
+    var valid = ca.Entries(new LedgerQuery { Status = LedgerStatus.Valid }).Select(e => e.SerialNumber).ToList();
+    for (int i = 0; i < valid.Count; i += size)
+    {
+        foreach (LedgerOutcome outcome in ca.RevokeBatch(valid.Skip(i).Take(size).ToList(), RevocationReason.Superseded))
+        {
+            if (outcome.Error != null) throw outcome.Error;
+            Console.WriteLine("REVOKED " + outcome.Entry!.SerialNumber);
+        }
         Console.Out.Flush();
     }
 }

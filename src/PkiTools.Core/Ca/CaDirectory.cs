@@ -276,6 +276,15 @@ namespace PkiTools.Core.Ca
             Issuance.Issue(csr, template, password, output);
 
         /// <summary>
+        /// Issues many requests as one transaction of the ledger (a pipeline of Invoke-CaSign -Ca): each is checked and
+        /// signed alone (a refused one gets its error in its outcome and the others go on), then all the rest are
+        /// recorded under one hold of the CA lock with one append and flush of the ledger, and only then are the
+        /// caller's files written. The one-request <see cref="Issue(CertificateSigningRequest, CertificateTemplate, char[], IssueOutput)"/> is this with one item.
+        /// </summary>
+        public IReadOnlyList<IssueOutcome> IssueBatch(IReadOnlyList<IssueRequest> requests, char[]? password = null) =>
+            Issuance.IssueBatch(requests, password);
+
+        /// <summary>
         /// Issues for a key with the names of the template (no CSR round trip), under the same policy and with the same
         /// ledger guarantee as the CSR overload.
         /// </summary>
@@ -333,19 +342,36 @@ namespace PkiTools.Core.Ca
         /// </summary>
         public LedgerEntry Revoke(string serialNumber, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
         {
+            LedgerOutcome outcome = RevokeBatch(new[] { serialNumber }, reason, revokedAt)[0];
+            return outcome.Entry ?? throw outcome.Error!;
+        }
+
+        /// <summary>
+        /// Revokes many certificates with one change of the ledger (one lock hold, one rewrite of index.txt): per serial,
+        /// in order, the new entry or the error that refused it (SerialNotFound, already revoked...) while the others go on.
+        /// </summary>
+        public IReadOnlyList<LedgerOutcome> RevokeBatch(IReadOnlyList<string> serialNumbers, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
+        {
             DateTimeOffset at = revokedAt ?? Clock();
-            return UnderLock(() => Ledger.Revoke(serialNumber, reason, at));
+            var revocations = serialNumbers.Select(s => new LedgerRevocation(s, reason, at)).ToList();
+            return UnderLock(() => Ledger.Revoke(revocations));
         }
 
         /// <summary>Revokes a certificate this CA issued (Revoke-Cert -Certificate). One from another issuer is InvalidArgument.</summary>
         public LedgerEntry Revoke(X509Certificate2 certificate, RevocationReason reason = RevocationReason.Unspecified, DateTimeOffset? revokedAt = null)
+        {
+            CheckIssuedHere(certificate);
+            return Revoke(certificate.SerialNumber, reason, revokedAt);
+        }
+
+        /// <summary>InvalidArgument unless this CA issued <paramref name="certificate"/> (its issuer is this CA's subject).</summary>
+        public void CheckIssuedHere(X509Certificate2 certificate)
         {
             if (!certificate.IssuerName.RawData.SequenceEqual(Certificate.SubjectName.RawData))
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument,
                     $"The certificate '{certificate.Subject}' was issued by '{certificate.Issuer}', not by this CA ('{Certificate.Subject}').", null, certificate);
             }
-            return Revoke(certificate.SerialNumber, reason, revokedAt);
         }
 
         /// <summary>The ledger, filtered.</summary>
@@ -376,6 +402,9 @@ namespace PkiTools.Core.Ca
             DateTimeOffset now = Clock();
             return Entries(query).Select(e => new IssuedCertificateRecord(this, e, now)).ToList();
         }
+
+        /// <summary>One ledger entry as a record (Revoke-Cert -PassThru), without searching the ledger.</summary>
+        public IssuedCertificateRecord Record(LedgerEntry entry) => new IssuedCertificateRecord(this, entry, Clock());
 
         /// <summary>The certificate file of a ledger entry, or null when it is missing or unreadable.</summary>
         internal X509Certificate2? LoadIssued(string serialNumber)

@@ -51,6 +51,82 @@ namespace PkiTools.Core.Ca
             Status == LedgerStatus.Valid && NotAfter <= now ? LedgerStatus.Expired : Status;
 
         public override string ToString() => $"{SerialNumber} {Status} {Subject}";
+
+        /// <summary>
+        /// This entry after a revocation: R with the date and reason; a hold (CertificateHold) made final by another
+        /// reason, or lifted by RemoveFromCrl (V again, as if never revoked). InvalidArgument when the transition is
+        /// not allowed (already revoked, already on hold, RemoveFromCrl without a hold, an undefined reason).
+        /// </summary>
+        public LedgerEntry Revoked(RevocationReason reason, DateTimeOffset revokedAt)
+        {
+            if (!Enum.IsDefined(typeof(RevocationReason), reason))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"{(int)reason} is not a revocation reason.");
+            }
+            string serial = OpenSslIndexLedger.NormalizeSerial(SerialNumber);
+            bool onHold = Status == LedgerStatus.Revoked && Reason == RevocationReason.CertificateHold;
+            if (reason == RevocationReason.RemoveFromCrl && !onHold)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    $"RemoveFromCrl releases a certificate on hold (CertificateHold), and {serial} is not on hold: give the reason for revoking it.", null, serial);
+            }
+            if (Status == LedgerStatus.Revoked && !onHold)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already revoked (on {Words.Date(RevokedAt)}).", null, serial);
+            }
+            if (onHold && reason == RevocationReason.CertificateHold)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already on hold (since {Words.Date(RevokedAt)}).", null, serial);
+            }
+            return reason == RevocationReason.RemoveFromCrl
+                ? new LedgerEntry(LedgerStatus.Valid, NotAfter, null, null, SerialNumber, FileName, Subject)
+                : new LedgerEntry(LedgerStatus.Revoked, NotAfter, revokedAt, reason, SerialNumber, FileName, Subject);
+        }
+    }
+
+    /// <summary>One revocation of a batch (<see cref="ICaLedger.Revoke"/>).</summary>
+    public sealed class LedgerRevocation
+    {
+        public LedgerRevocation(string serialNumber, RevocationReason reason, DateTimeOffset revokedAt)
+        {
+            SerialNumber = serialNumber;
+            Reason = reason;
+            RevokedAt = revokedAt;
+        }
+
+        public string SerialNumber { get; }
+
+        public RevocationReason Reason { get; }
+
+        public DateTimeOffset RevokedAt { get; }
+    }
+
+    /// <summary>What became of one item of a batch: the new entry, or why it was refused.</summary>
+    public sealed class LedgerOutcome
+    {
+        public LedgerOutcome(LedgerEntry? entry, PkiException? error)
+        {
+            Entry = entry;
+            Error = error;
+        }
+
+        public LedgerEntry? Entry { get; }
+
+        public PkiException? Error { get; }
+    }
+
+    /// <summary>The one-item forms of the batch methods of <see cref="ICaLedger"/>.</summary>
+    public static class CaLedgerExtensions
+    {
+        /// <summary>Records one issued certificate (SerialConflict when its serial is already there).</summary>
+        public static void Append(this ICaLedger ledger, LedgerEntry entry) => ledger.Append(new[] { entry });
+
+        /// <summary>Marks one certificate revoked; throws what the batch form reports for it.</summary>
+        public static LedgerEntry Revoke(this ICaLedger ledger, string serialNumber, RevocationReason reason, DateTimeOffset revokedAt)
+        {
+            LedgerOutcome outcome = ledger.Revoke(new[] { new LedgerRevocation(serialNumber, reason, revokedAt) })[0];
+            return outcome.Entry ?? throw outcome.Error!;
+        }
     }
 
     /// <summary>
@@ -59,11 +135,18 @@ namespace PkiTools.Core.Ca
     /// </summary>
     public interface ICaLedger
     {
-        /// <summary>Records an issued certificate. Throws <see cref="PkiErrorCode.SerialConflict"/> when its serial is already there.</summary>
-        void Append(LedgerEntry entry);
+        /// <summary>
+        /// Records issued certificates, all or nothing, durably on return (one write and one flush for the batch).
+        /// Throws <see cref="PkiErrorCode.SerialConflict"/> when a serial is already there. One entry: <see cref="CaLedgerExtensions.Append"/>.
+        /// </summary>
+        void Append(IReadOnlyList<LedgerEntry> entries);
 
-        /// <summary>Marks a certificate revoked. Throws <see cref="PkiErrorCode.SerialNotFound"/>, or InvalidArgument when it already is.</summary>
-        LedgerEntry Revoke(string serialNumber, RevocationReason reason, DateTimeOffset revokedAt);
+        /// <summary>
+        /// Marks certificates revoked, in order, in one change of the ledger. Per item: the new entry, or the error that
+        /// refused it (<see cref="PkiErrorCode.SerialNotFound"/>, or InvalidArgument when it already is revoked) while
+        /// the others go on. One item: <see cref="CaLedgerExtensions.Revoke"/>.
+        /// </summary>
+        IReadOnlyList<LedgerOutcome> Revoke(IReadOnlyList<LedgerRevocation> revocations);
 
         /// <summary>Every entry, in ledger order, including lines other processes appended since the last call.</summary>
         IReadOnlyList<LedgerEntry> Entries();

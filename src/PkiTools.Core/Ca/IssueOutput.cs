@@ -35,7 +35,7 @@ namespace PkiTools.Core.Ca
         public bool WriteFullChain { get; }
 
         /// <summary>The files written, once written (for the caller's report).</summary>
-        public IReadOnlyList<OutputFile> Written { get; private set; } = Array.Empty<OutputFile>();
+        public IReadOnlyList<OutputFile> Written { get; internal set; } = Array.Empty<OutputFile>();
 
         /// <summary>The certificate file and, when wanted, the full-chain file: the names known before signing.</summary>
         public IReadOnlyList<string> KnownTargets
@@ -49,13 +49,15 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>Before issuing: FileExists for an existing file unless forced, and for any of the CA's own files always.</summary>
-        internal void Check(CaDirectory ca)
+        /// <param name="ca">The issuing CA, whose own files are never a target.</param>
+        /// <param name="claimed">Files earlier requests of the same batch will write: taken, like existing files.</param>
+        internal void Check(CaDirectory ca, ISet<string> claimed)
         {
             ca.RefuseOwnFile(OutputPaths.CertificateAndKey(Stem).Key);
             foreach (string file in KnownTargets)
             {
                 ca.RefuseOwnFile(file);
-                if (!Force && (File.Exists(file) || Directory.Exists(file)))
+                if (!Force && (File.Exists(file) || Directory.Exists(file) || claimed.Contains(file)))
                 {
                     throw new PkiException(PkiErrorCode.FileExists, $"The file '{file}' already exists; nothing was issued.", null, file,
                         new PkiHint("Use {0} to replace it.", "Force"));
@@ -79,23 +81,10 @@ namespace PkiTools.Core.Ca
             return files;
         }
 
-        /// <summary>After the ledger line: writes the files; a failure says the certificate was issued and recorded.</summary>
-        internal void Write(CaDirectory ca, IssuedCertificate issued, string serial)
-        {
-            IReadOnlyList<OutputFile> files;
-            try
-            {
-                files = Plan(issued);
-                foreach (OutputFile file in files) ca.RefuseOwnFile(file.FilePath);
-                AtomicFileWriter.WriteAll(files, Force);
-            }
-            catch (PkiException ex)
-            {
-                throw new PkiException(ex.Code,
-                    $"{ex.Reason} The certificate was issued and recorded (serial {serial}): the ledger of '{ca.Folder}' lists it, and its copy is '{ca.CertificatePath(serial)}'.",
-                    ex, ex.Target, ex.Hint, ex.Input);
-            }
-            Written = files;
-        }
+        /// <summary>A failure writing the files after the ledger line: says the certificate was issued and recorded.</summary>
+        internal PkiException AfterRecording(CaDirectory ca, PkiException ex, string serial) =>
+            new PkiException(ex.Code,
+                $"{ex.Reason} The certificate was issued and recorded (serial {serial}): the ledger of '{ca.Folder}' lists it, and its copy is '{ca.CertificatePath(serial)}'.",
+                ex, ex.Target, ex.Hint, ex.Input);
     }
 }

@@ -50,6 +50,7 @@ namespace PkiTools.Core.Ca
         private bool _tailNeedsNewline;
         private bool _seenFile;
         private int _lockDepth;
+        private bool _freshInHold;
         private FileStream? _lockStream;
 
         /// <summary>
@@ -85,18 +86,38 @@ namespace PkiTools.Core.Ca
             }
         }
 
-        public void Append(LedgerEntry entry)
+        /// <summary>
+        /// Records issued certificates: one write of all their lines and one flush, under one lock hold. All or nothing:
+        /// a serial already in the ledger (or twice in <paramref name="entries"/>) is SerialConflict and nothing is written.
+        /// </summary>
+        public void Append(IReadOnlyList<LedgerEntry> entries)
         {
-            string line = FormatLine(entry);
-            string serial = NormalizeSerial(entry.SerialNumber);
+            if (entries.Count == 0) return;
+            var lines = new string[entries.Count];
+            var serials = new string[entries.Count];
+            var batch = new HashSet<string>(StringComparer.Ordinal);
+            var text = new System.Text.StringBuilder();
+            for (int i = 0; i < entries.Count; i++)
+            {
+                lines[i] = FormatLine(entries[i]);
+                serials[i] = NormalizeSerial(entries[i].SerialNumber);
+                if (!batch.Add(serials[i]))
+                {
+                    throw new PkiException(PkiErrorCode.SerialConflict, $"The serial number {serials[i]} is twice in one batch for the ledger '{IndexPath}'.", null, serials[i]);
+                }
+                text.Append(lines[i]).Append('\n');
+            }
             lock (_gate)
             {
                 using (AcquireLock())
                 {
-                    Refresh();
-                    if (_bySerial.ContainsKey(serial))
+                    RefreshIfStale();
+                    foreach (string serial in serials)
                     {
-                        throw new PkiException(PkiErrorCode.SerialConflict, $"The serial number {serial} is already in the ledger '{IndexPath}'.", null, serial);
+                        if (_bySerial.ContainsKey(serial))
+                        {
+                            throw new PkiException(PkiErrorCode.SerialConflict, $"The serial number {serial} is already in the ledger '{IndexPath}'.", null, serial);
+                        }
                     }
                     if (!File.Exists(IndexPath))
                     {
@@ -107,7 +128,8 @@ namespace PkiTools.Core.Ca
                         AtomicFileWriter.Write(IndexPath, Array.Empty<byte>(), secret: false, overwrite: false, caOwned: true);
                         _seenFile = true;
                     }
-                    byte[] bytes = Latin1.GetBytes((_tailNeedsNewline ? "\n" : "") + line + "\n");
+                    byte[] bytes = Latin1.GetBytes((_tailNeedsNewline ? "\n" : "") + text);
+                    _freshInHold = false; // until the lines are in memory too
                     try
                     {
                         using (var stream = new FileStream(IndexPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
@@ -117,7 +139,7 @@ namespace PkiTools.Core.Ca
                                 stream.SetLength(_length); // the torn remains of a killed writer
                             }
                             stream.Seek(0, SeekOrigin.End);
-                            stream.Write(bytes, 0, bytes.Length); // one write of complete line(s)
+                            stream.Write(bytes, 0, bytes.Length); // one write of complete lines
                             stream.Flush(true);
                             _length = stream.Length;
                         }
@@ -129,8 +151,9 @@ namespace PkiTools.Core.Ca
                     }
                     _tornTail = false;
                     _tailNeedsNewline = false;
-                    _lastLine = Latin1.GetBytes(line + "\n");
-                    Add(line, ParseLine(line, _lines.Count + 1));
+                    _lastLine = Latin1.GetBytes(lines[lines.Length - 1] + "\n");
+                    for (int i = 0; i < lines.Length; i++) Add(lines[i], ParseLine(lines[i], _lines.Count + 1));
+                    _freshInHold = _lockDepth > 0;
                 }
             }
         }
@@ -141,66 +164,91 @@ namespace PkiTools.Core.Ca
         /// </summary>
         public string ReasonsPath => IndexPath + ".reasons";
 
-        public LedgerEntry Revoke(string serialNumber, RevocationReason reason, DateTimeOffset revokedAt)
+        /// <summary>
+        /// Applies revocations in order under one lock hold with one rewrite of index.txt (through a temporary file and
+        /// a rename) and at most one of index.txt.reasons. Each one is judged against the ledger as the earlier ones of
+        /// the batch left it; a refused one (unknown serial, already revoked...) gets its error and the others go on.
+        /// </summary>
+        public IReadOnlyList<LedgerOutcome> Revoke(IReadOnlyList<LedgerRevocation> revocations)
         {
-            if (!Enum.IsDefined(typeof(RevocationReason), reason))
+            var outcomes = new LedgerOutcome[revocations.Count];
+            var serials = new string?[revocations.Count];
+            for (int i = 0; i < revocations.Count; i++)
             {
-                throw new PkiException(PkiErrorCode.InvalidArgument, $"{(int)reason} is not a revocation reason.");
+                try
+                {
+                    serials[i] = NormalizeSerial(revocations[i].SerialNumber);
+                }
+                catch (PkiException ex)
+                {
+                    outcomes[i] = new LedgerOutcome(null, ex);
+                }
             }
-            string serial = NormalizeSerial(serialNumber);
             lock (_gate)
             {
                 using (AcquireLock())
                 {
-                    Refresh();
-                    if (!_bySerial.TryGetValue(serial, out int index))
+                    RefreshIfStale();
+                    var changed = new Dictionary<int, LedgerEntry>();
+                    var reasonNotes = new System.Text.StringBuilder();
+                    var newOverrides = new List<(string Serial, RevocationReason Reason)>();
+                    for (int i = 0; i < revocations.Count; i++)
                     {
-                        throw new PkiException(PkiErrorCode.SerialNotFound, $"No certificate with serial number {serial} is in the ledger '{IndexPath}'.", null, serial);
+                        if (serials[i] is not string serial) continue;
+                        LedgerRevocation request = revocations[i];
+                        try
+                        {
+                            if (!_bySerial.TryGetValue(serial, out int index))
+                            {
+                                throw new PkiException(PkiErrorCode.SerialNotFound, $"No certificate with serial number {serial} is in the ledger '{IndexPath}'.", null, serial);
+                            }
+                            LedgerEntry old = changed.TryGetValue(index, out LedgerEntry? pending) ? pending : _entries[index];
+                            LedgerEntry revoked = old.Revoked(request.Reason, request.RevokedAt);
+                            changed[index] = revoked;
+                            if (revoked.Reason is RevocationReason reason && !OpenSslCanName(reason))
+                            {
+                                reasonNotes.Append(serial).Append(' ').Append(reason).Append('\n');
+                                newOverrides.Add((serial, reason));
+                            }
+                            outcomes[i] = new LedgerOutcome(revoked, null);
+                        }
+                        catch (PkiException ex)
+                        {
+                            outcomes[i] = new LedgerOutcome(null, ex);
+                        }
                     }
-                    LedgerEntry old = _entries[index];
-                    bool onHold = old.Status == LedgerStatus.Revoked && old.Reason == RevocationReason.CertificateHold;
-                    if (reason == RevocationReason.RemoveFromCrl && !onHold)
+                    if (changed.Count == 0) return outcomes;
+                    _freshInHold = false; // until the new lines are in memory too
+                    if (reasonNotes.Length > 0)
                     {
-                        throw new PkiException(PkiErrorCode.InvalidArgument,
-                            $"RemoveFromCrl releases a certificate on hold (CertificateHold), and {serial} is not on hold: give the reason for revoking it.", null, serial);
-                    }
-                    if (old.Status == LedgerStatus.Revoked && !onHold)
-                    {
-                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already revoked (on {PkiTools.Core.Words.Date(old.RevokedAt)}).", null, serial);
-                    }
-                    if (onHold && reason == RevocationReason.CertificateHold)
-                    {
-                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The certificate {serial} is already on hold (since {PkiTools.Core.Words.Date(old.RevokedAt)}).", null, serial);
-                    }
-                    // A hold is lifted (RemoveFromCrl: the line is V again, as if never revoked) or made final (any other reason).
-                    var revoked = reason == RevocationReason.RemoveFromCrl
-                        ? new LedgerEntry(LedgerStatus.Valid, old.NotAfter, null, null, old.SerialNumber, old.FileName, old.Subject)
-                        : new LedgerEntry(LedgerStatus.Revoked, old.NotAfter, revokedAt, reason, old.SerialNumber, old.FileName, old.Subject);
-                    if (!OpenSslCanName(reason))
-                    {
-                        // First the true reason, then the ledger line: a crash in between leaves an unused note.
+                        // First the true reasons, then the ledger lines: a crash in between leaves unused notes.
                         string existing = File.Exists(ReasonsPath) ? File.ReadAllText(ReasonsPath, Latin1)
                             : "# Revocation reasons OpenSSL's index.txt cannot name; index.txt says 'unspecified' for these serials.\n";
-                        AtomicFileWriter.Write(ReasonsPath, Latin1.GetBytes(existing + serial + " " + reason + "\n"), secret: false, overwrite: true, caOwned: true);
-                        _reasonOverrides[serial] = reason;
+                        AtomicFileWriter.Write(ReasonsPath, Latin1.GetBytes(existing + reasonNotes), secret: false, overwrite: true, caOwned: true);
+                        foreach ((string serial, RevocationReason reason) in newOverrides) _reasonOverrides[serial] = reason;
                         _reasonsStamp = File.GetLastWriteTimeUtc(ReasonsPath);
                     }
-                    string line = FormatLine(revoked);
-                    var text = new System.Text.StringBuilder();
+                    var newLines = new Dictionary<int, string>(changed.Count);
+                    foreach (KeyValuePair<int, LedgerEntry> kv in changed) newLines[kv.Key] = FormatLine(kv.Value);
+                    var text = new System.Text.StringBuilder(checked((int)Math.Min(int.MaxValue / 2, _length + 64)));
                     for (int i = 0; i < _lines.Count; i++)
                     {
-                        text.Append(i == index ? line : _lines[i]).Append('\n');
+                        text.Append(newLines.TryGetValue(i, out string? line) ? line : _lines[i]).Append('\n');
                     }
                     byte[] bytes = Latin1.GetBytes(text.ToString());
                     AtomicFileWriter.Write(IndexPath, bytes, secret: false, overwrite: true, caOwned: true);
-                    _lines[index] = line;
-                    _entries[index] = revoked;
+                    foreach (KeyValuePair<int, string> kv in newLines)
+                    {
+                        _lines[kv.Key] = kv.Value;
+                        _entries[kv.Key] = changed[kv.Key];
+                    }
                     _length = bytes.Length;
                     _stamp = File.GetLastWriteTimeUtc(IndexPath);
                     _lastLine = Latin1.GetBytes(_lines[_lines.Count - 1] + "\n");
                     _tornTail = false;
                     _tailNeedsNewline = false;
-                    return revoked;
+                    _freshInHold = _lockDepth > 0;
+                    return outcomes;
                 }
             }
         }
@@ -211,7 +259,7 @@ namespace PkiTools.Core.Ca
             {
                 using (AcquireLock())
                 {
-                    Refresh();
+                    RefreshIfStale();
                     return work(_entries.ToArray());
                 }
             }
@@ -223,7 +271,7 @@ namespace PkiTools.Core.Ca
             {
                 using (ReadLock())
                 {
-                    Refresh();
+                    RefreshIfStale();
                 }
                 return _entries.ToArray();
             }
@@ -236,7 +284,7 @@ namespace PkiTools.Core.Ca
             {
                 using (ReadLock())
                 {
-                    Refresh();
+                    RefreshIfStale();
                 }
                 return _bySerial.TryGetValue(serial, out int index) ? _entries[index] : null;
             }
@@ -300,6 +348,7 @@ namespace PkiTools.Core.Ca
                 _done = true;
                 if (_fileLock && --_owner._lockDepth == 0)
                 {
+                    _owner._freshInHold = false;
                     _owner._lockStream?.Dispose();
                     _owner._lockStream = null;
                 }
@@ -335,6 +384,18 @@ namespace PkiTools.Core.Ca
                     throw new PkiException(PkiErrorCode.FileWriteFailed, $"Cannot open the lock file '{LockPath}': {ex.Message}", ex, LockPath);
                 }
             }
+        }
+
+        /// <summary>
+        /// <see cref="Refresh"/>, once per hold of the file lock: while this instance holds it no other writer can change
+        /// the ledger, and this instance's own changes keep the in-memory copy current, so the many lookups of a batch
+        /// (a serial per certificate) read nothing from disk.
+        /// </summary>
+        private void RefreshIfStale()
+        {
+            if (_lockDepth > 0 && _freshInHold) return;
+            Refresh();
+            _freshInHold = _lockDepth > 0;
         }
 
         /// <summary>Reads what changed since the last read (everything the first time, or after a rewrite). Caller holds the lock.</summary>

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -30,10 +32,28 @@ namespace PkiTools.Commands
         private const string CaPipelineSet = "CaCsr";
         private const string CaFileSet = "CaCsrPath";
 
+        /// <summary>
+        /// With -Ca, requests are issued in batches: one hold of the CA lock, one append and flush of the ledger per
+        /// batch, and the batch's certificates handed out (and their files written) only after that commit. A batch is
+        /// issued when it holds this many requests, when its oldest request has waited <see cref="BatchWait"/>, when the
+        /// producer paused that long before a request (so a slow producer gets each certificate at once), before an
+        /// error of the pipeline input is written, and at the end.
+        /// </summary>
+        internal const int BatchSize = 128;
+
+        private static readonly TimeSpan BatchWait = TimeSpan.FromMilliseconds(200);
+
         private readonly StringBuilder _pemLines = new StringBuilder();
+        private readonly List<(CertificateSigningRequest Csr, string? Stem)> _batch = new List<(CertificateSigningRequest, string?)>();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _batchStarted;
+        private TimeSpan _lastInput;
         private CertificateIssuer? _issuer;
         private CaDirectory? _ca;
         private CertificateTemplate? _template;
+        private string? _stem;
+        private bool _intoFolder;
+        private bool _verbose;
 
         /// <summary>A CSR object from New-Csr, PEM text, or DER bytes.</summary>
         [Parameter(ParameterSetName = PipelineSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -108,6 +128,9 @@ namespace PkiTools.Commands
             {
                 // Before anything is issued: with -Ca the ledger records the certificate before the key file is encrypted.
                 if (Password != null && Password.Length == 0) PkiTools.Core.Keys.PasswordBasedEncryption.RequireEncryptionPassword(Array.Empty<char>());
+                _stem = Path == null ? null : ResolveOutputPath(Path);
+                _intoFolder = _stem != null && System.IO.Directory.Exists(_stem);
+                _verbose = VerboseShown();
                 if (Ca != null)
                 {
                     _ca = OpenCa(Ca);
@@ -153,6 +176,11 @@ namespace PkiTools.Commands
 
         protected override void ProcessRecord()
         {
+            if (_ca != null && _batch.Count > 0 && _clock.Elapsed - _lastInput >= BatchWait)
+            {
+                IssueBatch(); // the producer is slow: what waits goes out before this input is even read
+            }
+            _lastInput = _clock.Elapsed;
             if (ParameterSetName == FileSet || ParameterSetName == CaFileSet)
             {
                 ForEachInputFile(CsrPath!, literal: false, (file, data) => Sign(CertificateSigningRequest.Parse(data)));
@@ -197,8 +225,18 @@ namespace PkiTools.Commands
             });
         }
 
+        /// <summary>
+        /// A bad input's error: the requests before it are issued and handed out first, so errors and certificates keep
+        /// their order and -ErrorAction Stop leaves every recorded certificate emitted.
+        /// </summary>
+        protected override void BeforeError()
+        {
+            if (_batch.Count > 0) IssueBatch();
+        }
+
         protected override void EndProcessing()
         {
+            if (_batch.Count > 0) IssueBatch();
             if (_pemLines.ToString().Trim().Length > 0)
             {
                 WriteError(ErrorFactory.Create(PkiErrorCode.FormatUnknown, "The PEM text ended without an END line: the CSR is truncated.", null));
@@ -207,42 +245,96 @@ namespace PkiTools.Commands
 
         private void Sign(CertificateSigningRequest csr)
         {
-            string? stem = Path == null ? null : ResolveOutputPath(Path);
-            IssuedCertificate issued;
+            // -Path naming a folder: each certificate goes there under the request's name (web01.crt, web01.key).
+            string? stem = _intoFolder ? System.IO.Path.Combine(_stem!, OutputPaths.NameFor(csr)) : _stem;
             if (_ca != null)
             {
                 // Issuing from a CA changes its ledger even without -Path: -WhatIf must sign and record nothing.
                 string action = stem == null ? $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and record it in its ledger"
                     : $"Issue '{csr.Subject}' from the CA '{_ca.Subject}' and write it";
                 if (!ShouldProcess(stem ?? _ca.Folder, action)) return;
-                // One core call: output files checked, policy, serial, sign, self-check, CA copy, ledger line, files written.
-                IssueOutput? output = null;
-                issued = Passwords.WithCaPassword(IssuerPassword, CaPasswordFile == null ? null : ResolveOutputPath(CaPasswordFile), CaPasswordCredential,
-                    () => _ca.KeyIsEncrypted, "-CaPassword", "-CaPasswordFile", pw => Passwords.With(Password, keyPassword =>
-                    {
-                        output = stem == null ? null : new IssueOutput(stem, Force, keyPassword, writeFullChain: !_ca.IsRoot);
-                        return _ca.Issue(csr, _template, pw, output);
-                    }));
-                foreach (OutputFile file in output?.Written ?? Array.Empty<OutputFile>())
-                {
-                    WriteVerbose(file.Secret ? $"Wrote {file.FilePath} (owner-only)." : $"Wrote {file.FilePath}.");
-                }
+                if (_batch.Count == 0) _batchStarted = _clock.Elapsed;
+                _batch.Add((csr, stem));
+                if (_batch.Count >= BatchSize || _clock.Elapsed - _batchStarted >= BatchWait) IssueBatch();
+                return;
             }
-            else
-            {
-                issued = _issuer!.Sign(csr, _template!);
-            }
-            WarnPasswordUnused(Password, stem != null && issued.Key != null, stem == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
-            WriteWarnings(issued.Warnings);
-            X509Certificate2 certificate = PipelineCertificates.Attach(issued);
-            string by = _ca != null ? $"the CA '{_ca.Subject}' (recorded in its ledger)" : $"'{_issuer!.Certificate.Subject}'";
-            WriteVerbose($"Issued '{certificate.Subject}', serial {certificate.SerialNumber}, valid until {PkiTools.Core.Words.Date(certificate.NotAfter)}, signed by {by}.");
-            if (stem != null && _ca == null)
+            IssuedCertificate issued = _issuer!.Sign(csr, _template!);
+            X509Certificate2 certificate = Emit(issued, $"'{_issuer!.Certificate.Subject}'");
+            if (stem != null)
             {
                 var files = Passwords.With(Password, pw => OutputPlan.CertificateAndKey(stem, issued, includeKey: true, pw));
                 if (!WriteFiles(files, Force, "Write issued certificate")) return;
             }
             WriteObject(certificate);
+        }
+
+        /// <summary>
+        /// Issues the batch: one core call (each request's output files checked, policy, serial, sign, self-check;
+        /// then the CA copies and ledger lines of all of them under one lock hold; then the files written). The
+        /// certificates the ledger recorded are handed out first, in order, then the errors: with -ErrorAction Stop
+        /// the first error stops the pipeline after every recorded certificate went out.
+        /// </summary>
+        private void IssueBatch()
+        {
+            (CertificateSigningRequest Csr, string? Stem)[] csrs = _batch.ToArray();
+            _batch.Clear();
+            IReadOnlyList<IssueOutcome> outcomes;
+            var requests = new IssueRequest[csrs.Length];
+            bool fullChain = !_ca!.IsRoot;
+            try
+            {
+                outcomes = Passwords.WithCaPassword(IssuerPassword, CaPasswordFile == null ? null : ResolveOutputPath(CaPasswordFile), CaPasswordCredential,
+                    () => _ca!.KeyIsEncrypted, "-CaPassword", "-CaPasswordFile", pw => Passwords.With(Password, keyPassword =>
+                    {
+                        for (int i = 0; i < csrs.Length; i++)
+                        {
+                            IssueOutput? output = csrs[i].Stem == null ? null : new IssueOutput(csrs[i].Stem!, Force, keyPassword, writeFullChain: fullChain);
+                            requests[i] = new IssueRequest(csrs[i].Csr, _template, output);
+                        }
+                        return _ca!.IssueBatch(requests, pw);
+                    }));
+            }
+            catch (PkiException ex)
+            {
+                // The password could not be read: nothing of the batch was issued.
+                foreach (var _ in csrs) WriteError(ErrorFactory.Create(ex));
+                return;
+            }
+            // The .NET objects (a parse of the DER and the key attached) are the largest per-certificate cost left: built
+            // over all cores for a batch, then handed out in order.
+            var made = new List<IssuedCertificate>(outcomes.Count);
+            foreach (IssueOutcome outcome in outcomes) if (outcome.Certificate != null) made.Add(outcome.Certificate);
+            CaIssuance.OnAllCores(made.Count, i => _ = made[i].Certificate);
+            string by = $"the CA '{_ca!.Subject}' (recorded in its ledger)";
+            var errors = new List<PkiException>();
+            for (int i = 0; i < outcomes.Count; i++)
+            {
+                IssueOutcome outcome = outcomes[i];
+                if (outcome.Error != null)
+                {
+                    errors.Add(outcome.Error);
+                    continue;
+                }
+                if (_verbose)
+                {
+                    foreach (OutputFile file in requests[i].Output?.Written ?? Array.Empty<OutputFile>())
+                    {
+                        WriteVerbose(file.Secret ? $"Wrote {file.FilePath} (owner-only)." : $"Wrote {file.FilePath}.");
+                    }
+                }
+                WriteObject(Emit(outcome.Certificate!, by));
+            }
+            foreach (PkiException error in errors) WriteError(ErrorFactory.Create(error));
+        }
+
+        /// <summary>The pipeline object of one issued certificate, with its warnings and verbose lines (the verbose text built only when asked for).</summary>
+        private X509Certificate2 Emit(IssuedCertificate issued, string by)
+        {
+            WarnPasswordUnused(Password, _stem != null && issued.Key != null, _stem == null ? "without -Path no key file is written." : "the request carries no private key, so no key file is written.");
+            WriteWarnings(issued.Warnings);
+            X509Certificate2 certificate = PipelineCertificates.Attach(issued);
+            if (_verbose) WriteVerbose($"Issued '{certificate.Subject}', serial {certificate.SerialNumber}, valid until {PkiTools.Core.Words.Date(certificate.NotAfter)}, signed by {by}.");
+            return certificate;
         }
     }
 }

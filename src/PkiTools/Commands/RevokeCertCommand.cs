@@ -1,6 +1,10 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using PkiTools.Commands.Infrastructure;
+using PkiTools.Core;
 using PkiTools.Core.Ca;
 using PkiTools.Core.Revocation;
 
@@ -45,8 +49,28 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>
+        /// Revocations are applied in batches (one lock hold and one rewrite of index.txt per batch, then the verbose
+        /// lines and records): a batch goes when it holds this many, when its oldest has waited <see cref="BatchWait"/>
+        /// or the producer paused that long, when the CA changes, before an input's error, and at the end.
+        /// </summary>
+        internal const int BatchSize = 1024;
+
+        private static readonly TimeSpan BatchWait = TimeSpan.FromMilliseconds(200);
+
+        private readonly List<(string Serial, string? Subject)> _batch = new List<(string, string?)>();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private CaDirectory? _batchCa;
+        private TimeSpan _batchStarted;
+        private TimeSpan _lastInput;
+        private bool _verbose;
+
+        protected override void BeginProcessing() => _verbose = VerboseShown();
+
         protected override void ProcessRecord()
         {
+            if (_batch.Count > 0 && _clock.Elapsed - _lastInput >= BatchWait) RevokeBatch();
+            _lastInput = _clock.Elapsed;
             Guard(() =>
             {
                 CaDirectory ca = OpenCa(Ca);
@@ -54,27 +78,127 @@ namespace PkiTools.Commands
                 {
                     foreach (X509Certificate2 certificate in Certificate!)
                     {
-                        Guard(() => Revoke(ca, certificate.SerialNumber, certificate.Subject, () => ca.Revoke(certificate, Reason)));
+                        Guard(() =>
+                        {
+                            ca.CheckIssuedHere(certificate);
+                            Queue(ca, certificate.SerialNumber, certificate.Subject);
+                        });
                     }
                     return;
                 }
                 foreach (string serial in SerialNumber!)
                 {
-                    Guard(() => Revoke(ca, serial, ca.Ledger.Find(serial)?.Subject, () => ca.Revoke(serial, Reason)));
+                    Guard(() => Queue(ca, serial, null));
                 }
             });
         }
 
-        private void Revoke(CaDirectory ca, string serial, string? subject, System.Func<LedgerEntry> revoke)
+        protected override void BeforeError()
         {
-            string target = subject == null ? $"serial {serial}" : $"serial {serial} ({subject})";
+            if (_batch.Count > 0) RevokeBatch();
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_batch.Count > 0) RevokeBatch();
+        }
+
+        private void Queue(CaDirectory ca, string serial, string? subject)
+        {
+            if (_batch.Count > 0 && !ReferenceEquals(ca, _batchCa)) RevokeBatch();
+            if (_batch.Count == 0)
+            {
+                _batchCa = ca;
+                _batchStarted = _clock.Elapsed;
+            }
+            _batch.Add((serial, subject));
+            if (_batch.Count >= BatchSize || _clock.Elapsed - _batchStarted >= BatchWait) RevokeBatch();
+        }
+
+        /// <summary>
+        /// Asks for each revocation of the batch (-WhatIf, -Confirm: the subjects of bare serials looked up in one read
+        /// of the ledger), then one change of the ledger for those confirmed; then, in order, each one's verbose line and
+        /// record, then the errors.
+        /// </summary>
+        private void RevokeBatch()
+        {
+            CaDirectory ca = _batchCa!;
+            (string Serial, string? Subject)[] pending = _batch.ToArray();
+            _batch.Clear();
+            Dictionary<string, string>? subjects = null;
             bool release = Reason == RevocationReason.RemoveFromCrl;
-            if (!ShouldProcess(target, release ? $"Release the hold in the CA '{ca.Subject}'" : $"Revoke ({Reason}) in the CA '{ca.Subject}'")) return;
-            LedgerEntry entry = revoke();
-            WriteVerbose(release
-                ? $"Released the hold on {entry.SerialNumber} ({entry.Subject}): it is valid again. Run New-Crl to publish that."
-                : $"Revoked {entry.SerialNumber} ({entry.Subject}) for {Reason}. Run New-Crl to publish the revocation.");
-            if (PassThru) WriteObject(ca.Records(new LedgerQuery { SerialNumber = entry.SerialNumber })[0]);
+            string action = release ? $"Release the hold in the CA '{ca.Subject}'" : $"Revoke ({Reason}) in the CA '{ca.Subject}'";
+            var serials = new List<string>(pending.Length);
+            foreach ((string serial, string? known) in pending)
+            {
+                string? subject = known;
+                if (subject == null)
+                {
+                    subjects ??= SubjectsOf(ca, pending);
+                    subjects.TryGetValue(Normalized(serial) ?? serial, out subject);
+                }
+                string target = subject == null ? $"serial {serial}" : $"serial {serial} ({subject})";
+                if (ShouldProcess(target, action)) serials.Add(serial);
+            }
+            if (serials.Count == 0) return;
+            IReadOnlyList<LedgerOutcome> outcomes;
+            try
+            {
+                outcomes = ca.RevokeBatch(serials, Reason);
+            }
+            catch (PkiException ex)
+            {
+                // The lock or the ledger could not be had: nothing of the batch was revoked.
+                foreach (string _ in serials) WriteError(ErrorFactory.Create(ex));
+                return;
+            }
+            var errors = new List<PkiException>();
+            foreach (LedgerOutcome outcome in outcomes)
+            {
+                if (outcome.Entry is not LedgerEntry entry)
+                {
+                    errors.Add(outcome.Error!);
+                    continue;
+                }
+                if (_verbose)
+                {
+                    WriteVerbose(release
+                        ? $"Released the hold on {entry.SerialNumber} ({entry.Subject}): it is valid again. Run New-Crl to publish that."
+                        : $"Revoked {entry.SerialNumber} ({entry.Subject}) for {Reason}. Run New-Crl to publish the revocation.");
+                }
+                if (PassThru) WriteObject(ca.Record(entry));
+            }
+            foreach (PkiException error in errors) WriteError(ErrorFactory.Create(error));
+        }
+
+        /// <summary>The ledger's subjects of the bare serials of a batch, from one read of the ledger.</summary>
+        private static Dictionary<string, string> SubjectsOf(CaDirectory ca, (string Serial, string? Subject)[] pending)
+        {
+            var wanted = new HashSet<string>(StringComparer.Ordinal);
+            foreach ((string serial, string? subject) in pending)
+            {
+                if (subject == null && Normalized(serial) is string n) wanted.Add(n);
+            }
+            var subjects = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (LedgerEntry entry in ca.Ledger.Entries())
+            {
+                string serial = OpenSslIndexLedger.NormalizeSerial(entry.SerialNumber);
+                if (wanted.Contains(serial)) subjects[serial] = entry.Subject;
+            }
+            return subjects;
+        }
+
+        /// <summary>The serial as the ledger spells it, or null when it is not hex (the revocation then says why).</summary>
+        private static string? Normalized(string serial)
+        {
+            try
+            {
+                return OpenSslIndexLedger.NormalizeSerial(serial);
+            }
+            catch (PkiException)
+            {
+                return null;
+            }
         }
     }
 }

@@ -14,12 +14,21 @@ namespace PkiTools.Commands.Infrastructure
     public abstract class CaCmdlet : PkiCmdlet
     {
         private readonly Dictionary<string, CaDirectory> _opened = new Dictionary<string, CaDirectory>(StringComparer.Ordinal);
+        private CaArgument? _lastArgument;
+        private CaDirectory? _lastOpened;
 
-        /// <summary>The CA an argument names; each directory is opened once per command.</summary>
+        /// <summary>The CA an argument names; each directory is opened once per command (and the same argument, bound once for a whole pipeline, resolved once).</summary>
         protected CaDirectory OpenCa(CaArgument? ca)
         {
             if (ca?.Ca != null) return ca.Ca;
-            if (ca?.Path != null) return Open(ResolveOutputPath(ca.Path));
+            if (ca != null && ReferenceEquals(ca, _lastArgument)) return _lastOpened!;
+            if (ca?.Path != null)
+            {
+                CaDirectory opened = Open(ResolveOutputPath(ca.Path));
+                _lastArgument = ca;
+                _lastOpened = opened;
+                return opened;
+            }
             object? value = ca?.Unsupported;
             throw new PkiException(PkiErrorCode.InvalidArgument,
                 $"-Ca takes a CA from New-Ca or Get-Ca, or the path of a CA directory; got {(value == null || value as string == string.Empty ? "nothing" : "a " + value.GetType().Name)}.", null, value);

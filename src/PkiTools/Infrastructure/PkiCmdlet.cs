@@ -112,8 +112,22 @@ namespace PkiTools.Commands.Infrastructure
             }
             catch (PkiException ex)
             {
+                BeforeError();
                 WriteError(ErrorFactory.Create(ex));
             }
+        }
+
+        /// <summary>Runs before <see cref="Guard"/> writes an input's error (a cmdlet that batches its work issues what it holds first, to keep the order).</summary>
+        protected virtual void BeforeError()
+        {
+        }
+
+        /// <summary>Whether verbose lines would be shown (-Verbose, or $VerbosePreference): costly verbose text is built only then.</summary>
+        protected bool VerboseShown()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("Verbose", out object? flag)) return flag is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(flag);
+            object? preference = GetVariableValue("VerbosePreference");
+            return preference != null && LanguagePrimitives.TryConvertTo(preference, out ActionPreference value) && value != ActionPreference.SilentlyContinue && value != ActionPreference.Ignore;
         }
 
         /// <summary>Runs work on <paramref name="file"/> (a read, or building what will be written there), naming the file in any error it raises.</summary>

@@ -28,23 +28,31 @@ namespace PkiTools.Core.Tests.Ca
 
             public IReadOnlyList<string> Warnings => Array.Empty<string>();
 
-            public void Append(LedgerEntry entry)
+            public void Append(IReadOnlyList<LedgerEntry> entries)
             {
                 lock (_gate)
                 {
-                    if (SerialExists(entry.SerialNumber)) throw new PkiException(PkiErrorCode.SerialConflict, "dup");
-                    _entries.Add(entry);
+                    if (entries.Any(e => SerialExists(e.SerialNumber))) throw new PkiException(PkiErrorCode.SerialConflict, "dup");
+                    _entries.AddRange(entries);
                 }
             }
 
-            public LedgerEntry Revoke(string serialNumber, RevocationReason reason, DateTimeOffset revokedAt)
+            public IReadOnlyList<LedgerOutcome> Revoke(IReadOnlyList<LedgerRevocation> revocations)
             {
                 lock (_gate)
                 {
-                    int i = _entries.FindIndex(e => e.SerialNumber == OpenSslIndexLedger.NormalizeSerial(serialNumber));
-                    if (i < 0) throw new PkiException(PkiErrorCode.SerialNotFound, serialNumber);
-                    LedgerEntry old = _entries[i];
-                    return _entries[i] = new LedgerEntry(LedgerStatus.Revoked, old.NotAfter, revokedAt, reason, old.SerialNumber, old.FileName, old.Subject);
+                    var outcomes = new List<LedgerOutcome>();
+                    foreach (LedgerRevocation r in revocations)
+                    {
+                        int i = _entries.FindIndex(e => e.SerialNumber == OpenSslIndexLedger.NormalizeSerial(r.SerialNumber));
+                        if (i < 0)
+                        {
+                            outcomes.Add(new LedgerOutcome(null, new PkiException(PkiErrorCode.SerialNotFound, r.SerialNumber)));
+                            continue;
+                        }
+                        outcomes.Add(new LedgerOutcome(_entries[i] = _entries[i].Revoked(r.Reason, r.RevokedAt), null));
+                    }
+                    return outcomes;
                 }
             }
 

@@ -99,19 +99,23 @@ namespace PkiTools.Core.Tests.Ca
             }
         }
 
-        [Fact]
-        public void A_process_killed_mid_issuance_or_revocation_leaves_a_sound_ledger()
+        [Theory]
+        [InlineData("one")]
+        [InlineData("batch")]
+        public void A_process_killed_mid_issuance_or_revocation_leaves_a_sound_ledger(string form)
         {
             using var tmp = new TempDir();
             string dir = CaDirectory.Create(tmp.File("ca"), "CN=Root").Folder;
             var handedOut = new List<string>();
             var random = new Random(7);
+            // One at a time (Issue, Revoke) or in batches (IssueBatch, RevokeBatch: a batch is handed out after its commit).
+            string[] Issue(string count, string tag) => form == "one" ? new[] { "issue", dir, count, tag } : new[] { "issue-batch", dir, count, tag, "16" };
             for (int round = 0; round < 4; round++)
             {
                 // Two issuers at once; one is killed with SIGKILL at a random moment after it issued a few.
-                using var victim = new Worker("issue", dir, "100000", "k" + round);
-                using var other = new Worker("issue", dir, "20", "o" + round);
-                int target = 3 + random.Next(10);
+                using var victim = new Worker(Issue("100000", "k" + round));
+                using var other = new Worker(Issue("40", "o" + round));
+                int target = 3 + random.Next(form == "one" ? 10 : 40);
                 var wait = Stopwatch.StartNew();
                 while (victim.Count("ISSUED ") < target && wait.Elapsed < TimeSpan.FromSeconds(60) && !victim.Process.HasExited) Thread.Sleep(2);
                 Thread.Sleep(random.Next(5));
@@ -125,7 +129,7 @@ namespace PkiTools.Core.Tests.Ca
             }
 
             // A revoker killed mid-run: every line still whole, what it reported revoked is revoked.
-            using (var revoker = new Worker("revoke", dir))
+            using (var revoker = form == "one" ? new Worker("revoke", dir) : new Worker("revoke-batch", dir, "8"))
             {
                 var wait = Stopwatch.StartNew();
                 while (revoker.Count("REVOKED ") < 5 && wait.Elapsed < TimeSpan.FromSeconds(60) && !revoker.Process.HasExited) Thread.Sleep(1);
