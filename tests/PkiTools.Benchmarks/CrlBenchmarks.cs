@@ -1,11 +1,6 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.IO;
-using System.Text;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using PkiTools.Core.Ca;
 using PkiTools.Core.Keys;
 using PkiTools.Core.Revocation;
 using PkiTools.Core.X509;
@@ -15,16 +10,15 @@ namespace PkiTools.Benchmarks
     /// <summary>
     /// CRLs of 100,000 entries (issue 14): CrlBuilder.Build (encode, sign, self-check, re-read) from RevokedEntry
     /// objects; Parse of the 4 MB DER (the entry list is checked in place, objects made only when Entries is read);
-    /// Parse plus 1,000 lookups by serial (the sorted index built at the first); Parse plus reading every entry; and
-    /// New-Crl's whole work on a CA folder whose index.txt has 100,000 R lines, from opening the folder (the ledger is
-    /// read) to the PEM and DER files written. The openssl command over the same folder is printed by GlobalSetup.
+    /// Parse plus 1,000 lookups by serial (the sorted index built at the first); Parse plus reading every entry.
+    /// New-Crl's whole work on a CA folder of 100,000 R lines (ledger read, sign, files written) is CaBenchmarks'
+    /// "New-Crl: 100,000 revoked entries".
     /// </summary>
     [MemoryDiagnoser]
     [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 10)]
     public class CrlBenchmarks
     {
         private const int Count = 100_000;
-        private string _root = null!;
         private IssuedCertificate _issuer = null!;
         private RevokedEntry[] _entries = null!;
         private byte[] _der = null!;
@@ -35,28 +29,18 @@ namespace PkiTools.Benchmarks
         {
             _issuer = Fixtures.Root(KeyAlgorithm.EcdsaP256, "CN=Bench CRL Root");
             _entries = new RevokedEntry[Count];
-            var text = new StringBuilder();
             var revokedAt = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
             for (int i = 0; i < Count; i++)
             {
                 int serial = 0x10000000 + i;
                 _entries[i] = new RevokedEntry(BitConverter.GetBytes(serial).Reverse(), revokedAt, RevocationReason.KeyCompromise);
-                text.Append("R\t301231000000Z\t260101120000Z,keyCompromise\t").Append(serial.ToString("X8", CultureInfo.InvariantCulture))
-                    .Append("\tunknown\t/CN=host").Append(i.ToString(CultureInfo.InvariantCulture)).Append(".example\n");
             }
             _der = Build().GetEncoded();
             _lookups = new byte[1000][];
             for (int i = 0; i < _lookups.Length; i++) _lookups[i] = _entries[i * 97].SerialNumber;
 
-            _root = Path.Combine(Path.GetTempPath(), "pkitools-bench-crl-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            CaDirectory.Create(_root, "CN=Bench Revoking CA");
-            File.WriteAllText(Path.Combine(_root, "index.txt"), text.ToString());
             Console.WriteLine($"// {Count:N0} entries, {_der.Length:N0} bytes of DER");
-            Console.WriteLine($"// openssl over the same folder: time openssl ca -gencrl -config {Path.Combine(_root, "openssl.cnf")} -out /tmp/x.crl");
         }
-
-        [GlobalCleanup]
-        public void Cleanup() => Directory.Delete(_root, recursive: true);
 
         [Benchmark(Description = "CrlBuilder.Build, 100,000 entries (P-256)")]
         public CertificateRevocationList Build() =>
@@ -79,9 +63,6 @@ namespace PkiTools.Benchmarks
 
         [Benchmark(Description = "Parse + every entry as an object")]
         public int ParseAndList() => CertificateRevocationList.Parse(_der).Entries.Count;
-
-        [Benchmark(Description = "New-Crl's work: open CA folder (100,000 R lines) + sign + write")]
-        public CertificateRevocationList NewCrlFromFolder() => CaDirectory.Open(_root).NewCrl();
     }
 
     internal static class ByteArrayExtensions

@@ -338,6 +338,7 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>Reads what changed since the last read (everything the first time, or after a rewrite). Caller holds the lock.</summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
         private void Refresh()
         {
             if (LoadReasonOverrides() && _reasonOverrides.Count > 0)
@@ -497,6 +498,7 @@ namespace PkiTools.Core.Ca
                 ? new LedgerEntry(entry.Status, entry.NotAfter, entry.RevokedAt, reason, entry.SerialNumber, entry.FileName, entry.Subject)
                 : entry;
 
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization
         private void Add(string line, LedgerEntry entry)
         {
             string serial = NormalizeSerial(entry.SerialNumber);
@@ -511,6 +513,7 @@ namespace PkiTools.Core.Ca
                 $"Line {number} of the ledger '{IndexPath}' is not in OpenSSL's index.txt format: '{line}'.", null, IndexPath);
 
         /// <summary>Parses one index.txt line, or null.</summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
         public static LedgerEntry? TryParseLine(string line)
         {
             // Six tab-separated fields, scanned in place (a 100,000-line ledger is read at every open).
@@ -590,6 +593,7 @@ namespace PkiTools.Core.Ca
 
         public static bool TryParseTime(string text, out DateTimeOffset time) => TryParseTime(text, 0, text.Length, out time);
 
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization
         private static bool TryParseTime(string text, int start, int length, out DateTimeOffset time)
         {
             time = default;

@@ -54,6 +54,7 @@ namespace PkiTools.Core.Revocation
         /// parts (algorithm, name, times, CRL extensions) are read by BouncyCastle. Every failure is an exception that
         /// <see cref="ParseDer"/> turns into CrlInvalid.
         /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
         private CertificateRevocationList(byte[] der)
         {
             _der = der;
@@ -142,6 +143,7 @@ namespace PkiTools.Core.Revocation
         }
 
         /// <summary>Checks one entry; with <paramref name="materialize"/> also returns it as an object (else null, nothing allocated).</summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
         private RevokedEntry? ReadEntry(ref Reader entry, bool materialize)
         {
             int version = _version;
@@ -259,6 +261,7 @@ namespace PkiTools.Core.Revocation
         }
 
         /// <summary>UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, the only forms RFC 5280 allows in CRLs.</summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization
         private DateTimeOffset ReadTime(ref Reader r)
         {
             byte tag = r.Peek;
@@ -339,6 +342,7 @@ namespace PkiTools.Core.Revocation
             public byte Peek => Position < _limit ? _data[Position] : (byte)0;
 
             /// <summary>Reads the next element, which must have <paramref name="tag"/>; returns its content.</summary>
+            [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization
             public (int Start, int Length) Element(byte tag)
             {
                 if (Position >= _limit) throw new ArgumentException($"an element (tag 0x{tag:X2}) is missing");

@@ -79,6 +79,7 @@ namespace PkiTools.Core.Revocation
         /// Encodes <paramref name="entries"/> (checked: canonical positive serials of at most 20 octets, no duplicates)
         /// into the TBSCertList in one pass, signs, checks the signature against the issuer's key.
         /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
         internal static CertificateRevocationList Build(X509Certificate2 issuer, ICertificateSigner signer, RevokedSerial[] entries,
             System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
         {
