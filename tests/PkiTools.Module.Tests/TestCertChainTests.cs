@@ -149,5 +149,53 @@ namespace PkiTools.Module.Tests
             Assert.False(Openssl("pgood", "-policy", P2, "-explicit_policy"));
             Assert.Equal(new[] { "InvalidArgument" }, S.Run(Chain("pgood", " -Policy not.an.oid")).ErrorIds);
         }
+
+        /// <summary>24 leaves in ./bulk (b001.crt ...): two of three under the intermediate, every third under the other root.</summary>
+        private void MakeBulkLeaves() => S.Run(@"
+            New-Item -ItemType Directory ./bulk | Out-Null
+            foreach ($i in 1..24) {
+                $issuer = if ($i % 3 -eq 0) { $other } else { $int }
+                New-Csr -DnsName ""h$i.corp.example"" | Invoke-CaSign -Issuer $issuer -ValidDays 30 -Path ('./bulk/b{0:d3}' -f $i) | Out-Null
+            }
+            $files = @(Get-ChildItem ./bulk/*.crt | Sort-Object Name)
+            $certs = @($files | ForEach-Object { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($_.FullName) })
+            function global:Line($r) { '{0} {1} {2}' -f $r.Certificate.Thumbprint, $r.IsValid, (@($r.Problems | ForEach-Object { [string]$_.Code }) -join ',') }
+        ").ThrowOnError();
+
+        private string[] Lines(string script) =>
+            S.Run(script + " | ForEach-Object { Line $_ }").ThrowOnError().Output.Select(o => o.ToString()).ToArray();
+
+        [Fact]
+        public void Bulk_forms_give_the_one_at_a_time_results_in_input_order()
+        {
+            MakeBulkLeaves();
+            const string Args = " -TrustedRoot ./root.crt -Intermediate ./int.crt -DnsName h1.corp.example";
+            string[] single = Lines("$files | ForEach-Object { Test-CertChain -LiteralPath $_.FullName" + Args + " }");
+            Assert.Equal(24, single.Length);
+            Assert.Contains(single, l => l.Contains(" True ", StringComparison.Ordinal)); // h1 under the intermediate
+            Assert.Contains(single, l => l.Contains("UntrustedRoot", StringComparison.Ordinal) || l.Contains("MissingIssuer", StringComparison.Ordinal));
+            Assert.Contains(single, l => l.Contains("NameMismatch", StringComparison.Ordinal));
+            Assert.Equal(single, Lines("Test-CertChain -Path ./bulk/*.crt" + Args));
+            Assert.Equal(single, Lines("$files | Test-CertChain" + Args));
+            Assert.Equal(single, Lines("Test-CertChain -Path ($files.FullName)" + Args));
+            Assert.Equal(single, Lines("$certs | Test-CertChain" + Args));
+            Assert.Equal(single, Lines("Test-CertChain -Certificate $certs" + Args));
+            Assert.Equal(single, Lines("$certs | Test-CertChain -Verbose" + Args)); // the sequential form (a trace per validation)
+            string[] reversed = single.Reverse().ToArray();
+            Assert.Equal(reversed, Lines("[array]::Reverse($certs); $certs | Test-CertChain" + Args));
+            Assert.Equal(single.Select(l => l.Split(' ')[1]).ToArray(),
+                S.Run("Test-CertChain -Path ./bulk/*.crt -Quiet" + Args).ThrowOnError().Output.Select(o => o.ToString()).ToArray());
+        }
+
+        [Fact]
+        public void Bulk_errors_are_per_item_and_the_rest_go_on_in_order()
+        {
+            MakeBulkLeaves();
+            File.WriteAllText(S.File("bulk/b005.crt"), "not a certificate");
+            var r = S.Run("Test-CertChain -Path ./bulk/b001.crt, ./bulk/missing.crt, ./bulk/b00*.crt -TrustedRoot ./root.crt -Intermediate ./int.crt | ForEach-Object { Line $_ }");
+            Assert.Equal(new[] { "FileNotFound", "FormatUnknown" }, r.ErrorIds);
+            string[] expected = Lines("'b001','b001','b002','b003','b004','b006','b007','b008','b009' | ForEach-Object { Test-CertChain -Path \"./bulk/$_.crt\" -TrustedRoot ./root.crt -Intermediate ./int.crt }");
+            Assert.Equal(expected, r.Output.Select(o => o.ToString()).ToArray());
+        }
     }
 }

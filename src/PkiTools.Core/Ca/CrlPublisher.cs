@@ -101,18 +101,27 @@ namespace PkiTools.Core.Ca
             {
                 _ca.SweepStaleTemporaryFiles();
                 System.Numerics.BigInteger number = ReadCrlNumber(numberPath);
-                var revoked = new List<RevokedEntry>();
-                foreach (LedgerEntry e in entries)
+                // Straight from the ledger into the encoder: no object per revoked entry (100,000 of them are usual).
+                int count = 0;
+                for (int i = 0; i < entries.Count; i++)
                 {
+                    if (entries[i].Status == LedgerStatus.Revoked) count++;
+                }
+                var revoked = new CrlBuilder.RevokedSerial[count];
+                DateTimeOffset? now = null;
+                count = 0;
+                for (int i = 0; i < entries.Count; i++)
+                {
+                    LedgerEntry e = entries[i];
                     if (e.Status != LedgerStatus.Revoked) continue;
                     RevocationReason? reason = e.Reason == RevocationReason.Unspecified ? null : e.Reason;
-                    revoked.Add(new RevokedEntry(Hex.Decode(e.SerialNumber), e.RevokedAt ?? _ca.Clock(), reason));
+                    revoked[count++] = new CrlBuilder.RevokedSerial(OpenSslIndexLedger.NormalizeSerial(e.SerialNumber), e.RevokedAt ?? (now ??= _ca.Clock()), reason);
                 }
                 DateTimeOffset thisUpdate = _ca.Clock();
                 CertificateRevocationList crl = CrlBuilder.Build(_ca.Certificate, signer, revoked, number, thisUpdate, thisUpdate.AddDays(days));
                 string next = OpenSslIndexLedger.NormalizeSerial((number + 1).ToString("X", System.Globalization.CultureInfo.InvariantCulture));
                 AtomicFileWriter.Write(numberPath, CaFiles.Ascii(next + "\n"), secret: false, overwrite: true, caOwned: true);
-                byte[] pem = CaFiles.Ascii(crl.Pem), der = crl.GetEncoded();
+                byte[] der = crl.Der, pem = Formats.Pem.EncodeBytes("X509 CRL", der);
                 var files = new List<OutputFile>
                 {
                     new OutputFile(_ca.CrlPath, pem, secret: false),

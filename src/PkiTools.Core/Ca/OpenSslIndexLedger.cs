@@ -399,6 +399,7 @@ namespace PkiTools.Core.Ca
         }
 
         /// <summary>Reads what changed since the last read (everything the first time, or after a rewrite). Caller holds the lock.</summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
         private void Refresh()
         {
             if (LoadReasonOverrides() && _reasonOverrides.Count > 0)
@@ -460,16 +461,22 @@ namespace PkiTools.Core.Ca
             }
             _tornTail = false;
             _tailNeedsNewline = false;
-            int lineStart = 0;
-            for (int i = 0; i < tail.Length; i++)
+            int lineStart = 0, lastStart = -1;
+            for (int i = Array.IndexOf(tail, (byte)'\n'); i >= 0; i = Array.IndexOf(tail, (byte)'\n', lineStart))
             {
-                if (tail[i] != (byte)'\n') continue;
-                string line = Latin1.GetString(tail, lineStart, i - lineStart);
-                if (line.EndsWith("\r", StringComparison.Ordinal)) line = line.Substring(0, line.Length - 1);
-                if (line.Length > 0) Add(line, ParseLine(line, _lines.Count + 1));
-                _lastLine = new byte[i + 1 - lineStart];
-                Array.Copy(tail, lineStart, _lastLine, 0, _lastLine.Length);
+                int end = i > lineStart && tail[i - 1] == (byte)'\r' ? i - 1 : i;
+                if (end > lineStart)
+                {
+                    string line = Latin1.GetString(tail, lineStart, end - lineStart);
+                    Add(line, ParseLine(line, _lines.Count + 1));
+                }
+                lastStart = lineStart;
                 lineStart = i + 1;
+            }
+            if (lastStart >= 0)
+            {
+                _lastLine = new byte[lineStart - lastStart];
+                Array.Copy(tail, lastStart, _lastLine, 0, _lastLine.Length);
             }
             _length += lineStart;
             if (lineStart < tail.Length)
@@ -552,6 +559,7 @@ namespace PkiTools.Core.Ca
                 ? new LedgerEntry(entry.Status, entry.NotAfter, entry.RevokedAt, reason, entry.SerialNumber, entry.FileName, entry.Subject)
                 : entry;
 
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization
         private void Add(string line, LedgerEntry entry)
         {
             string serial = NormalizeSerial(entry.SerialNumber);
@@ -566,18 +574,15 @@ namespace PkiTools.Core.Ca
                 $"Line {number} of the ledger '{IndexPath}' is not in OpenSSL's index.txt format: '{line}'.", null, IndexPath);
 
         /// <summary>Parses one index.txt line, or null.</summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
         public static LedgerEntry? TryParseLine(string line)
         {
             // Six tab-separated fields, scanned in place (a 100,000-line ledger is read at every open).
-            var tabs = new int[5];
-            int count = 0;
-            for (int i = 0; i < line.Length; i++)
-            {
-                if (line[i] != '\t') continue;
-                if (count == 5) return null;
-                tabs[count++] = i;
-            }
-            if (count != 5 || tabs[0] != 1) return null;
+            int tab0 = line.IndexOf('\t');
+            if (tab0 != 1) return null;
+            int tab1 = line.IndexOf('\t', tab0 + 1), tab2 = tab1 < 0 ? -1 : line.IndexOf('\t', tab1 + 1);
+            int tab3 = tab2 < 0 ? -1 : line.IndexOf('\t', tab2 + 1), tab4 = tab3 < 0 ? -1 : line.IndexOf('\t', tab3 + 1);
+            if (tab4 < 0 || line.IndexOf('\t', tab4 + 1) >= 0) return null;
             LedgerStatus status;
             switch (line[0])
             {
@@ -586,20 +591,19 @@ namespace PkiTools.Core.Ca
                 case 'E': status = LedgerStatus.Expired; break;
                 default: return null;
             }
-            if (!TryParseTime(line, 2, tabs[1] - 2, out DateTimeOffset notAfter)) return null;
+            if (!TryParseTime(line, 2, tab1 - 2, out DateTimeOffset notAfter)) return null;
             DateTimeOffset? revokedAt = null;
             RevocationReason? reason = null;
-            int revStart = tabs[1] + 1, revLength = tabs[2] - revStart;
+            int revStart = tab1 + 1, revLength = tab2 - revStart;
             if (revLength > 0)
             {
                 int comma = line.IndexOf(',', revStart, revLength);
-                if (!TryParseTime(line, revStart, (comma < 0 ? tabs[2] : comma) - revStart, out DateTimeOffset when)) return null;
+                if (!TryParseTime(line, revStart, (comma < 0 ? tab2 : comma) - revStart, out DateTimeOffset when)) return null;
                 revokedAt = when;
                 if (comma >= 0)
                 {
-                    int end = line.IndexOf(',', comma + 1, tabs[2] - comma - 1);
-                    string name = line.Substring(comma + 1, (end < 0 ? tabs[2] : end) - comma - 1);
-                    int r = Array.FindIndex(ReasonNames, n => n.Length > 0 && string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+                    int end = line.IndexOf(',', comma + 1, tab2 - comma - 1);
+                    int r = ReasonIndex(line, comma + 1, (end < 0 ? tab2 : end) - comma - 1);
                     if (r < 0) return null;
                     reason = (RevocationReason)r;
                 }
@@ -608,11 +612,22 @@ namespace PkiTools.Core.Ca
             {
                 return null;
             }
-            string serial = line.Substring(tabs[2] + 1, tabs[3] - tabs[2] - 1);
+            string serial = line.Substring(tab2 + 1, tab3 - tab2 - 1);
             if (serial.Length == 0 || !IsHex(serial)) return null;
-            int fileLength = tabs[4] - tabs[3] - 1;
-            string file = fileLength == 7 && string.CompareOrdinal(line, tabs[3] + 1, "unknown", 0, 7) == 0 ? "unknown" : line.Substring(tabs[3] + 1, fileLength);
-            return new LedgerEntry(status, notAfter, revokedAt, reason, serial, file, line.Substring(tabs[4] + 1));
+            int fileLength = tab4 - tab3 - 1;
+            string file = fileLength == 7 && string.CompareOrdinal(line, tab3 + 1, "unknown", 0, 7) == 0 ? "unknown" : line.Substring(tab3 + 1, fileLength);
+            return new LedgerEntry(status, notAfter, revokedAt, reason, serial, file, line.Substring(tab4 + 1));
+        }
+
+        /// <summary>The index of the reason name at <paramref name="start"/> in <paramref name="line"/> (any case), or -1.</summary>
+        private static int ReasonIndex(string line, int start, int length)
+        {
+            for (int r = 0; r < ReasonNames.Length; r++)
+            {
+                string n = ReasonNames[r];
+                if (n.Length > 0 && n.Length == length && string.Compare(line, start, n, 0, length, StringComparison.OrdinalIgnoreCase) == 0) return r;
+            }
+            return -1;
         }
 
         /// <summary>One line as openssl writes it (without the newline).</summary>
@@ -639,6 +654,7 @@ namespace PkiTools.Core.Ca
 
         public static bool TryParseTime(string text, out DateTimeOffset time) => TryParseTime(text, 0, text.Length, out time);
 
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization
         private static bool TryParseTime(string text, int start, int length, out DateTimeOffset time)
         {
             time = default;

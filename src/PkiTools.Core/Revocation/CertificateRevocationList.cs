@@ -33,17 +33,28 @@ namespace PkiTools.Core.Revocation
         };
 
         private readonly byte[] _der;
-        private readonly Dictionary<string, RevokedEntry> _bySerial;
+        private readonly int _version;
+        private readonly int _tbsStart;
+        private readonly int _tbsLength;
+        /// <summary>Where each revoked entry (its SEQUENCE tag) starts in <see cref="_der"/>, in CRL order.</summary>
+        private readonly int[] _entryOffsets;
+        private readonly int _entryCount;
+        /// <summary>Entry indexes sorted by serial number then CRL order, built at the first <see cref="Find(byte[])"/>.</summary>
+        private int[]? _bySerial;
+        private RevokedEntry[]? _entries;
         private string? _pem;
 
         private static readonly byte[] ReasonCodeOid = { 0x55, 0x1D, 0x15 };
         private static readonly byte[] InvalidityDateOid = { 0x55, 0x1D, 0x18 };
 
         /// <summary>
-        /// Reads the CRL with a DER walk: the revoked list (which may hold 100,000 entries) is decoded directly, the
-        /// small parts (algorithm, name, times, CRL extensions) by BouncyCastle. Every failure is an exception that
+        /// Reads the CRL with a DER walk: the revoked list (which may hold 100,000 entries) is checked in place without
+        /// allocating per entry (an offset each), and decoded into <see cref="RevokedEntry"/> objects only when
+        /// <see cref="Entries"/> is read; <see cref="Find(byte[])"/> binary-searches the entries by serial. The small
+        /// parts (algorithm, name, times, CRL extensions) are read by BouncyCastle. Every failure is an exception that
         /// <see cref="ParseDer"/> turns into CrlInvalid.
         /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
         private CertificateRevocationList(byte[] der)
         {
             _der = der;
@@ -53,7 +64,8 @@ namespace PkiTools.Core.Revocation
             outer.End();
             int tbsStart = list.Position;
             Reader tbs = list.Enter(0x30);
-            TbsDer = Slice(der, tbsStart, list.Position - tbsStart);
+            _tbsStart = tbsStart;
+            _tbsLength = list.Position - tbsStart;
             SignatureAlgorithmId = AlgorithmIdentifier.GetInstance(Small(list.Element(0x30)));
             (int sigStart, int sigLength) = list.Element(0x03);
             list.End();
@@ -74,20 +86,23 @@ namespace PkiTools.Core.Revocation
             }
             IssuerDer = X509Name.GetInstance(Small(tbs.Element(0x30))).GetDerEncoded();
             Issuer = Names.Describe(IssuerDer);
-            ThisUpdate = ReadTime(tbs);
-            if (tbs.Peek == 0x17 || tbs.Peek == 0x18) NextUpdate = ReadTime(tbs);
+            ThisUpdate = ReadTime(ref tbs);
+            if (tbs.Peek == 0x17 || tbs.Peek == 0x18) NextUpdate = ReadTime(ref tbs);
             SignatureAlgorithm = Keys.SignatureAlgorithm.NameOf(SignatureAlgorithmId.Algorithm.Id);
 
-            var entries = new List<RevokedEntry>();
-            _bySerial = new Dictionary<string, RevokedEntry>(StringComparer.Ordinal);
+            _version = version;
+            _entryOffsets = Array.Empty<int>();
             if (tbs.Peek == 0x30)
             {
                 Reader revoked = tbs.Enter(0x30);
+                // A first guess at the count (an entry with a reason code takes about 39 bytes); grown when short.
+                _entryOffsets = new int[Math.Max(4, (revoked.Limit - revoked.Position) / 32)];
                 while (!revoked.AtEnd)
                 {
-                    RevokedEntry entry = ReadEntry(revoked.Enter(0x30), version);
-                    entries.Add(entry);
-                    if (!_bySerial.ContainsKey(entry.SerialNumberHex)) _bySerial.Add(entry.SerialNumberHex, entry);
+                    if (_entryCount == _entryOffsets.Length) Array.Resize(ref _entryOffsets, _entryCount * 2);
+                    _entryOffsets[_entryCount++] = revoked.Position;
+                    Reader entry = revoked.Enter(0x30);
+                    ReadEntry(ref entry, materialize: false);
                 }
             }
             if (tbs.Peek == 0xA0)
@@ -117,19 +132,28 @@ namespace PkiTools.Core.Revocation
                 }
             }
             tbs.End();
-            Entries = entries;
         }
 
-        private RevokedEntry ReadEntry(Reader entry, int version)
+        /// <summary>The entry whose SEQUENCE starts at <paramref name="offset"/> (already checked by the constructor).</summary>
+        private RevokedEntry EntryAt(int offset)
         {
+            var at = new Reader(_der, offset, _der.Length);
+            Reader entry = at.Enter(0x30);
+            return ReadEntry(ref entry, materialize: true)!;
+        }
+
+        /// <summary>Checks one entry; with <paramref name="materialize"/> also returns it as an object (else null, nothing allocated).</summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
+        private RevokedEntry? ReadEntry(ref Reader entry, bool materialize)
+        {
+            int version = _version;
             // SEQUENCE { userCertificate INTEGER, revocationDate Time, crlEntryExtensions Extensions OPTIONAL }
             (int serialStart, int serialLength) = entry.Element(0x02);
             if (serialLength == 0) throw new ArgumentException("a revoked serial number is empty");
             if ((_der[serialStart] & 0x80) != 0) throw new ArgumentException("a revoked serial number is negative");
             int skip = 0;
             while (skip < serialLength - 1 && _der[serialStart + skip] == 0) skip++;
-            byte[] serial = Slice(_der, serialStart + skip, serialLength - skip);
-            DateTimeOffset date = ReadTime(entry);
+            DateTimeOffset date = ReadTime(ref entry);
             RevocationReason? reason = null;
             if (!entry.AtEnd)
             {
@@ -174,7 +198,56 @@ namespace PkiTools.Core.Revocation
                 }
             }
             entry.End();
+            if (!materialize) return null;
+            byte[] serial = Slice(_der, serialStart + skip, serialLength - skip);
             return new RevokedEntry(serial, Hex.Encode(serial), date, reason);
+        }
+
+        /// <summary>The serial number of entry <paramref name="index"/>: its content in the DER, leading zero bytes skipped.</summary>
+        private (int Start, int Length) SerialAt(int index)
+        {
+            var at = new Reader(_der, _entryOffsets[index], _der.Length);
+            Reader entry = at.Enter(0x30);
+            (int start, int length) = entry.Element(0x02);
+            while (length > 1 && _der[start] == 0)
+            {
+                start++;
+                length--;
+            }
+            return (start, length);
+        }
+
+        /// <summary>Orders serial numbers (canonical magnitudes) by length, then bytes.</summary>
+        private static int CompareSerials(byte[] a, int aStart, int aLength, byte[] b, int bStart, int bLength)
+        {
+            if (aLength != bLength) return aLength < bLength ? -1 : 1;
+            for (int i = 0; i < aLength; i++)
+            {
+                int d = a[aStart + i] - b[bStart + i];
+                if (d != 0) return d;
+            }
+            return 0;
+        }
+
+        private int[] SerialIndex()
+        {
+            int[]? index = _bySerial;
+            if (index != null) return index;
+            var starts = new int[_entryCount];
+            var lengths = new int[_entryCount];
+            index = new int[_entryCount];
+            for (int i = 0; i < _entryCount; i++)
+            {
+                (starts[i], lengths[i]) = SerialAt(i);
+                index[i] = i;
+            }
+            byte[] der = _der;
+            Array.Sort(index, (x, y) =>
+            {
+                int c = CompareSerials(der, starts[x], lengths[x], der, starts[y], lengths[y]);
+                return c != 0 ? c : x.CompareTo(y); // the first listed wins, as before
+            });
+            return _bySerial = index;
         }
 
         private bool Same(int start, int length, byte[] expected)
@@ -188,7 +261,8 @@ namespace PkiTools.Core.Revocation
         }
 
         /// <summary>UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, the only forms RFC 5280 allows in CRLs.</summary>
-        private DateTimeOffset ReadTime(Reader r)
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization
+        private DateTimeOffset ReadTime(ref Reader r)
         {
             byte tag = r.Peek;
             if (tag != 0x17 && tag != 0x18) throw new ArgumentException("a time is neither UTCTime nor GeneralizedTime");
@@ -245,8 +319,8 @@ namespace PkiTools.Core.Revocation
             return result;
         }
 
-        /// <summary>A strict DER cursor over the content of one constructed element.</summary>
-        private sealed class Reader
+        /// <summary>A strict DER cursor over the content of one constructed element (a struct: pass it by ref).</summary>
+        private struct Reader
         {
             private readonly byte[] _data;
             private readonly int _limit;
@@ -260,12 +334,15 @@ namespace PkiTools.Core.Revocation
 
             public int Position { get; private set; }
 
+            public int Limit => _limit;
+
             public bool AtEnd => Position >= _limit;
 
             /// <summary>The next tag, or 0 at the end.</summary>
             public byte Peek => Position < _limit ? _data[Position] : (byte)0;
 
             /// <summary>Reads the next element, which must have <paramref name="tag"/>; returns its content.</summary>
+            [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization
             public (int Start, int Length) Element(byte tag)
             {
                 if (Position >= _limit) throw new ArgumentException($"an element (tag 0x{tag:X2}) is missing");
@@ -325,17 +402,28 @@ namespace PkiTools.Core.Revocation
         /// <summary>Sha256WithRsa, EcdsaSha256, Ed25519, ... or the OID of an algorithm we do not know.</summary>
         public string SignatureAlgorithm { get; }
 
-        public int RevokedCount => Entries.Count;
+        public int RevokedCount => _entryCount;
 
-        /// <summary>The revoked certificates, in CRL order.</summary>
-        public IReadOnlyList<RevokedEntry> Entries { get; }
+        /// <summary>The revoked certificates, in CRL order (decoded at the first read; a lookup needs only <see cref="Find(byte[])"/>).</summary>
+        public IReadOnlyList<RevokedEntry> Entries
+        {
+            get
+            {
+                RevokedEntry[]? entries = _entries;
+                if (entries != null) return entries;
+                entries = new RevokedEntry[_entryCount];
+                for (int i = 0; i < entries.Length; i++) entries[i] = EntryAt(_entryOffsets[i]);
+                return _entries = entries;
+            }
+        }
 
         /// <summary>The CRL in PEM ("X509 CRL").</summary>
         public string Pem => _pem ??= Formats.Pem.Encode("X509 CRL", _der);
 
         internal byte[] IssuerDer { get; }
 
-        internal byte[] TbsDer { get; }
+        /// <summary>The signed part, copied out when a signature is checked (not kept: it is most of a large CRL).</summary>
+        internal byte[] TbsDer => Slice(_der, _tbsStart, _tbsLength);
 
         internal AlgorithmIdentifier SignatureAlgorithmId { get; }
 
@@ -344,6 +432,9 @@ namespace PkiTools.Core.Revocation
         /// <summary>The OID of the first critical extension (of the CRL or an entry) we do not process, or null.</summary>
         internal string? UnsupportedCriticalExtension { get; private set; }
 
+        /// <summary>The DER encoding itself, not a copy: for writing it out within the library.</summary>
+        internal byte[] Der => _der;
+
         /// <summary>The DER encoding (a copy).</summary>
         public byte[] GetEncoded() => (byte[])_der.Clone();
 
@@ -351,7 +442,26 @@ namespace PkiTools.Core.Revocation
         public RevokedEntry? Find(byte[] serialNumber)
         {
             if (serialNumber == null) throw new ArgumentNullException(nameof(serialNumber));
-            return _bySerial.TryGetValue(Hex.Encode(RevokedEntry.Canonical(serialNumber)), out RevokedEntry? e) ? e : null;
+            byte[] wanted = RevokedEntry.Canonical(serialNumber);
+            int[] index = SerialIndex();
+            int lo = 0, hi = index.Length - 1, found = -1;
+            while (lo <= hi)
+            {
+                int mid = lo + ((hi - lo) >> 1);
+                (int start, int length) = SerialAt(index[mid]);
+                int c = CompareSerials(_der, start, length, wanted, 0, wanted.Length);
+                if (c < 0)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    if (c == 0) found = index[mid]; // keep going left: the first listed
+                    hi = mid - 1;
+                }
+            }
+            if (found < 0) return null;
+            return _entries != null ? _entries[found] : EntryAt(_entryOffsets[found]);
         }
 
         /// <summary>The entry for the certificate's serial number, or null when it is not listed.</summary>

@@ -42,6 +42,47 @@ namespace PkiTools.Core.Revocation
         public static CertificateRevocationList Build(X509Certificate2 issuer, ICertificateSigner signer, IReadOnlyList<RevokedEntry> entries,
             System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
         {
+            if (entries == null) throw new ArgumentNullException(nameof(entries));
+            var serials = new RevokedSerial[entries.Count];
+            for (int i = 0; i < serials.Length; i++)
+            {
+                RevokedEntry e = entries[i] ?? throw new ArgumentException("An entry is null.", nameof(entries));
+                serials[i] = new RevokedSerial(e.SerialNumberHex, e.RevocationDate, e.Reason);
+            }
+            return Build(issuer, signer, serials, crlNumber, thisUpdate, nextUpdate);
+        }
+
+        /// <summary>
+        /// One revoked serial as the encoder takes it: no object per entry, the serial as canonical upper-case hex (a
+        /// ledger's own string, or <see cref="RevokedEntry.SerialNumberHex"/>) written straight into the DER.
+        /// </summary>
+        internal readonly struct RevokedSerial
+        {
+            public RevokedSerial(string canonicalHex, DateTimeOffset revocationDate, RevocationReason? reason)
+            {
+                Hex = canonicalHex;
+                RevokedUtc = Truncate(revocationDate.UtcDateTime);
+                Reason = reason;
+            }
+
+            public string Hex { get; }
+
+            public DateTime RevokedUtc { get; }
+
+            public RevocationReason? Reason { get; }
+
+            /// <summary>Content length of the INTEGER: the magnitude, plus a zero byte when its top bit is set.</summary>
+            public int IntegerLength => Hex.Length / 2 + (HexValue(Hex[0]) >= 8 ? 1 : 0);
+        }
+
+        /// <summary>
+        /// Encodes <paramref name="entries"/> (checked: canonical positive serials of at most 20 octets, no duplicates)
+        /// into the TBSCertList in one pass, signs, checks the signature against the issuer's key.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl((System.Runtime.CompilerServices.MethodImplOptions)512)] // AggressiveOptimization: a hot loop, optimised at first call
+        internal static CertificateRevocationList Build(X509Certificate2 issuer, ICertificateSigner signer, RevokedSerial[] entries,
+            System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
+        {
             if (issuer == null) throw new ArgumentNullException(nameof(issuer));
             if (signer == null) throw new ArgumentNullException(nameof(signer));
             if (entries == null) throw new ArgumentNullException(nameof(entries));
@@ -63,15 +104,17 @@ namespace PkiTools.Core.Revocation
             // revokedCertificates: each entry is SEQUENCE { serial INTEGER, revocationDate Time, [crlEntryExtensions] }.
             var seen = new HashSet<string>(StringComparer.Ordinal);
             long entriesLength = 0;
-            for (int i = 0; i < entries.Count; i++)
+            for (int i = 0; i < entries.Length; i++)
             {
-                RevokedEntry e = entries[i] ?? throw new ArgumentException("An entry is null.", nameof(entries));
-                if (!seen.Add(e.SerialNumberHex))
+                string hex = entries[i].Hex;
+                CheckSerial(hex);
+                if (!seen.Add(hex))
                 {
-                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The serial number {e.SerialNumberHex} is listed twice.");
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The serial number {hex} is listed twice.");
                 }
-                entriesLength += DerWriter.Tlv(EntryContentLength(e));
+                entriesLength += DerWriter.Tlv(EntryContentLength(entries[i]));
             }
+            seen = null;
             if (entriesLength > 1 << 30) throw new PkiException(PkiErrorCode.InvalidArgument, "Too many entries for one CRL.");
 
             byte[] crlNumberDer = IntegerContent(crlNumber);
@@ -80,7 +123,7 @@ namespace PkiTools.Core.Revocation
             int numberExt = DerWriter.Tlv(OidCrlNumber.Length + DerWriter.Tlv(DerWriter.Tlv(crlNumberDer.Length)));
             int extensions = DerWriter.Tlv(DerWriter.Tlv(akiExt + numberExt)); // [0] EXPLICIT SEQUENCE OF Extension
             long tbsContent = 3 /* version */ + algorithm.Length + issuerName.Length + TimeLength(from) + TimeLength(to)
-                + (entries.Count > 0 ? DerWriter.Tlv((int)entriesLength) : 0) + extensions;
+                + (entries.Length > 0 ? DerWriter.Tlv((int)entriesLength) : 0) + extensions;
             var w = new DerWriter(DerWriter.Tlv((int)tbsContent));
             w.Header(0x30, (int)tbsContent);
             w.Raw(new byte[] { 0x02, 0x01, 0x01 });
@@ -88,15 +131,15 @@ namespace PkiTools.Core.Revocation
             w.Raw(issuerName);
             w.Time(from);
             w.Time(to);
-            if (entries.Count > 0)
+            if (entries.Length > 0)
             {
                 w.Header(0x30, (int)entriesLength);
-                for (int i = 0; i < entries.Count; i++)
+                for (int i = 0; i < entries.Length; i++)
                 {
-                    RevokedEntry e = entries[i];
+                    RevokedSerial e = entries[i];
                     w.Header(0x30, EntryContentLength(e));
-                    WriteInteger(w, e.Magnitude);
-                    w.Time(Truncate(e.RevocationDate.UtcDateTime));
+                    WriteInteger(w, e);
+                    w.Time(e.RevokedUtc);
                     if (e.Reason is RevocationReason reason)
                     {
                         w.Header(0x30, 12);
@@ -153,20 +196,33 @@ namespace PkiTools.Core.Revocation
             return parsed;
         }
 
-        private static int EntryContentLength(RevokedEntry e)
+        private static int EntryContentLength(RevokedSerial e) =>
+            DerWriter.Tlv(e.IntegerLength) + TimeLength(e.RevokedUtc) + (e.Reason != null ? 14 : 0);
+
+        private static void WriteInteger(DerWriter w, RevokedSerial e)
         {
-            byte[] serial = e.Magnitude;
-            int serialLength = serial.Length + ((serial[0] & 0x80) != 0 ? 1 : 0);
-            return DerWriter.Tlv(serialLength) + TimeLength(e.RevocationDate.UtcDateTime) + (e.Reason != null ? 14 : 0);
+            string hex = e.Hex;
+            int length = e.IntegerLength;
+            w.Header(0x02, length);
+            if (length > hex.Length / 2) w.Byte(0);
+            for (int i = 0; i < hex.Length; i += 2) w.Byte((byte)((HexValue(hex[i]) << 4) | HexValue(hex[i + 1])));
         }
 
-        private static void WriteInteger(DerWriter w, byte[] magnitude)
+        /// <summary>A revoked serial must be canonical hex (even length, upper case, no leading zero octet), positive, at most 20 octets.</summary>
+        private static void CheckSerial(string hex)
         {
-            bool pad = (magnitude[0] & 0x80) != 0;
-            w.Header(0x02, magnitude.Length + (pad ? 1 : 0));
-            if (pad) w.Byte(0);
-            w.Raw(magnitude);
+            bool canonical = hex.Length >= 2 && hex.Length % 2 == 0 && !(hex[0] == '0' && hex[1] == '0' && hex.Length > 2);
+            for (int i = 0; canonical && i < hex.Length; i++) canonical = HexValue(hex[i]) >= 0;
+            if (!canonical) throw new PkiException(PkiErrorCode.InvalidArgument, $"'{hex}' is not a serial number in canonical hex.");
+            if (hex == "00") throw new PkiException(PkiErrorCode.InvalidArgument, "A revoked serial number must be positive (it is zero).");
+            if (hex.Length > 40 || (hex.Length == 40 && HexValue(hex[0]) >= 8))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "A revoked serial number must be at most 20 octets (RFC 5280 4.1.2.2).");
+            }
         }
+
+        /// <summary>The value of an upper-case hex digit, or -1.</summary>
+        private static int HexValue(char c) => c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 
         private static byte[] IntegerContent(System.Numerics.BigInteger value)
         {

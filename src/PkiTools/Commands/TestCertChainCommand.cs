@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading.Tasks;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core;
 using PkiTools.Core.Formats;
@@ -103,8 +104,20 @@ namespace PkiTools.Commands
         private IReadOnlyList<X509Certificate2> _trustedRoots = Array.Empty<X509Certificate2>();
         private IReadOnlyList<X509Certificate2> _intermediates = Array.Empty<X509Certificate2>();
         private IReadOnlyList<CertificateRevocationList> _crls = Array.Empty<CertificateRevocationList>();
+        private ChainValidationOptions? _options;
+        /// <summary>Validations running on the thread pool, oldest first; null when they run on the pipeline thread.</summary>
+        private Queue<Task<ChainValidationResult>>? _pending;
 
-        /// <summary>Reads the roots, intermediates and CRLs once: a missing or broken file stops the command with its own id.</summary>
+        /// <summary>Validations queued but not yet written: beyond this many, the pipeline thread waits for the oldest.</summary>
+        private static readonly int MaxPending = Math.Max(16, 8 * Environment.ProcessorCount);
+
+        /// <summary>
+        /// Reads the roots, intermediates and CRLs once for the whole call (every certificate is checked against the
+        /// same objects): a missing or broken file stops the command with its own id. Many certificates (a wildcard,
+        /// several paths, a pipeline of files or objects) are validated on one worker per CPU, each file read and
+        /// parsed by its worker too, and the results written in input order. With -Verbose the trace of each
+        /// validation is written as it happens, so the work stays on the pipeline thread.
+        /// </summary>
         protected override void BeginProcessing()
         {
             try
@@ -124,6 +137,15 @@ namespace PkiTools.Commands
             {
                 ThrowTerminatingError(ErrorFactory.Create(ex));
             }
+            _options = Options(Array.Empty<X509Certificate2>());
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(RevocationFlag)) && _options.EffectiveRevocationMode == RevocationMode.NoCheck)
+            {
+                WriteWarning("-RevocationFlag has no effect: revocation is not checked. Give the CRLs with -Crl.");
+            }
+            if (_options.Trace == null && Environment.ProcessorCount > 1)
+            {
+                _pending = new Queue<Task<ChainValidationResult>>();
+            }
         }
 
         protected override void ProcessRecord()
@@ -132,20 +154,67 @@ namespace PkiTools.Commands
             {
                 foreach (X509Certificate2 certificate in Certificate!)
                 {
-                    Validate(certificate, Array.Empty<X509Certificate2>());
+                    if (certificate == null) continue;
+                    Run(() => ChainValidator.Validate(certificate, _options!));
                 }
                 return;
             }
-            ForEachFile((file, data) =>
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (string pattern in literal ? LiteralPath! : Path!)
             {
-                IReadOnlyList<X509Certificate2> certificates = CertificateFiles.Read(data, null, file).Certificates;
-                var extra = new X509Certificate2[certificates.Count - 1];
-                for (int i = 1; i < certificates.Count; i++) extra[i - 1] = certificates[i];
-                Validate(certificates[0], extra);
-            });
+                Guard(() =>
+                {
+                    foreach (string file in ResolveInputPaths(pattern, literal))
+                    {
+                        Run(() => WithSource(file, () => ValidateFile(file)));
+                    }
+                });
+            }
         }
 
-        private bool _warnedFlag;
+        protected override void EndProcessing()
+        {
+            if (_pending == null) return;
+            while (_pending.Count > 0) Write(_pending.Dequeue());
+        }
+
+        /// <summary>Runs on a worker (or inline): reads the file, tests its first certificate, the rest of a bundle serve as intermediates.</summary>
+        private ChainValidationResult ValidateFile(string file)
+        {
+            IReadOnlyList<X509Certificate2> certificates = CertificateFiles.Read(CertificateReader.ReadFile(file), null, file).Certificates;
+            if (certificates.Count == 1) return ChainValidator.Validate(certificates[0], _options!);
+            var extra = new X509Certificate2[certificates.Count - 1];
+            for (int i = 1; i < certificates.Count; i++) extra[i - 1] = certificates[i];
+            return ChainValidator.Validate(certificates[0], Options(extra));
+        }
+
+        /// <summary>Queues one validation (or runs it here when sequential) and writes every result that is ready, in order.</summary>
+        private void Run(Func<ChainValidationResult> work)
+        {
+            if (_pending == null)
+            {
+                Guard(() => Write(work()));
+                return;
+            }
+            _pending.Enqueue(Task.Run(work));
+            while (_pending.Count > 0 && (_pending.Peek().IsCompleted || _pending.Count > MaxPending)) Write(_pending.Dequeue());
+        }
+
+        /// <summary>Writes a finished (or, waiting for it, the oldest) validation: its result, or its PkiException as an error.</summary>
+        private void Write(Task<ChainValidationResult> validation)
+        {
+            ChainValidationResult result;
+            try
+            {
+                result = validation.GetAwaiter().GetResult(); // an unexpected exception is rethrown with its stack
+            }
+            catch (PkiException ex)
+            {
+                WriteError(ErrorFactory.Create(ex));
+                return;
+            }
+            Write(result);
+        }
 
         /// <summary>True when verbose output is shown (-Verbose or $VerbosePreference), so the trace is only built when someone reads it.</summary>
         private bool VerboseWanted
@@ -162,14 +231,20 @@ namespace PkiTools.Commands
             }
         }
 
-        private void Validate(X509Certificate2 certificate, X509Certificate2[] bundled)
+        /// <summary>The validation inputs of this call; <paramref name="bundled"/> (the rest of a PEM bundle) joins the intermediates.</summary>
+        private ChainValidationOptions Options(IReadOnlyList<X509Certificate2> bundled)
         {
             var bound = MyInvocation.BoundParameters;
             CertificatePurpose purpose = bound.ContainsKey(nameof(Purpose)) ? Purpose
                 : (DnsName != null || IpAddress != null) ? CertificatePurpose.ServerAuth : CertificatePurpose.Any;
-            var intermediates = new List<X509Certificate2>(_intermediates);
-            intermediates.AddRange(bundled);
-            var options = new ChainValidationOptions
+            IReadOnlyList<X509Certificate2> intermediates = _intermediates;
+            if (bundled.Count > 0)
+            {
+                var all = new List<X509Certificate2>(_intermediates);
+                all.AddRange(bundled);
+                intermediates = all;
+            }
+            return new ChainValidationOptions
             {
                 TrustedRoots = _trustedRoots,
                 Intermediates = intermediates,
@@ -189,12 +264,10 @@ namespace PkiTools.Commands
                 InhibitPolicyMapping = InhibitPolicyMapping,
                 InhibitAnyPolicy = InhibitAnyPolicy,
             };
-            if (bound.ContainsKey(nameof(RevocationFlag)) && options.EffectiveRevocationMode == RevocationMode.NoCheck && !_warnedFlag)
-            {
-                _warnedFlag = true;
-                WriteWarning("-RevocationFlag has no effect: revocation is not checked. Give the CRLs with -Crl.");
-            }
-            ChainValidationResult result = ChainValidator.Validate(certificate, options);
+        }
+
+        private void Write(ChainValidationResult result)
+        {
             foreach (ChainProblem problem in result.Problems)
             {
                 WriteVerbose(problem.ToString());

@@ -47,6 +47,45 @@ namespace PkiTools.Core.Tests.Revocation
         }
 
         [Fact]
+        public void Lookup_by_serial_finds_what_the_entry_list_holds()
+        {
+            // Serials of every length from 1 to 20 octets, high bit set or not, in an order that is not sorted.
+            var rng = new Random(7);
+            var entries = new List<RevokedEntry>();
+            var seen = new HashSet<string>();
+            while (entries.Count < 2000)
+            {
+                var serial = new byte[1 + rng.Next(20)];
+                rng.NextBytes(serial);
+                if (serial.Length == 20) serial[0] &= 0x7F;
+                if (serial[0] == 0) serial[0] = 1;
+                var entry = new RevokedEntry(serial, ValidationPki.Days(-1 - rng.Next(100)), rng.Next(3) == 0 ? null : RevocationReason.Superseded);
+                if (seen.Add(entry.SerialNumberHex)) entries.Add(entry);
+            }
+            CertificateRevocationList crl = CertificateRevocationList.Parse(
+                CrlBuilder.Build(Pki.Intermediate, entries, 9, ValidationPki.Days(-1), ValidationPki.Days(6)).GetEncoded());
+            CertificateRevocationList listed = CertificateRevocationList.Parse(crl.GetEncoded());
+            Assert.Equal(entries.Count, listed.Entries.Count); // the entry list read first: lookups then return its objects
+            foreach (CertificateRevocationList c in new[] { crl, listed })
+            {
+                for (int i = 0; i < entries.Count; i++)
+                {
+                    RevokedEntry found = c.Find(entries[i].SerialNumber)!;
+                    Assert.Equal(entries[i].SerialNumberHex, found.SerialNumberHex);
+                    Assert.Equal(entries[i].RevocationDate, found.RevocationDate);
+                    Assert.Equal(entries[i].Reason, found.Reason);
+                    Assert.Equal(found.SerialNumberHex, c.Find(new byte[] { 0, 0 }.Concat(entries[i].SerialNumber).ToArray())!.SerialNumberHex);
+                    byte[] other = entries[i].SerialNumber;
+                    other[other.Length - 1] ^= 0x5A;
+                    RevokedEntry? hit = c.Find(other); // only ever the entry with exactly that serial
+                    if (hit != null) Assert.Equal(other.SkipWhile((b, k) => b == 0 && k < other.Length - 1).ToArray(), hit.SerialNumber);
+                }
+            }
+            Assert.Equal(crl.Entries.Select(e => e.SerialNumberHex), entries.Select(e => e.SerialNumberHex));
+            Assert.Same(listed.Entries[5], listed.Find(entries[5].SerialNumber));
+        }
+
+        [Fact]
         public void Empty_crl_has_no_revoked_list()
         {
             CertificateRevocationList crl = CrlBuilder.Build(Pki.Root, Array.Empty<RevokedEntry>(), 0, ValidationPki.Days(-1), ValidationPki.Days(6));
