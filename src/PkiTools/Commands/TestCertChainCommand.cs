@@ -101,6 +101,7 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter InhibitAnyPolicy { get; set; }
 
+        private bool _verbose;
         private IReadOnlyList<X509Certificate2> _trustedRoots = Array.Empty<X509Certificate2>();
         private IReadOnlyList<X509Certificate2> _intermediates = Array.Empty<X509Certificate2>();
         private IReadOnlyList<CertificateRevocationList> _crls = Array.Empty<CertificateRevocationList>();
@@ -120,6 +121,7 @@ namespace PkiTools.Commands
         /// </summary>
         protected override void BeginProcessing()
         {
+            _verbose = VerboseShown();
             try
             {
                 _trustedRoots = InputArguments.Certificates(this, nameof(TrustedRoot), TrustedRoot);
@@ -216,21 +218,6 @@ namespace PkiTools.Commands
             Write(result);
         }
 
-        /// <summary>True when verbose output is shown (-Verbose or $VerbosePreference), so the trace is only built when someone reads it.</summary>
-        private bool VerboseWanted
-        {
-            get
-            {
-                if (MyInvocation.BoundParameters.TryGetValue("Verbose", out object? verbose))
-                {
-                    return verbose is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(verbose);
-                }
-                object? preference = SessionState.PSVariable.GetValue("VerbosePreference");
-                return preference is ActionPreference p ? p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore
-                    : preference != null && !string.Equals(preference.ToString(), "SilentlyContinue", StringComparison.OrdinalIgnoreCase);
-            }
-        }
-
         /// <summary>The validation inputs of this call; <paramref name="bundled"/> (the rest of a PEM bundle) joins the intermediates.</summary>
         private ChainValidationOptions Options(IReadOnlyList<X509Certificate2> bundled)
         {
@@ -258,7 +245,7 @@ namespace PkiTools.Commands
                 MaxDepth = bound.ContainsKey(nameof(MaxDepth)) ? MaxDepth : (int?)null,
                 AllowWeakSignatures = AllowWeakSignatures,
                 RevocationFlag = bound.ContainsKey(nameof(RevocationFlag)) ? RevocationFlag : (RevocationFlag?)null,
-                Trace = VerboseWanted ? WriteVerbose : (Action<string>?)null,
+                Trace = _verbose ? WriteVerbose : (Action<string>?)null, // read on the pipeline thread, in BeginProcessing
                 InitialPolicies = Policy,
                 RequireExplicitPolicy = RequireExplicitPolicy,
                 InhibitPolicyMapping = InhibitPolicyMapping,
