@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Security.Cryptography.X509Certificates;
 
+using PkiTools.Core.X509;
+
 namespace PkiTools.Core.Validation
 {
     /// <summary>What a certificate is to be trusted for. The names are part of the cmdlet contract (-Purpose).</summary>
@@ -110,6 +112,36 @@ namespace PkiTools.Core.Validation
 
         /// <summary>RFC 5280's initial-any-policy-inhibit: anyPolicy in an intermediate's certificatePolicies matches nothing.</summary>
         public bool InhibitAnyPolicy { get; init; }
+
+        private ParsedCertificate?[]? _parsedRoots, _parsedIntermediates;
+
+        /// <summary>
+        /// The trusted roots parsed once per options object (null where one cannot be read): many certificates validated
+        /// with the same options (Test-CertChain over 1,000 files) parse the roots once, not once each. Options are
+        /// immutable, so two threads racing here compute the same thing.
+        /// </summary>
+        internal ParsedCertificate?[] ParsedTrustedRoots => _parsedRoots ??= ParseAll(TrustedRoots);
+
+        /// <summary>The intermediates parsed once per options object, as <see cref="ParsedTrustedRoots"/>.</summary>
+        internal ParsedCertificate?[] ParsedIntermediates => _parsedIntermediates ??= ParseAll(Intermediates);
+
+        private static ParsedCertificate?[] ParseAll(IReadOnlyList<X509Certificate2>? certificates)
+        {
+            if (certificates == null) return Array.Empty<ParsedCertificate?>();
+            var parsed = new ParsedCertificate?[certificates.Count];
+            for (int i = 0; i < parsed.Length; i++)
+            {
+                try
+                {
+                    parsed[i] = certificates[i] == null ? null : ParsedCertificate.Parse(certificates[i].RawData);
+                }
+                catch (Exception)
+                {
+                    parsed[i] = null; // left to the pool, which skips what it cannot read
+                }
+            }
+            return parsed;
+        }
 
         /// <summary>The revocation flag in effect.</summary>
         public RevocationFlag EffectiveRevocationFlag => RevocationFlag ?? Validation.RevocationFlag.ExcludeRoot;

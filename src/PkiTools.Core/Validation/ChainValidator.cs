@@ -79,29 +79,6 @@ namespace PkiTools.Core.Validation
             return builder.Result(certificate);
         }
 
-        /// <summary>
-        /// Parsed forms of the anchors and intermediates given as objects, kept as long as each object lives: validating
-        /// 1,000 leaves against one root parses the root once, not 1,000 times. An X509Certificate2 cannot change its
-        /// bytes, so the parse stays right; one that cannot be read gives null and is left to the pool.
-        /// </summary>
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, ParsedCertificate> ParsedInputs =
-            new System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, ParsedCertificate>();
-
-        private static ParsedCertificate? ParsedOnce(X509Certificate2? certificate)
-        {
-            if (certificate == null) return null;
-            if (ParsedInputs.TryGetValue(certificate, out ParsedCertificate? parsed)) return parsed;
-            try
-            {
-                parsed = ParsedCertificate.Parse(certificate.RawData);
-            }
-            catch (Exception)
-            {
-                return null;
-            }
-            return ParsedInputs.GetValue(certificate, _ => parsed);
-        }
-
         private static Builder? Run(X509Certificate2? certificate, ParsedCertificate? parsed, ChainValidationOptions options, out ChainProblem? unreadable)
         {
             unreadable = null;
@@ -122,9 +99,11 @@ namespace PkiTools.Core.Validation
                     "The certificate cannot be parsed (malformed DER or a malformed extension); obtain a correct copy of it.");
                 return null;
             }
-            foreach (X509Certificate2? root in options.TrustedRoots ?? Array.Empty<X509Certificate2>())
+            IReadOnlyList<X509Certificate2> roots = options.TrustedRoots ?? Array.Empty<X509Certificate2>();
+            ParsedCertificate?[] parsedRoots = options.ParsedTrustedRoots;
+            for (int i = 0; i < roots.Count; i++)
             {
-                pool.Add(root, ParsedOnce(root), trusted: true);
+                pool.Add(roots[i], parsedRoots[i], trusted: true);
             }
             if (options.UseSystemTrust)
             {
@@ -133,9 +112,11 @@ namespace PkiTools.Core.Validation
                     pool.Add(input.Certificate, input.Parsed, trusted: true);
                 }
             }
-            foreach (X509Certificate2? intermediate in options.Intermediates ?? Array.Empty<X509Certificate2>())
+            IReadOnlyList<X509Certificate2> intermediates = options.Intermediates ?? Array.Empty<X509Certificate2>();
+            ParsedCertificate?[] parsedIntermediates = options.ParsedIntermediates;
+            for (int i = 0; i < intermediates.Count; i++)
             {
-                pool.Add(intermediate, ParsedOnce(intermediate), trusted: false);
+                pool.Add(intermediates[i], parsedIntermediates[i], trusted: false);
             }
 
             options.Trace?.Invoke(DescribeChecks(options, at));

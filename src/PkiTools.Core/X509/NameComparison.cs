@@ -39,7 +39,97 @@ namespace PkiTools.Core.X509
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<byte[], string> Cache =
             new System.Collections.Concurrent.ConcurrentDictionary<byte[], string>(Validation.ByteArrayComparer.Instance);
 
-        private static string Compute(byte[] nameDer)
+        private static string Compute(byte[] nameDer) => ComputeAscii(nameDer) ?? ComputeParsed(nameDer);
+
+        /// <summary>
+        /// The key of the common name, read straight from the DER: one attribute per RDN, PrintableString, UTF8String or
+        /// IA5String values of printable ASCII, where the preparation is only lower case and single spaces. Null for
+        /// anything else (which <see cref="ComputeParsed"/> handles); both give the same key where both apply.
+        /// </summary>
+        internal static string? ComputeAscii(byte[] der)
+        {
+            int pos = 0;
+            if (!Header(der, ref pos, 0x30, out int length) || pos + length != der.Length) return null;
+            var sb = new StringBuilder(der.Length + 16);
+            while (pos < der.Length)
+            {
+                if (!Header(der, ref pos, 0x31, out int setLength)) return null;
+                int setEnd = pos + setLength;
+                if (!Header(der, ref pos, 0x30, out int avaLength) || pos + avaLength != setEnd) return null;
+                if (!Header(der, ref pos, 0x06, out int oidLength) || !Oid(der, pos, oidLength, sb)) return null;
+                pos += oidLength;
+                if (pos >= setEnd) return null;
+                byte tag = der[pos];
+                if ((tag != 0x13 && tag != 0x0C && tag != 0x16) || !Header(der, ref pos, tag, out int valueLength) || pos + valueLength != setEnd) return null;
+                sb.Append('\u0001').Append('"');
+                bool space = false, any = false;
+                for (; pos < setEnd; pos++)
+                {
+                    byte b = der[pos];
+                    if (b < 0x20 || b > 0x7E) return null;
+                    if (b == 0x20)
+                    {
+                        space = any;
+                        continue;
+                    }
+                    if (space) sb.Append(' ');
+                    space = false;
+                    any = true;
+                    sb.Append(b >= (byte)'A' && b <= (byte)'Z' ? (char)(b + 32) : (char)b);
+                }
+                sb.Append('\u0003');
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>A DER tag and definite length (short form, or long form up to 3 bytes) that fit in the buffer.</summary>
+        private static bool Header(byte[] der, ref int pos, byte tag, out int length)
+        {
+            length = 0;
+            if (pos + 2 > der.Length || der[pos] != tag) return false;
+            int first = der[pos + 1];
+            pos += 2;
+            if (first < 0x80)
+            {
+                length = first;
+            }
+            else
+            {
+                int count = first & 0x7F;
+                if (count == 0 || count > 3 || pos + count > der.Length) return false;
+                for (int i = 0; i < count; i++) length = (length << 8) | der[pos++];
+            }
+            return pos + length <= der.Length;
+        }
+
+        /// <summary>Appends an OID's dotted form (as BouncyCastle writes it); false for a malformed or oversized one.</summary>
+        private static bool Oid(byte[] der, int pos, int length, StringBuilder sb)
+        {
+            if (length == 0 || (der[pos + length - 1] & 0x80) != 0) return false;
+            long value = 0;
+            bool first = true;
+            for (int i = pos; i < pos + length; i++)
+            {
+                if (value == 0 && der[i] == 0x80) return false; // non-minimal encoding
+                if (value > (long.MaxValue >> 8)) return false;
+                value = (value << 7) | (long)(der[i] & 0x7F);
+                if ((der[i] & 0x80) != 0) continue;
+                if (first)
+                {
+                    long arc = value < 40 ? 0 : value < 80 ? 1 : 2;
+                    sb.Append(arc).Append('.').Append(value - arc * 40);
+                    first = false;
+                }
+                else
+                {
+                    sb.Append('.').Append(value);
+                }
+                value = 0;
+            }
+            return true;
+        }
+
+        internal static string ComputeParsed(byte[] nameDer)
         {
             try
             {

@@ -66,5 +66,34 @@ namespace PkiTools.Core.Tests.Validation
             Assert.True(NameComparison.Equal(junk, (byte[])junk.Clone()));
             Assert.False(NameComparison.Equal(junk, a));
         }
+
+        [Fact]
+        public void The_fast_ASCII_reading_gives_the_same_key_as_the_full_preparation()
+        {
+            var random = new System.Random(4518);
+            var types = new[] { Cn, O, X509Name.OU, X509Name.C, X509Name.DC, X509Name.EmailAddress, new DerObjectIdentifier("1.3.6.1.4.1.311.60.2.1.3"), new DerObjectIdentifier("2.999.1234567890123") };
+            const string alphabet = "aZ 0.-'()+,/:=?xY  Q";
+            int fast = 0;
+            for (int k = 0; k < 500; k++)
+            {
+                var rdns = Enumerable.Range(0, random.Next(0, 5)).Select(_ =>
+                {
+                    DerObjectIdentifier type = types[random.Next(types.Length)];
+                    string text = new string(Enumerable.Range(0, random.Next(0, 12)).Select(__ => alphabet[random.Next(alphabet.Length)]).ToArray());
+                    Asn1Encodable value = random.Next(3) switch { 0 => new DerPrintableString(text), 1 => new DerUtf8String(text), _ => new DerIA5String(text) };
+                    return new[] { (type, value) };
+                }).ToArray();
+                byte[] der = Name(rdns).GetEncoded();
+                string? ascii = NameComparison.ComputeAscii(der);
+                if (ascii == null) continue;
+                fast++;
+                Assert.Equal(NameComparison.ComputeParsed(der), ascii);
+            }
+            Assert.True(fast > 400, $"only {fast} names took the fast reading");
+            // Outside it (non-ASCII, a multi-valued RDN, a BMPString): no fast key.
+            Assert.Null(NameComparison.ComputeAscii(Name(new[] { (Cn, (Asn1Encodable)new DerUtf8String("Straße")) }).GetEncoded()));
+            Assert.Null(NameComparison.ComputeAscii(Name(new[] { (Cn, (Asn1Encodable)new DerPrintableString("X")), (O, new DerPrintableString("Y")) }).GetEncoded()));
+            Assert.Null(NameComparison.ComputeAscii(Name(new[] { (Cn, (Asn1Encodable)new DerBmpString("X")) }).GetEncoded()));
+        }
     }
 }
