@@ -206,9 +206,10 @@ namespace PkiTools.Core.Renewal
         /// <summary>
         /// The folders under <paramref name="root"/> (itself first, then its subfolders depth-first with
         /// <paramref name="recurse"/>, in ordinal order; symbolic links to folders are not followed), each with its files
-        /// in ordinal order, or with the error that kept it from being listed.
+        /// in ordinal order, or with the error that kept it from being listed. A subfolder whose name
+        /// <paramref name="skip"/> accepts is neither listed nor walked.
         /// </summary>
-        public static IEnumerable<(string Folder, string[] Files, PkiException? Error)> Folders(string root, bool recurse)
+        public static IEnumerable<(string Folder, string[] Files, PkiException? Error)> Folders(string root, bool recurse, Func<string, bool>? skip = null)
         {
             var pending = new Stack<string>();
             pending.Push(root);
@@ -232,6 +233,7 @@ namespace PkiTools.Core.Renewal
                 yield return (folder, files, error);
                 for (int i = folders.Length - 1; i >= 0; i--)
                 {
+                    if (skip != null && skip(Path.GetFileName(folders[i]))) continue;
                     if ((new DirectoryInfo(folders[i]).Attributes & FileAttributes.ReparsePoint) == 0) pending.Push(folders[i]);
                 }
             }

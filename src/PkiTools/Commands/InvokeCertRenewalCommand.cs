@@ -198,7 +198,9 @@ namespace PkiTools.Commands
                     yield return path;
                     continue;
                 }
-                foreach (var (folder, files, error) in CertificateInventory.Folders(path, recurse: true))
+                // Backups are not walked at all (after a few runs they hold more folders than the services do), and a
+                // folder given inside one is not renewed.
+                foreach (var (folder, files, error) in CertificateInventory.Folders(path, recurse: true, skip: name => name == CertificateRenewer.BackupFolderName))
                 {
                     if (error != null) WriteError(ErrorFactory.Create(error));
                     if (folder.Split(System.IO.Path.DirectorySeparatorChar).Contains(CertificateRenewer.BackupFolderName)) continue;
