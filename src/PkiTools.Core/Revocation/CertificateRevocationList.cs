@@ -473,14 +473,14 @@ namespace PkiTools.Core.Revocation
             return Find(littleEndian);
         }
 
-        /// <summary>True when the CRL's signature verifies with <paramref name="issuer"/>'s public key and names it as issuer.</summary>
+        /// <summary>True when the CRL's signature verifies with <paramref name="issuer"/>'s public key and names it as issuer (names compared as RFC 5280 §7.1 asks).</summary>
         public bool IsSignedBy(X509Certificate2 issuer)
         {
             if (issuer == null) throw new ArgumentNullException(nameof(issuer));
             try
             {
                 ParsedCertificate parsed = ParsedCertificate.Parse(issuer.RawData);
-                return Arrays.AreEqual(parsed.SubjectDer, IssuerDer) && parsed.PublicKey is PublicKeyInfo key && IsSignedBy(key);
+                return NameComparison.Equal(parsed.SubjectDer, IssuerDer) && parsed.PublicKey is PublicKeyInfo key && IsSignedBy(key);
             }
             catch (PkiException)
             {

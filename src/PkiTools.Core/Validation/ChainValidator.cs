@@ -717,7 +717,7 @@ namespace PkiTools.Core.Validation
             {
                 var certificates = new (CertificatePolicyExtensions, bool)[last];
                 for (int i = 1; i <= last; i++) certificates[i - 1] = (path[last - i].Policies, path[last - i].P.IsSelfIssued);
-                PolicyOutcome outcome = PolicyProcessor.Process(certificates, i => last - i, _options.InitialPolicies,
+                PolicyOutcome outcome = PolicyProcessor.Process(certificates, _options.InitialPolicies,
                     _options.RequireExplicitPolicy, _options.InhibitPolicyMapping, _options.InhibitAnyPolicy);
                 if (outcome.Failure is var (index, code, message)) problems.Add(Problem(code, index, path[index], message));
                 return outcome;

@@ -179,9 +179,9 @@ namespace PkiTools.Core.Validation
 
         /// <summary>
         /// Processes <paramref name="certificates"/>, ordered from the one the trust anchor issued down to the leaf
-        /// (RFC 5280's 1..n); <paramref name="pathIndexOf"/> turns a position there into the caller's index.
+        /// (RFC 5280's 1..n). A failure names its certificate by its index in the path from the leaf (leaf = 0: n - i).
         /// </summary>
-        public static PolicyOutcome Process(IReadOnlyList<(CertificatePolicyExtensions Policy, bool SelfIssued)> certificates, Func<int, int> pathIndexOf,
+        public static PolicyOutcome Process(IReadOnlyList<(CertificatePolicyExtensions Policy, bool SelfIssued)> certificates,
             IReadOnlyList<string>? initialPolicies, bool requireExplicitPolicy, bool inhibitPolicyMapping, bool inhibitAnyPolicy)
         {
             int n = certificates.Count;
@@ -199,7 +199,7 @@ namespace PkiTools.Core.Validation
             for (int i = 1; i <= n; i++)
             {
                 var (policy, selfIssued) = certificates[i - 1];
-                int index = pathIndexOf(i);
+                int index = n - i;
                 if (policy.Malformed != null)
                 {
                     return Fail(index, ChainProblemCode.CertificateInvalid, $"The certificate cannot be checked for policies: {policy.Malformed}; have it reissued.");
@@ -317,7 +317,7 @@ namespace PkiTools.Core.Validation
             if (explicitPolicy <= 0 && treeNull)
             {
                 string wanted = userAny ? "" : $" among the acceptable ones ({string.Join(", ", initialPolicies!)})";
-                return new PolicyOutcome(authority, user, (pathIndexOf(n), ChainProblemCode.NoExplicitPolicy,
+                return new PolicyOutcome(authority, user, (0, ChainProblemCode.NoExplicitPolicy,
                     $"An explicit certificate policy is required, but no policy{wanted} is valid for the whole chain (valid: {(authority.Count == 0 ? "none" : string.Join(", ", authority))})."));
             }
             return new PolicyOutcome(authority, user, null);
