@@ -354,38 +354,38 @@ namespace PkiTools.Core.Keys
         /// </summary>
         public string ExportPem(PrivateKeyFormat format = PrivateKeyFormat.Pkcs8, char[]? password = null, int iterations = PasswordBasedEncryption.DefaultIterations)
         {
-            byte[] pkcs8 = ExportPkcs8();
-            try
+            switch (format)
             {
-                switch (format)
-                {
-                    case PrivateKeyFormat.Pkcs8:
+                case PrivateKeyFormat.Pkcs8:
+                    byte[] pkcs8 = ExportPkcs8();
+                    try
+                    {
                         return password == null
                             ? Pem.Encode("PRIVATE KEY", pkcs8)
                             : Pem.Encode("ENCRYPTED PRIVATE KEY", PasswordBasedEncryption.EncryptPkcs8(pkcs8, password, PbeScheme.Aes256Pbkdf2Sha256, iterations));
-                    case PrivateKeyFormat.Pkcs1:
-                    case PrivateKeyFormat.Sec1:
-                        if (password != null)
-                        {
-                            throw new PkiException(PkiErrorCode.InvalidArgument, "Encrypted keys are written as PKCS#8 only (the PKCS#1/SEC1 PEM encryption is obsolete).", null, null,
-                                new PkiHint("Use {0} with {1}.", "Format=Pkcs8", "Password"), "Format");
-                        }
-                        byte[] inner = ExportDer(format);
-                        try
-                        {
-                            return Pem.Encode(format == PrivateKeyFormat.Pkcs1 ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", inner);
-                        }
-                        finally
-                        {
-                            Array.Clear(inner, 0, inner.Length);
-                        }
-                    default:
-                        throw new PkiException(PkiErrorCode.InvalidArgument, $"Unknown key format '{format}'.");
-                }
-            }
-            finally
-            {
-                Array.Clear(pkcs8, 0, pkcs8.Length);
+                    }
+                    finally
+                    {
+                        Array.Clear(pkcs8, 0, pkcs8.Length);
+                    }
+                case PrivateKeyFormat.Pkcs1:
+                case PrivateKeyFormat.Sec1:
+                    if (password != null)
+                    {
+                        throw new PkiException(PkiErrorCode.InvalidArgument, "Encrypted keys are written as PKCS#8 only (the PKCS#1/SEC1 PEM encryption is obsolete).", null, null,
+                            new PkiHint("Use {0} with {1}.", "Format=Pkcs8", "Password"), "Format");
+                    }
+                    byte[] inner = ExportDer(format);
+                    try
+                    {
+                        return Pem.Encode(format == PrivateKeyFormat.Pkcs1 ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", inner);
+                    }
+                    finally
+                    {
+                        Array.Clear(inner, 0, inner.Length);
+                    }
+                default:
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"Unknown key format '{format}'.");
             }
         }
 
