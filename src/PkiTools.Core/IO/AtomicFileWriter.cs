@@ -77,6 +77,8 @@ namespace PkiTools.Core.IO
             foreach (FileGroup group in groups) total += group.Files.Count;
             bool batchFlush = total > 2 && RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
             var folders = new HashSet<string>(StringComparer.Ordinal);
+            var existingFolders = new HashSet<string>(StringComparer.Ordinal);
+            var placedTemps = new HashSet<string>(StringComparer.Ordinal);
             try
             {
                 for (int g = 0; g < groups.Count; g++)
@@ -85,7 +87,7 @@ namespace PkiTools.Core.IO
                     var temps = new List<(string Temp, string Target)>(group.Files.Count);
                     try
                     {
-                        CheckTargets(group);
+                        CheckTargets(group, existingFolders);
                         foreach (OutputFile file in group.Files)
                         {
                             string full = System.IO.Path.GetFullPath(file.FilePath);
@@ -111,8 +113,10 @@ namespace PkiTools.Core.IO
                     {
                         foreach ((string temp, string target) in temps)
                         {
-                            bool existed = File.Exists(target);
+                            // Without overwrite a target that existed refuses the rename, so only an overwrite needs the look.
+                            bool existed = groups[g].Overwrite && File.Exists(target);
                             PlaceChecked(temp, target, groups[g].Overwrite);
+                            placedTemps.Add(temp);
                             if (!existed) placed.Add(target);
                         }
                     }
@@ -129,14 +133,18 @@ namespace PkiTools.Core.IO
                 foreach (List<(string Temp, string Target)>? temps in staged)
                 {
                     if (temps == null) continue;
-                    foreach ((string temp, _) in temps) TryDelete(temp);
+                    foreach ((string temp, _) in temps)
+                    {
+                        if (!placedTemps.Contains(temp)) TryDelete(temp);
+                    }
                 }
             }
             return errors;
         }
 
-        /// <summary>Existing targets (unless overwriting), a CA control file (unless the CA writes it), a missing folder, a target twice: refused before anything is written.</summary>
-        private static void CheckTargets(FileGroup group)
+        /// <summary>Existing targets (unless overwriting), a CA control file (unless the CA writes it), a missing folder, a target twice: refused before anything is written.
+        /// <paramref name="existingFolders"/>: folders already seen to exist in this write, looked at once.</summary>
+        private static void CheckTargets(FileGroup group, HashSet<string> existingFolders)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (OutputFile file in group.Files)
@@ -152,10 +160,11 @@ namespace PkiTools.Core.IO
                         $"The file '{file.FilePath}' already exists.", null, file.FilePath, new PkiHint("Use {0} to replace it, or choose another {1}.", "Force", "Path"));
                 }
                 string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file.FilePath));
-                if (folder == null || !Directory.Exists(folder))
+                if (folder == null || (!existingFolders.Contains(folder) && !Directory.Exists(folder)))
                 {
                     throw new PkiException(PkiErrorCode.FileWriteFailed, $"The folder '{folder}' does not exist.", null, file.FilePath);
                 }
+                existingFolders.Add(folder);
             }
         }
 

@@ -38,7 +38,7 @@ namespace PkiTools.Core.Inspection
             _der = der;
             Source = source;
             using (SHA1 sha1 = SHA1.Create()) Sha1Fingerprint = Hex.Encode(sha1.ComputeHash(der));
-            using (SHA256 sha256 = SHA256.Create()) Sha256Fingerprint = Hex.Encode(sha256.ComputeHash(der));
+            Sha256Fingerprint = Hex.Sha256(der);
         }
 
         public CertificateDetailKind Kind { get; }

@@ -25,10 +25,13 @@ namespace PkiTools.Core
             return bytes;
         }
 
-        public static string Sha256(byte[] data)
-        {
-            using var sha = SHA256.Create();
-            return Encode(sha.ComputeHash(data));
-        }
+        public static string Sha256(byte[] data) => Encode(Sha256Digest(data));
+
+        /// <summary>SHA-256 of <paramref name="data"/> with this thread's hash object: creating one per call costs more
+        /// than hashing a certificate (netstandard2.0 has no one-shot SHA256.HashData).</summary>
+        public static byte[] Sha256Digest(byte[] data) => (_sha256 ??= SHA256.Create()).ComputeHash(data);
+
+        [System.ThreadStatic]
+        private static SHA256? _sha256;
     }
 }

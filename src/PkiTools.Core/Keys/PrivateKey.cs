@@ -83,11 +83,11 @@ namespace PkiTools.Core.Keys
                     }
                     return FromRsa(rsa);
                 case KeyAlgorithm.EcdsaP256:
-                    return FromECDsa(ECDsa.Create(ECCurve.NamedCurves.nistP256));
+                    return FromECDsa(NativeKeys.NewEcdsa(ECCurve.NamedCurves.nistP256));
                 case KeyAlgorithm.EcdsaP384:
-                    return FromECDsa(ECDsa.Create(ECCurve.NamedCurves.nistP384));
+                    return FromECDsa(NativeKeys.NewEcdsa(ECCurve.NamedCurves.nistP384));
                 case KeyAlgorithm.EcdsaP521:
-                    return FromECDsa(ECDsa.Create(ECCurve.NamedCurves.nistP521));
+                    return FromECDsa(NativeKeys.NewEcdsa(ECCurve.NamedCurves.nistP521));
                 case KeyAlgorithm.Ed25519:
                     return FromEd25519(new Ed25519PrivateKeyParameters(Random));
                 default:
@@ -106,7 +106,7 @@ namespace PkiTools.Core.Keys
                 Type? cng = Type.GetType("System.Security.Cryptography.RSACng, System.Core, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089");
                 if (cng != null && Activator.CreateInstance(cng, bits) is RSA rsaCng) return rsaCng;
             }
-            RSA rsa = RSA.Create();
+            RSA rsa = NativeKeys.NewRsa();
             rsa.KeySize = bits;
             return rsa;
         }
@@ -424,7 +424,7 @@ namespace PkiTools.Core.Keys
             p.DP = Pad(k.Exponent1, half);
             p.DQ = Pad(k.Exponent2, half);
             p.InverseQ = Pad(k.Coefficient, half);
-            var rsa = RSA.Create();
+            RSA rsa = NativeKeys.NewRsa();
             rsa.ImportParameters(p);
             return FromRsa(rsa);
         }
@@ -447,7 +447,7 @@ namespace PkiTools.Core.Keys
                 D = Pad(d, fieldBytes),
                 Q = new ECPoint { X = Pad(q.AffineXCoord.ToBigInteger(), fieldBytes), Y = Pad(q.AffineYCoord.ToBigInteger(), fieldBytes) },
             };
-            return FromECDsa(ECDsa.Create(p));
+            return FromECDsa(NativeKeys.Ecdsa(p));
         }
 
         private static T Guard<T>(Func<T> parse)

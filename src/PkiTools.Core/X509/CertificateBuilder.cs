@@ -361,8 +361,7 @@ namespace PkiTools.Core.X509
         public static byte[] KeyIdentifier(byte[] subjectPublicKeyInfo)
         {
             byte[] keyBits = SubjectPublicKeyInfo.GetInstance(subjectPublicKeyInfo).PublicKey.GetBytes();
-            using var sha = SHA256.Create();
-            byte[] hash = sha.ComputeHash(keyBits);
+            byte[] hash = Hex.Sha256Digest(keyBits);
             var id = new byte[20];
             Buffer.BlockCopy(hash, 0, id, 0, 20);
             return id;
