@@ -172,13 +172,16 @@ Describe 'Test-CertChain' {
     }
 
     Context 'files a new user gets wrong' {
-        It 'reports a CRL file that is not a CRL (CrlInvalid), naming the file' {
+        It 'skips a CRL file that is not a CRL with a CrlInvalid warning naming the file, and still answers' {
             $file = Join-Path $TestDrive 'not-a.crl'
             [System.IO.File]::WriteAllBytes($file, [byte[]](0x30, 0x03, 0x02, 0x01, 0x01))
-            $err = { $Leaf | Test-CertChain -TrustedRoot $Root -Crl $file -ErrorAction Stop } |
-                Should -Throw -ErrorId 'CrlInvalid,PkiTools.Commands.TestCertChainCommand' -PassThru
-            $err.TargetObject | Should -Be $file
-            $err.ToString() | Should -Not -Match 'Org\.BouncyCastle|System\.'
+            $result = $Leaf | Test-CertChain -TrustedRoot $Root -Intermediate $Issuing -Crl $file -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction Stop
+            $warned.Count | Should -Be 1
+            "$warned" | Should -BeLike "CrlInvalid: *$file*skipped*"
+            "$warned" | Should -Not -Match 'Org\.BouncyCastle|System\.'
+            # -Crl turned checking on; the only CRL was unreadable, so the status is unknown, never good.
+            $result.IsValid | Should -BeFalse
+            $result.Problems.Code | Should -Contain 'RevocationUnknown'
         }
 
         It 'still takes roots as objects, paths and Get-ChildItem output' {

@@ -44,14 +44,27 @@ namespace PkiTools.Module.Tests
         [InlineData("-TrustedRoot ./seq.der", "FormatUnknown", "seq.der")]
         [InlineData("-TrustedRoot $root -Intermediate ./missing-int.crt", "FileNotFound", "missing-int.crt")]
         [InlineData("-TrustedRoot $root -Intermediate ./seq.der", "FormatUnknown", "seq.der")]
-        [InlineData("-TrustedRoot $root -Crl ./missing.crl", "FileNotFound", "missing.crl")]
-        [InlineData("-TrustedRoot $root -Crl ./hello.pem", "CrlInvalid", "hello.pem")]
-        [InlineData("-TrustedRoot $root -Crl ./seq.der", "CrlInvalid", "seq.der")]
         public void Test_CertChain_file_parameters_give_documented_ids(string args, string id, string file)
         {
             ErrorRecord error = Fails(id, "$leaf | Test-CertChain " + args, file);
-            string parameter = args.Contains("-Crl") ? "-Crl" : args.Contains("-Intermediate") ? "-Intermediate" : "-TrustedRoot";
+            string parameter = args.Contains("-Intermediate") ? "-Intermediate" : "-TrustedRoot";
             Assert.Contains(parameter, error.ToString());
+        }
+
+        /// <summary>A CRL that cannot be read is skipped with a warning (RFC 5280 §6.3 asks that one bad CRL among several never stop a validation).</summary>
+        [Theory]
+        [InlineData("./missing.crl", "FileNotFound", "missing.crl")]
+        [InlineData("./hello.pem", "CrlInvalid", "hello.pem")]
+        [InlineData("./seq.der", "CrlInvalid", "seq.der")]
+        public void Test_CertChain_skips_unreadable_crls_with_a_warning_giving_the_id(string crl, string id, string file)
+        {
+            var r = S.Run("($leaf | Test-CertChain -TrustedRoot $root -Intermediate $int -Crl " + crl + ").Problems | ForEach-Object { [string]$_.Code }");
+            Assert.Empty(r.Errors);
+            string warning = Assert.Single(r.Warnings);
+            Assert.StartsWith(id + ": ", warning);
+            Assert.Contains("-Crl", warning);
+            Assert.Contains(S.File(file), warning);
+            Assert.Contains("RevocationUnknown", r.Output.Select(o => o.ToString()));
         }
 
         [Fact]

@@ -63,12 +63,13 @@ default_crl_days = {days}
         }
 
         [Fact]
-        public void Crl_files_that_are_not_crls_are_CrlInvalid_naming_the_file()
+        public void A_crl_file_that_is_not_a_crl_is_skipped_with_a_warning_and_the_good_one_still_decides()
         {
+            OpenSslCrl("ca.crl", 7);
             File.WriteAllText(S.File("junk.crl"), "junk");
-            var r = S.Run("$good | Test-CertChain -TrustedRoot $root -Crl ./junk.crl");
-            Assert.Equal(new[] { "CrlInvalid" }, r.ErrorIds);
-            Assert.Equal(S.File("junk.crl"), r.Errors[0].TargetObject as string);
+            var r = S.Run("$good | Test-CertChain -TrustedRoot $root -Crl ./junk.crl, ./ca.crl -Quiet").ThrowOnError();
+            Assert.True(r.Single<bool>());
+            Assert.Contains(S.File("junk.crl"), Assert.Single(r.Warnings));
         }
     }
 }

@@ -69,7 +69,7 @@ namespace PkiTools.Core.Validation
         /// </summary>
         public bool AllowWeakSignatures { get; init; }
 
-        /// <summary>CRLs for <see cref="RevocationMode.Offline"/> checking (full CRLs; delta and indirect CRLs are not processed).</summary>
+        /// <summary>CRLs for <see cref="RevocationMode.Offline"/> checking (RFC 5280 §6.3: complete, delta, indirect and partitioned CRLs).</summary>
         public IReadOnlyList<Revocation.CertificateRevocationList> Crls { get; init; } = Array.Empty<Revocation.CertificateRevocationList>();
 
         /// <summary>Null: <see cref="Validation.RevocationMode.Offline"/> when <see cref="Crls"/> are given, else <see cref="Validation.RevocationMode.NoCheck"/>.</summary>

@@ -105,12 +105,61 @@ namespace PkiTools.Core.Validation
         public override string ToString() => $"{Code} [{Index}] {Subject}: {Message}";
     }
 
+    /// <summary>A certificate's revocation status as RFC 5280 §6.3 decides it. The names are part of the cmdlet contract.</summary>
+    public enum RevocationStatus
+    {
+        /// <summary>Current CRLs covering every reason were found, and none lists the certificate.</summary>
+        Good,
+
+        /// <summary>A CRL (or its delta) lists the certificate.</summary>
+        Revoked,
+
+        /// <summary>No usable CRL (or set of CRLs) covers the certificate for every reason.</summary>
+        Unknown,
+    }
+
+    /// <summary>How the revocation of one certificate of the chain was decided, and by which CRLs.</summary>
+    public sealed class RevocationCheck
+    {
+        public RevocationCheck(int index, string subject, RevocationStatus status, IReadOnlyList<Revocation.CertificateRevocationList> crls,
+            Revocation.RevokedEntry? entry, string message)
+        {
+            Index = index;
+            Subject = subject;
+            Status = status;
+            Crls = crls;
+            Entry = entry;
+            Message = message;
+        }
+
+        /// <summary>Position in the chain, 0 for the certificate being validated.</summary>
+        public int Index { get; }
+
+        public string Subject { get; }
+
+        public RevocationStatus Status { get; }
+
+        /// <summary>The CRLs that decided: the one listing the certificate (and the complete CRL its delta updates), or
+        /// every CRL whose reasons together cover it; empty when the status is unknown.</summary>
+        public IReadOnlyList<Revocation.CertificateRevocationList> Crls { get; }
+
+        /// <summary>The entry that revokes the certificate, or null.</summary>
+        public Revocation.RevokedEntry? Entry { get; }
+
+        /// <summary>One sentence on the decision (the CRL that decided, or why none could).</summary>
+        public string Message { get; }
+
+        public override string ToString() => $"{Status} [{Index}] {Subject}: {Message}";
+    }
+
     /// <summary>The outcome of a validation: never an exception for a bad chain.</summary>
     public sealed class ChainValidationResult
     {
         public ChainValidationResult(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, IReadOnlyList<ChainProblem> problems,
-            IReadOnlyList<string>? validPolicies = null, IReadOnlyList<string>? authorityConstrainedPolicies = null)
+            IReadOnlyList<string>? validPolicies = null, IReadOnlyList<string>? authorityConstrainedPolicies = null,
+            IReadOnlyList<RevocationCheck>? revocation = null)
         {
+            Revocation = revocation ?? Array.Empty<RevocationCheck>();
             Certificate = certificate;
             Chain = chain;
             Problems = problems;
@@ -134,6 +183,12 @@ namespace PkiTools.Core.Validation
         /// the chain carries none.
         /// </summary>
         public IReadOnlyList<string> ValidPolicies { get; }
+
+        /// <summary>
+        /// The revocation check of each certificate checked (empty when revocation is not checked), chain order: its
+        /// status and the CRLs that decided it.
+        /// </summary>
+        public IReadOnlyList<RevocationCheck> Revocation { get; }
 
         /// <summary>The certificate policies the CAs allow for the chain, before the caller's set is applied.</summary>
         public IReadOnlyList<string> AuthorityConstrainedPolicies { get; }

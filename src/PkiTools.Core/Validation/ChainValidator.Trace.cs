@@ -83,15 +83,14 @@ namespace PkiTools.Core.Validation
             /// root) is checked against its own CRLs; the issuer of any other anchor is not in the path, so no CRL of
             /// its issuer can be verified and its status is unknown.
             /// </summary>
-            private void CheckAnchorRevocation(Node anchor, int index, List<ChainProblem> problems)
+            private RevocationCheck CheckAnchorRevocation(Node[] path, int index, Node? anchor, List<ChainProblem> problems)
             {
-                if (anchor.P.IsSelfIssued)
-                {
-                    CheckRevocation(anchor, index, anchor, problems);
-                    return;
-                }
-                problems.Add(Problem(ChainProblemCode.RevocationUnknown, index, anchor,
-                    $"The revocation status of this trust anchor is unknown: its issuer '{anchor.P.Issuer}' is not in the chain, so no CRL can be verified for it. Trust its root instead, or exclude the root from revocation checking (the ExcludeRoot revocation flag)."));
+                Node n = path[index];
+                if (n.P.IsSelfIssued) return CheckRevocation(path, index, anchor, problems);
+                string why = $"its issuer '{n.P.Issuer}' is not in the chain, so no CRL can be verified for it";
+                problems.Add(Problem(ChainProblemCode.RevocationUnknown, index, n,
+                    $"The revocation status of this trust anchor is unknown: {why}. Trust its root instead, or exclude the root from revocation checking (the ExcludeRoot revocation flag)."));
+                return new RevocationCheck(index, n.Subject, RevocationStatus.Unknown, Array.Empty<Revocation.CertificateRevocationList>(), null, $"Unknown: {why}.");
             }
         }
     }

@@ -172,8 +172,6 @@ namespace PkiTools.Core.Validation
 
             public bool Trusted { get; set; }
 
-            public bool InPath { get; set; }
-
             public string Subject => SafeSubject(Certificate);
 
             /// <summary>This CA's name constraints (null: none); <paramref name="invalid"/> when the extension is malformed.</summary>
@@ -271,6 +269,9 @@ namespace PkiTools.Core.Validation
         {
             private readonly Dictionary<byte[], Node> _byDer = new Dictionary<byte[], Node>(ByteArrayComparer.Instance);
 
+            /// <summary>How many certificates the pool holds (node ids are 0 to Count - 1).</summary>
+            public int Count => _byDer.Count;
+
             /// <summary>Nodes by subject, names compared as RFC 5280 §7.1 asks (case, white space and string type aside).</summary>
             public Dictionary<string, List<Node>> BySubject { get; } = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
 
@@ -340,8 +341,9 @@ namespace PkiTools.Core.Validation
 
         private sealed class Candidate
         {
-            public Candidate(Node[] path, Terminal terminal, List<ChainProblem> problems, PolicyOutcome policies)
+            public Candidate(Node[] path, Terminal terminal, List<ChainProblem> problems, PolicyOutcome policies, List<RevocationCheck>? revocation)
             {
+                Revocation = revocation;
                 Nodes = path;
                 Terminal = terminal;
                 Problems = problems;
@@ -349,6 +351,9 @@ namespace PkiTools.Core.Validation
             }
 
             public PolicyOutcome Policies { get; }
+
+            /// <summary>The revocation check of each certificate checked, or null when revocation is not checked.</summary>
+            public List<RevocationCheck>? Revocation { get; }
 
             public Node[] Nodes { get; }
 
@@ -391,28 +396,38 @@ namespace PkiTools.Core.Validation
             private int _candidates;
             private int _nameComparisons;
             private string? _limit;
-            private readonly CertificateRevocationList[] _crls;
             private readonly bool _checkRevocation;
-            private readonly Dictionary<(int Crl, int Issuer), bool> _crlSignatures = new Dictionary<(int, int), bool>();
-            private int _crlSignatureChecks;
             private Candidate? _best;
             private Candidate? _valid;
+            /// <summary>Which pool nodes are in the path being built (by node id).</summary>
+            private readonly bool[] _inPath;
+            /// <summary>The only trust anchor this builder may end at (a CRL issuer's path must end where the certificate's
+            /// did, RFC 5280 §6.3.3(f)); null: any trusted certificate.</summary>
+            private readonly Node? _anchor;
 
-            public Builder(Pool pool, ChainValidationOptions options, DateTime at)
+            public Builder(Pool pool, ChainValidationOptions options, DateTime at, Node? anchor = null, RevocationState? revocation = null, int depth = 0)
             {
                 _pool = pool;
                 _options = options;
                 _at = at;
+                _anchor = anchor;
+                _inPath = new bool[pool.Count];
                 _checkRevocation = options.EffectiveRevocationMode == RevocationMode.Offline;
-                _crls = (options.Crls ?? Array.Empty<CertificateRevocationList>()).Where(c => c != null).ToArray();
+                if (_checkRevocation) InitRevocation(revocation, depth);
             }
+
+            /// <summary>Whether a path may end at <paramref name="n"/> as its trust anchor.</summary>
+            private bool IsAnchor(Node n) => _anchor != null ? ReferenceEquals(n, _anchor) : n.Trusted;
+
+            /// <summary>True when a path reached a trust anchor and passed every check.</summary>
+            public bool Found => _valid != null;
 
             private bool Stop => _valid != null || _limit != null;
 
             public void Run(Node leaf)
             {
                 _path.Add(leaf);
-                leaf.InPath = true;
+                _inPath[leaf.Id] = true;
                 Extend();
             }
 
@@ -455,14 +470,14 @@ namespace PkiTools.Core.Validation
                         $"Path building stopped after {_limit} without finding a valid chain; remove unrelated or cross-signed CA certificates from the intermediates."));
                 }
                 PolicyOutcome policies = chosen?.Policies ?? PolicyOutcome.Empty;
-                return new ChainValidationResult(certificate, chain, problems, policies.UserConstrained, policies.AuthorityConstrained);
+                return new ChainValidationResult(certificate, chain, problems, policies.UserConstrained, policies.AuthorityConstrained, chosen?.Revocation);
             }
 
             private void Extend()
             {
                 if (Stop) return;
                 Node current = _path[_path.Count - 1];
-                if (current.Trusted)
+                if (IsAnchor(current))
                 {
                     Complete(Terminal.Anchor);
                     return;
@@ -499,10 +514,10 @@ namespace PkiTools.Core.Validation
                     bool? signed = Verify(current, candidate);
                     if (signed == null) return;
                     _path.Add(candidate);
-                    candidate.InPath = true;
+                    _inPath[candidate.Id] = true;
                     if (signed.Value) Extend();
                     else Complete(Terminal.BadSignature);
-                    candidate.InPath = false;
+                    _inPath[candidate.Id] = false;
                     _path.RemoveAt(_path.Count - 1);
                 }
             }
@@ -526,7 +541,7 @@ namespace PkiTools.Core.Validation
                 anyNamed = named.Count > 0;
                 foreach (Node n in named)
                 {
-                    if (!n.InPath) result.Add(n);
+                    if (!_inPath[n.Id]) result.Add(n);
                 }
                 if (result.Count > 1)
                 {
@@ -535,7 +550,7 @@ namespace PkiTools.Core.Validation
                     // authorityKeyIdentifier (one that differs last), then valid at the validation time, then input order.
                     result.Sort((a, b) =>
                     {
-                        int c = b.Trusted.CompareTo(a.Trusted);
+                        int c = IsAnchor(b).CompareTo(IsAnchor(a));
                         if (c != 0) return c;
                         c = KeyIdMatch(child, b).CompareTo(KeyIdMatch(child, a));
                         if (c != 0) return c;
@@ -576,8 +591,8 @@ namespace PkiTools.Core.Validation
             private void Complete(Terminal terminal)
             {
                 Node[] path = _path.ToArray();
-                List<ChainProblem> problems = Evaluate(path, terminal, out PolicyOutcome policies);
-                var candidate = new Candidate(path, terminal, problems, policies);
+                List<ChainProblem> problems = Evaluate(path, terminal, out PolicyOutcome policies, out List<RevocationCheck>? revocation);
+                var candidate = new Candidate(path, terminal, problems, policies, revocation);
                 _options.Trace?.Invoke(DescribePath(++_tried, path, terminal, candidate.Problems));
                 if (candidate.Problems.Count == 0)
                 {
@@ -588,10 +603,11 @@ namespace PkiTools.Core.Validation
                 if (++_candidates >= MaxCandidatePaths) _limit = $"{MaxCandidatePaths} candidate paths";
             }
 
-            private List<ChainProblem> Evaluate(Node[] path, Terminal terminal, out PolicyOutcome policies)
+            private List<ChainProblem> Evaluate(Node[] path, Terminal terminal, out PolicyOutcome policies, out List<RevocationCheck>? revocation)
             {
                 var problems = new List<ChainProblem>();
                 policies = PolicyOutcome.Empty;
+                revocation = null;
                 int last = path.Length - 1;
                 string? purposeOid = _options.Purpose switch
                 {
@@ -701,10 +717,12 @@ namespace PkiTools.Core.Validation
                     int end = terminal == Terminal.BadSignature ? last - 1 : last;
                     RevocationFlag flag = _options.EffectiveRevocationFlag;
                     if (flag == RevocationFlag.EndCertificateOnly) end = Math.Min(end, 1);
-                    for (int i = 0; i < end; i++) CheckRevocation(path[i], i, path[i + 1], problems);
+                    Node? anchor = terminal == Terminal.Anchor ? path[last] : null;
+                    revocation = new List<RevocationCheck>(end + 1);
+                    for (int i = 0; i < end; i++) revocation.Add(CheckRevocation(path, i, anchor, problems));
                     if (flag == RevocationFlag.EntireChain && (terminal == Terminal.Anchor || terminal == Terminal.SelfSigned))
                     {
-                        CheckAnchorRevocation(path[last], last, problems);
+                        revocation.Add(CheckAnchorRevocation(path, last, anchor, problems));
                     }
                 }
                 CheckNames(path[0], problems);
@@ -763,109 +781,6 @@ namespace PkiTools.Core.Validation
                         }
                     }
                 }
-            }
-
-            /// <summary>
-            /// Offline revocation check of <paramref name="n"/> against the CRLs named after its issuer and signed by
-            /// <paramref name="issuer"/>'s key. The newest usable CRL decides; a revocation listed in a correctly signed
-            /// but stale CRL still counts (revocation is permanent). No delta CRLs, indirect CRLs or distribution points.
-            /// </summary>
-            private void CheckRevocation(Node n, int i, Node issuer, List<ChainProblem> problems)
-            {
-                CertificateRevocationList? best = null;
-                CertificateRevocationList? stale = null;
-                var reasons = new List<string>();
-                bool named = false;
-                for (int k = 0; k < _crls.Length; k++)
-                {
-                    CertificateRevocationList crl = _crls[k];
-                    if (!NameComparison.Equal(crl.IssuerDer, n.P.IssuerDer)) continue;
-                    named = true;
-                    string number = crl.CrlNumber != null ? $"CRL number {crl.CrlNumber}" : $"the CRL of {Format(crl.ThisUpdate.UtcDateTime)}";
-                    if (crl.AuthorityKeyId != null && issuer.P.SubjectKeyId != null && crl.AuthorityKeyId != Hex.Encode(issuer.P.SubjectKeyId))
-                    {
-                        reasons.Add($"{number} names another key in its authorityKeyIdentifier (it comes from another CA with the same name, or a re-keyed one)");
-                        continue;
-                    }
-                    if (!CrlSignedBy(k, issuer, out bool budgetExhausted))
-                    {
-                        reasons.Add(budgetExhausted
-                            ? $"{number} was not checked: more than {MaxCrlSignatureChecks} CRL signature checks were needed (too many CRLs with this issuer name)"
-                            : $"{number} is not signed by the issuer's key (wrongly signed, altered, or from another CA with the same name)");
-                        continue;
-                    }
-                    if (issuer.P.KeyUsage != null && !issuer.P.HasKeyUsage(Org.BouncyCastle.Asn1.X509.KeyUsage.CrlSign))
-                    {
-                        reasons.Add($"{number} is signed by a key whose certificate lacks the cRLSign key usage");
-                        continue;
-                    }
-                    if (crl.UnsupportedCriticalExtension is string oid)
-                    {
-                        reasons.Add($"{number} has a critical extension {oid} that is not supported (delta, indirect or partitioned CRLs are not processed)");
-                        continue;
-                    }
-                    if (crl.CrlNumberValue == null || crl.CrlNumberCritical)
-                    {
-                        // RFC 5280 5.2.3: every CRL carries a non-critical cRLNumber. A revocation it lists still counts.
-                        reasons.Add(crl.CrlNumberValue == null
-                            ? $"{number} has no cRLNumber extension, which RFC 5280 5.2.3 requires of every CRL"
-                            : $"{number} marks its cRLNumber extension critical, which RFC 5280 5.2.3 forbids");
-                        stale ??= crl;
-                        continue;
-                    }
-                    if (crl.ThisUpdate.UtcDateTime > _at)
-                    {
-                        reasons.Add($"{number} is not valid before {Format(crl.ThisUpdate.UtcDateTime)}");
-                        stale ??= crl;
-                        continue;
-                    }
-                    if (crl.NextUpdate is DateTimeOffset next && next.UtcDateTime < _at)
-                    {
-                        reasons.Add($"{number} expired on {Format(next.UtcDateTime)} (its nextUpdate)");
-                        stale ??= crl;
-                        continue;
-                    }
-                    if (best == null || crl.ThisUpdate > best.ThisUpdate
-                        || (crl.ThisUpdate == best.ThisUpdate && (crl.CrlNumberValue ?? -1) > (best.CrlNumberValue ?? -1)))
-                    {
-                        best = crl;
-                    }
-                }
-                byte[] serial = n.P.Tbs.SerialNumber.Value.ToByteArrayUnsigned();
-                RevokedEntry? entry = best?.Find(serial);
-                if (entry == null && best == null && stale != null)
-                {
-                    entry = stale.Find(serial);
-                    if (entry?.Reason == RevocationReason.CertificateHold) entry = null; // a hold may have been lifted since
-                }
-                if (entry != null && entry.Reason != RevocationReason.RemoveFromCrl)
-                {
-                    string reason = entry.Reason is RevocationReason r ? r.ToString() : "no reason given";
-                    problems.Add(Problem(ChainProblemCode.Revoked, i, n,
-                        $"The certificate (serial {entry.SerialNumberHex}) was revoked on {Format(entry.RevocationDate.UtcDateTime)} by '{n.P.Issuer}' (reason: {reason}); replace it."));
-                    return;
-                }
-                if (best != null) return;
-                string why = !named
-                    ? $"no CRL issued by '{n.P.Issuer}' was given"
-                    : string.Join("; ", reasons);
-                problems.Add(Problem(ChainProblemCode.RevocationUnknown, i, n,
-                    $"The revocation status of this certificate is unknown: {why}. Pass a current CRL from '{n.P.Issuer}', or turn revocation checking off."));
-            }
-
-            private bool CrlSignedBy(int crl, Node issuer, out bool budgetExhausted)
-            {
-                budgetExhausted = false;
-                if (_crlSignatures.TryGetValue((crl, issuer.Id), out bool known)) return known;
-                if (_crlSignatureChecks >= MaxCrlSignatureChecks)
-                {
-                    budgetExhausted = true;
-                    return false;
-                }
-                _crlSignatureChecks++;
-                bool ok = issuer.P.PublicKey is PublicKeyInfo key && _crls[crl].IsSignedBy(key);
-                _crlSignatures[(crl, issuer.Id)] = ok;
-                return ok;
             }
 
             private void CheckValidity(Node n, int i, List<ChainProblem> problems)

@@ -126,7 +126,8 @@ namespace PkiTools.Commands
             {
                 _trustedRoots = InputArguments.Certificates(this, nameof(TrustedRoot), TrustedRoot);
                 _intermediates = InputArguments.Certificates(this, nameof(Intermediate), Intermediate);
-                _crls = InputArguments.Crls(this, nameof(Crl), Crl);
+                _crls = InputArguments.Crls(this, nameof(Crl), Crl,
+                    ex => WriteWarning($"{ex.Code}: {ErrorFactory.Message(ex)} The CRL is skipped; certificates it would cover are RevocationUnknown unless another CRL covers them."));
                 foreach (string oid in Policy ?? Array.Empty<string>())
                 {
                     if (!System.Text.RegularExpressions.Regex.IsMatch(oid, @"^[0-2](\.(0|[1-9][0-9]*))+$"))
@@ -241,7 +242,8 @@ namespace PkiTools.Commands
                 At = bound.ContainsKey(nameof(At)) ? Templates.ToUtc(At) : (DateTimeOffset?)null,
                 UseSystemTrust = UseSystemTrust,
                 Crls = _crls,
-                RevocationMode = bound.ContainsKey(nameof(RevocationMode)) ? RevocationMode : (RevocationMode?)null,
+                // -Crl given turns checking on even when every CRL was skipped as unreadable: their certificates are then unknown, not good.
+                RevocationMode = bound.ContainsKey(nameof(RevocationMode)) ? RevocationMode : (Crl?.Length ?? 0) > 0 ? Core.Validation.RevocationMode.Offline : (RevocationMode?)null,
                 MaxDepth = bound.ContainsKey(nameof(MaxDepth)) ? MaxDepth : (int?)null,
                 AllowWeakSignatures = AllowWeakSignatures,
                 RevocationFlag = bound.ContainsKey(nameof(RevocationFlag)) ? RevocationFlag : (RevocationFlag?)null,

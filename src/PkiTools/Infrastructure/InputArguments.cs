@@ -40,8 +40,12 @@ namespace PkiTools.Commands.Infrastructure
             return result;
         }
 
-        /// <summary>Every CRL <paramref name="values"/> names: CRL objects, paths of PEM ("X509 CRL") or DER files, FileInfo objects.</summary>
-        public static IReadOnlyList<CertificateRevocationList> Crls(PSCmdlet cmdlet, string parameter, object? values)
+        /// <summary>
+        /// Every CRL <paramref name="values"/> names: CRL objects, paths of PEM ("X509 CRL") or DER files, FileInfo
+        /// objects. A file that cannot be read as a CRL goes to <paramref name="unreadable"/> and is left out (one bad CRL
+        /// among several must not stop a validation); an object of another type is still an error.
+        /// </summary>
+        public static IReadOnlyList<CertificateRevocationList> Crls(PSCmdlet cmdlet, string parameter, object? values, Action<PkiException> unreadable)
         {
             var result = new List<CertificateRevocationList>();
             foreach (object item in Flatten(values))
@@ -53,7 +57,14 @@ namespace PkiTools.Commands.Infrastructure
                 }
                 string path = PathOf(cmdlet, parameter, item)
                     ?? throw WrongType(parameter, item, "a CRL object, or the path of a PEM or DER CRL file");
-                result.Add(FromFile(parameter, path, () => CertificateRevocationList.Parse(CertificateReader.ReadFile(path))));
+                try
+                {
+                    result.Add(FromFile(parameter, path, () => CertificateRevocationList.Parse(CertificateReader.ReadFile(path))));
+                }
+                catch (PkiException ex)
+                {
+                    unreadable(ex);
+                }
             }
             return result;
         }

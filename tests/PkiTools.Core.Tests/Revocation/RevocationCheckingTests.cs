@@ -100,17 +100,63 @@ namespace PkiTools.Core.Tests.Revocation
         [Fact]
         public void A_crl_with_an_unknown_critical_extension_is_unusable()
         {
-            // A correctly signed CRL that says it is a delta CRL (critical deltaCRLIndicator), which we do not process.
             CertificateRevocationList crl = CrlTestPki.Crl(Pki.Intermediate, Array.Empty<X509Certificate2>());
-            byte[] der = CrlWithCriticalDeltaIndicator(crl);
+            byte[] der = CrlWithExtension(crl, new Org.BouncyCastle.Asn1.DerObjectIdentifier("1.3.6.1.4.1.55555.9"), Org.BouncyCastle.Asn1.DerNull.Instance);
             CertificateRevocationList parsed = CertificateRevocationList.Parse(der);
-            ChainProblem p = Assert.Single(Validate(Pki.GoodLeaf, null, parsed, RootCrl).Problems);
+            ChainValidationResult r = Validate(Pki.GoodLeaf, null, parsed, RootCrl);
+            ChainProblem p = Assert.Single(r.Problems);
             Assert.Equal(ChainProblemCode.RevocationUnknown, p.Code);
-            Assert.Contains("2.5.29.27", p.Message);
+            Assert.Contains("1.3.6.1.4.1.55555.9", p.Message);
+            Assert.Equal(RevocationStatus.Unknown, r.Revocation[0].Status);
+            Assert.Empty(r.Revocation[0].Crls);
         }
 
-        /// <summary>The CRL's TBSCertList plus a critical deltaCRLIndicator, re-signed with the intermediate's key.</summary>
-        private static byte[] CrlWithCriticalDeltaIndicator(CertificateRevocationList crl)
+        [Fact]
+        public void A_delta_crl_alone_decides_nothing()
+        {
+            // A correctly signed delta CRL (critical deltaCRLIndicator) without the complete CRL it updates.
+            CertificateRevocationList crl = CrlTestPki.Crl(Pki.Intermediate, Array.Empty<X509Certificate2>());
+            CertificateRevocationList parsed = CertificateRevocationList.Parse(CrlWithExtension(crl, Org.BouncyCastle.Asn1.X509.X509Extensions.DeltaCrlIndicator, Org.BouncyCastle.Asn1.DerInteger.One));
+            Assert.True(parsed.IsDelta);
+            ChainProblem p = Assert.Single(Validate(Pki.GoodLeaf, null, parsed, RootCrl).Problems);
+            Assert.Equal(ChainProblemCode.RevocationUnknown, p.Code);
+            Assert.Contains("delta", p.Message);
+        }
+
+        [Fact]
+        public void The_result_names_the_crl_that_decided()
+        {
+            CertificateRevocationList crl = CrlTestPki.Crl(Pki.Intermediate, new[] { Pki.RevokedLeaf });
+            CertificateRevocationList rootCrl = RootCrl;
+            ChainValidationResult good = Validate(Pki.GoodLeaf, null, crl, rootCrl);
+            Assert.True(good.IsValid);
+            Assert.Equal(new[] { RevocationStatus.Good, RevocationStatus.Good }, good.Revocation.Select(c => c.Status));
+            Assert.Same(crl, Assert.Single(good.Revocation[0].Crls));
+            Assert.Same(rootCrl, Assert.Single(good.Revocation[1].Crls));
+            ChainValidationResult revoked = Validate(Pki.RevokedLeaf, null, crl, rootCrl);
+            Assert.Equal(RevocationStatus.Revoked, revoked.Revocation[0].Status);
+            Assert.Same(crl, Assert.Single(revoked.Revocation[0].Crls));
+            Assert.Equal(RevocationReason.KeyCompromise, revoked.Revocation[0].Entry!.Reason);
+            Assert.Contains("CRL number", revoked.Problems[0].Message);
+        }
+
+        [Fact]
+        public void A_negative_serial_in_a_crl_is_listed_never_matched_and_not_an_exception()
+        {
+            // Serial -GoodLeaf: the same magnitude with the sign bit, which a lookup by magnitude alone would match.
+            var serial = new Org.BouncyCastle.Math.BigInteger(1, CrlTestPki.Serial(Pki.GoodLeaf)).Negate();
+            CertificateRevocationList crl = CrlTestPki.Crl(Pki.Intermediate, Array.Empty<X509Certificate2>());
+            CertificateRevocationList parsed = CertificateRevocationList.Parse(CrlWithExtension(crl, null, null,
+                g => g.AddCrlEntry(new Org.BouncyCastle.Asn1.DerInteger(serial), new Org.BouncyCastle.Asn1.X509.Time(DateTime.UtcNow), 1)));
+            RevokedEntry entry = Assert.Single(parsed.Entries);
+            Assert.StartsWith("-", entry.SerialNumberHex);
+            Assert.Null(parsed.Find(CrlTestPki.Serial(Pki.GoodLeaf)));
+            Assert.True(Validate(Pki.GoodLeaf, null, parsed, RootCrl).IsValid);
+        }
+
+        /// <summary>The CRL's TBSCertList plus one more extension (critical) and <paramref name="edit"/>, re-signed with the intermediate's key.</summary>
+        private static byte[] CrlWithExtension(CertificateRevocationList crl, Org.BouncyCastle.Asn1.DerObjectIdentifier? added, Org.BouncyCastle.Asn1.Asn1Encodable? value,
+            Action<Org.BouncyCastle.Asn1.X509.V2TbsCertListGenerator>? edit = null)
         {
             var list = Org.BouncyCastle.Asn1.X509.CertificateList.GetInstance(Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(crl.GetEncoded()));
             var tbs = list.TbsCertList;
@@ -125,7 +171,8 @@ namespace PkiTools.Core.Tests.Revocation
                 var e = tbs.Extensions.GetExtension(oid);
                 ext.AddExtension(oid, e.IsCritical, e.Value.GetOctets());
             }
-            ext.AddExtension(Org.BouncyCastle.Asn1.X509.X509Extensions.DeltaCrlIndicator, true, Org.BouncyCastle.Asn1.DerInteger.One);
+            if (added != null) ext.AddExtension(added, true, value);
+            edit?.Invoke(gen);
             gen.SetExtensions(ext.Generate());
             byte[] tbsDer = gen.GenerateTbsCertList().GetDerEncoded();
             Core.Keys.PrivateKey key = Core.X509.PlatformKeys.Find(Pki.Intermediate)!;
