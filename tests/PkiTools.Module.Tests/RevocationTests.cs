@@ -19,7 +19,7 @@ namespace PkiTools.Module.Tests
         }
 
         /// <summary>An openssl ca set-up whose index.txt revokes the 'bad' certificate, and the CRL it generates.</summary>
-        private void OpenSslCrl(string file, int days)
+        private void OpenSslCrl(string file, int days, string? extraExtension = null)
         {
             string serial = S.Run("$bad.SerialNumber").ThrowOnError().Single<string>();
             if (serial.Length % 2 == 1) serial = "0" + serial;
@@ -32,7 +32,7 @@ database = {S.File("index.txt")}
 crlnumber = {S.File("crlnumber")}
 default_md = sha256
 default_crl_days = {days}
-");
+{(extraExtension != null ? "crl_extensions = crl_ext\n[ crl_ext ]\n" + extraExtension + "\n" : "")}");
             OpenSsl.Ok("ca", "-gencrl", "-config", S.File("ca.cnf"), "-keyfile", S.File("root.key"), "-cert", S.File("root.crt"), "-out", S.File(file));
         }
 
@@ -60,6 +60,15 @@ default_crl_days = {days}
             Assert.Equal(new[] { "RevocationUnknown" }, codes);
             Assert.True(S.Run("$bad | Test-CertChain -TrustedRoot $root -Crl ./old.crl -RevocationMode NoCheck -Quiet").ThrowOnError().Single<bool>());
             Assert.Contains("RevocationUnknown", S.Run("($good | Test-CertChain -TrustedRoot $root -RevocationMode Offline).Problems | ForEach-Object { [string]$_.Code }").ThrowOnError().Output.Select(o => o.ToString()));
+        }
+
+        [Fact]
+        public void A_crl_with_a_critical_extension_we_do_not_process_is_never_used_and_said_so()
+        {
+            OpenSslCrl("odd.crl", 7, "1.3.6.1.4.1.55555.9 = critical,ASN1:NULL");
+            var r = S.Run("($bad | Test-CertChain -TrustedRoot $root -Crl ./odd.crl).Problems | ForEach-Object { [string]$_.Code }").ThrowOnError();
+            Assert.Equal(new[] { "RevocationUnknown" }, r.Output.Select(o => o.ToString()));
+            Assert.Contains("1.3.6.1.4.1.55555.9", Assert.Single(r.Warnings));
         }
 
         [Fact]

@@ -128,6 +128,13 @@ namespace PkiTools.Commands
                 _intermediates = InputArguments.Certificates(this, nameof(Intermediate), Intermediate);
                 _crls = InputArguments.Crls(this, nameof(Crl), Crl,
                     ex => WriteWarning($"{ex.Code}: {ErrorFactory.Message(ex)} The CRL is skipped; certificates it would cover are RevocationUnknown unless another CRL covers them."));
+                foreach (CertificateRevocationList crl in _crls)
+                {
+                    if (crl.UnsupportedCriticalExtension is string oid)
+                    {
+                        WriteWarning($"-Crl: {crl} has a critical extension {oid} that PkiTools does not process, so it is never used; certificates it would cover are RevocationUnknown unless another CRL covers them.");
+                    }
+                }
                 foreach (string oid in Policy ?? Array.Empty<string>())
                 {
                     if (!System.Text.RegularExpressions.Regex.IsMatch(oid, @"^[0-2](\.(0|[1-9][0-9]*))+$"))
