@@ -724,6 +724,10 @@ namespace PkiTools.Core.Validation
                     {
                         revocation.Add(CheckAnchorRevocation(path, last, anchor, problems));
                     }
+                    if (_options.Trace is Action<string> trace)
+                    {
+                        foreach (RevocationCheck check in revocation) trace($"Revocation of '{check.Subject}': {check.Message}");
+                    }
                 }
                 CheckNames(path[0], problems);
                 if (problems.Count > 1) problems = problems.OrderBy(p => p.Index).ToList();

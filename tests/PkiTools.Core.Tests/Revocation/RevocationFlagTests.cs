@@ -96,6 +96,7 @@ namespace PkiTools.Core.Tests.Revocation
             }
             Assert.Matches(@"validity at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", checks);
             Assert.Contains(lines, l => l.StartsWith("Path 1:", StringComparison.Ordinal) && l.Contains("reaches a trusted anchor"));
+            Assert.Contains(lines, l => l.StartsWith("Revocation of 'CN=", StringComparison.Ordinal) && l.Contains("Not revoked") && l.Contains("CRL number"));
         }
     }
 }
