@@ -93,8 +93,9 @@ authorityKeyIdentifier = keyid
 EXT
 
 # ---- the jobs: PkiTools (one pwsh process each) and the peers ----
-pk_issue() { # count keyAlgorithm out: New-Csr | Invoke-CaSign -Ca -Path, one pwsh process
-  ps1 "\$ca = Get-Ca ./run-ca; foreach (\$i in 1..$1) { New-Csr -DnsName \"h\$i.bench.test\" -KeyAlgorithm $2 | Invoke-CaSign -Ca \$ca -Path \"$3/h\$i\" -Force | Out-Null }"
+pk_issue() { # count keyAlgorithm out: New-Csr | Invoke-CaSign -Ca -Path <folder>, one pipeline in one pwsh process (the CA
+  # folder's ledger is written in batches; files are named after each request: out/h1.bench.test.crt and .key)
+  ps1 "\$ca = Get-Ca ./run-ca; 1..$1 | ForEach-Object { New-Csr -DnsName \"h\$_.bench.test\" -KeyAlgorithm $2 } | Invoke-CaSign -Ca \$ca -Path '$3' | Out-Null"
 }
 ossl_issue() { # count newkey out
   local i

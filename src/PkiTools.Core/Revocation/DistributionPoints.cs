@@ -69,9 +69,16 @@ namespace PkiTools.Core.Revocation
             return result;
         }
 
-        /// <summary>True when some name of <paramref name="a"/> equals some name of <paramref name="b"/>.</summary>
+        /// <summary>Most name pairs compared for one distribution point (a hostile certificate or CRL with thousands of names each).</summary>
+        internal const int MaxNameComparisons = 4096;
+
+        /// <summary>
+        /// True when some name of <paramref name="a"/> equals some name of <paramref name="b"/>; false, without comparing,
+        /// when that would take more than <see cref="MaxNameComparisons"/> comparisons (no CA needs that many names).
+        /// </summary>
         public static bool AnyMatch(IReadOnlyList<GeneralName> a, IReadOnlyList<GeneralName> b)
         {
+            if ((long)a.Count * b.Count > MaxNameComparisons) return false;
             foreach (GeneralName x in a)
             {
                 foreach (GeneralName y in b)
