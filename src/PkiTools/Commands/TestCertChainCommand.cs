@@ -105,6 +105,8 @@ namespace PkiTools.Commands
         private IReadOnlyList<X509Certificate2> _trustedRoots = Array.Empty<X509Certificate2>();
         private IReadOnlyList<X509Certificate2> _intermediates = Array.Empty<X509Certificate2>();
         private IReadOnlyList<CertificateRevocationList> _crls = Array.Empty<CertificateRevocationList>();
+        /// <summary>-Crl files that could not be read (skipped with a warning).</summary>
+        private int _crlsSkipped;
         private ChainValidationOptions? _options;
         /// <summary>Validations running on the thread pool, oldest first; null when they run on the pipeline thread.</summary>
         private Queue<Task<ChainValidationResult>>? _pending;
@@ -126,8 +128,11 @@ namespace PkiTools.Commands
             {
                 _trustedRoots = InputArguments.Certificates(this, nameof(TrustedRoot), TrustedRoot);
                 _intermediates = InputArguments.Certificates(this, nameof(Intermediate), Intermediate);
-                _crls = InputArguments.Crls(this, nameof(Crl), Crl,
-                    ex => WriteWarning($"{ex.Code}: {ErrorFactory.Message(ex)} The CRL is skipped; certificates it would cover are RevocationUnknown unless another CRL covers them."));
+                _crls = InputArguments.Crls(this, nameof(Crl), Crl, ex =>
+                {
+                    _crlsSkipped++;
+                    WriteWarning($"{ex.Code}: {ErrorFactory.Message(ex)} The CRL is skipped; certificates it would cover are RevocationUnknown unless another CRL covers them.");
+                });
                 foreach (CertificateRevocationList crl in _crls)
                 {
                     if (crl.UnsupportedCriticalExtension is string oid)
@@ -249,8 +254,8 @@ namespace PkiTools.Commands
                 At = bound.ContainsKey(nameof(At)) ? Templates.ToUtc(At) : (DateTimeOffset?)null,
                 UseSystemTrust = UseSystemTrust,
                 Crls = _crls,
-                // -Crl given turns checking on even when every CRL was skipped as unreadable: their certificates are then unknown, not good.
-                RevocationMode = bound.ContainsKey(nameof(RevocationMode)) ? RevocationMode : (Crl?.Length ?? 0) > 0 ? Core.Validation.RevocationMode.Offline : (RevocationMode?)null,
+                // A CRL file given turns checking on even when it was skipped as unreadable: its certificates are then unknown, not good.
+                RevocationMode = bound.ContainsKey(nameof(RevocationMode)) ? RevocationMode : _crlsSkipped > 0 ? Core.Validation.RevocationMode.Offline : (RevocationMode?)null,
                 MaxDepth = bound.ContainsKey(nameof(MaxDepth)) ? MaxDepth : (int?)null,
                 AllowWeakSignatures = AllowWeakSignatures,
                 RevocationFlag = bound.ContainsKey(nameof(RevocationFlag)) ? RevocationFlag : (RevocationFlag?)null,
