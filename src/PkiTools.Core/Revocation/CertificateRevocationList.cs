@@ -147,7 +147,10 @@ namespace PkiTools.Core.Revocation
                 {
                     IssuingDistributionPointDer = idp.Value.GetOctets();
                     IssuingDistributionPoint = Org.BouncyCastle.Asn1.X509.IssuingDistributionPoint.GetInstance(idp.GetParsedValue());
-                    if (IssuingDistributionPoint.DistributionPoint != null) DistributionPoints.NamesOf(IssuingDistributionPoint.DistributionPoint, IssuerDer); // malformed: not a CRL
+                    if (IssuingDistributionPoint.DistributionPoint != null)
+                    {
+                        IssuingDistributionPointNames = DistributionPoints.NamesOf(IssuingDistributionPoint.DistributionPoint, IssuerDer); // malformed: not a CRL
+                    }
                     int scopes = (IssuingDistributionPoint.OnlyContainsUserCerts ? 1 : 0) + (IssuingDistributionPoint.OnlyContainsCACerts ? 1 : 0)
                         + (IssuingDistributionPoint.OnlyContainsAttributeCerts ? 1 : 0);
                     if (scopes > 1) throw new ArgumentException("its issuingDistributionPoint asserts more than one of onlyContainsUserCerts, onlyContainsCACerts and onlyContainsAttributeCerts (RFC 5280 5.2.5)");
@@ -465,6 +468,9 @@ namespace PkiTools.Core.Revocation
         /// <summary>The issuingDistributionPoint extension (what the CRL covers), or null.</summary>
         internal IssuingDistributionPoint? IssuingDistributionPoint { get; }
 
+        /// <summary>The names of the distribution point the issuingDistributionPoint covers (relative names resolved against the issuer), or null when it names none.</summary>
+        internal GeneralName[]? IssuingDistributionPointNames { get; }
+
         /// <summary>The issuingDistributionPoint extension's value, to compare a delta's scope with its complete CRL's.</summary>
         internal byte[]? IssuingDistributionPointDer { get; }
 
@@ -518,9 +524,11 @@ namespace PkiTools.Core.Revocation
             int[] index = SerialIndex();
             int first = FirstWithSerial(index, wanted);
             if (first < 0) return null;
-            int found = index[first];
-            return _entries != null ? _entries[found] : EntryAt(_entryOffsets[found]);
+            return EntryOf(index[first]);
         }
+
+        /// <summary>Entry <paramref name="i"/> (CRL order): the decoded list when it was read, else decoded from the DER.</summary>
+        private RevokedEntry EntryOf(int i) => _entries != null ? _entries[i] : EntryAt(_entryOffsets[i]);
 
         /// <summary>The position in <paramref name="index"/> of the first entry listing <paramref name="wanted"/>, or -1.</summary>
         private int FirstWithSerial(int[] index, byte[] wanted)
@@ -562,7 +570,7 @@ namespace PkiTools.Core.Revocation
             {
                 (int start, int length) = SerialAt(index[k]);
                 if (CompareSerials(_der, start, length, wanted, 0, wanted.Length) != 0) break;
-                if (EntryIssuerIs(index[k], certificateIssuerDer)) return _entries != null ? _entries[index[k]] : EntryAt(_entryOffsets[index[k]]);
+                if (EntryIssuerIs(index[k], certificateIssuerDer)) return EntryOf(index[k]);
             }
             return null;
         }

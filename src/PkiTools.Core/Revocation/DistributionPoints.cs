@@ -111,7 +111,8 @@ namespace PkiTools.Core.Revocation
             return string.Join(", ", parts);
         }
 
-        /// <summary>The certificate's cRLDistributionPoints (empty when it has none). Throws when the extension is malformed.</summary>
+        /// <summary>The certificate's cRLDistributionPoints (empty when it has none). Throws when the extension is malformed
+        /// (a malformed name inside a point throws when <see cref="NamesOf"/> reads it).</summary>
         public static DistributionPoint[] Of(ParsedCertificate certificate)
         {
             X509Extension? extension = certificate.Extensions?.GetExtension(X509Extensions.CrlDistributionPoints);
@@ -119,7 +120,6 @@ namespace PkiTools.Core.Revocation
             DistributionPoint[] points = CrlDistPoint.GetInstance(extension.GetParsedValue()).GetDistributionPoints();
             foreach (DistributionPoint point in points)
             {
-                if (point.DistributionPointName != null) NamesOf(point.DistributionPointName, certificate.IssuerDer);
                 if (point.DistributionPointName == null && point.CrlIssuer == null)
                 {
                     throw new ArgumentException("a distribution point has neither a name nor a cRLIssuer (RFC 5280 4.2.1.13)");

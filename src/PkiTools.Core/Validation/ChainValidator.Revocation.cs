@@ -59,20 +59,20 @@ namespace PkiTools.Core.Validation
             private RevocationState _revocation = null!;
             /// <summary>0 for the certificate's own validation, 1 for the path of a CRL signer (whose CRLs must then be signed within its chain).</summary>
             private int _depth;
-            private CertificateRevocationList[] _crls = Array.Empty<CertificateRevocationList>();
+            private CertificateRevocationList[] _crls => _revocation.Crls;
 
             private void InitRevocation(RevocationState? shared, int depth)
             {
                 _revocation = shared ?? new RevocationState(_options.Crls);
-                _crls = _revocation.Crls;
                 _depth = depth;
             }
 
-            /// <summary>One distribution point as §6.3.3 sees it: its names (null: none), its cRLIssuer directory names (null: the certificate's issuer), its reasons.</summary>
+            /// <summary>One distribution point as §6.3.3 sees it: its names (null: none), its cRLIssuer directory names (null: the certificate's issuer) and their §7.1 keys, its reasons.</summary>
             private sealed class Point
             {
                 public GeneralName[]? Names;
                 public List<byte[]>? CrlIssuers;
+                public HashSet<string>? CrlIssuerKeys;
                 public int Reasons = DistributionPoints.AllReasons;
             }
 
@@ -106,8 +106,8 @@ namespace PkiTools.Core.Validation
                     {
                         if (covered == DistributionPoints.AllReasons) break;
                         CertificateRevocationList crl = _crls[k];
-                        if (point.CrlIssuers != null ? !point.CrlIssuers.Any(name => NameComparison.Equal(name, crl.IssuerDer))
-                            : !NameComparison.Equal(crl.IssuerDer, n.P.IssuerDer))
+                        string issuerKey = _revocation.IssuerKeys[k];
+                        if (point.CrlIssuerKeys != null ? !point.CrlIssuerKeys.Contains(issuerKey) : !string.Equals(issuerKey, n.P.IssuerKey, StringComparison.Ordinal))
                         {
                             continue;
                         }
@@ -174,7 +174,8 @@ namespace PkiTools.Core.Validation
                 if (!named)
                 {
                     string issuers = string.Join(" or ", points.Select(p => p.CrlIssuers == null ? $"'{n.P.Issuer}'" : string.Join(" or ", p.CrlIssuers.Select(d => $"'{Names.Describe(d)}'"))).Distinct());
-                    string? delta = _crls.Where(c => c.IsDelta && NameComparison.Equal(c.IssuerDer, n.P.IssuerDer)).Select(c => "delta " + Label(c)).FirstOrDefault();
+                    string? delta = Enumerable.Range(0, _crls.Length).Where(k => _crls[k].IsDelta && string.Equals(_revocation.IssuerKeys[k], n.P.IssuerKey, StringComparison.Ordinal))
+                        .Select(k => "delta " + Label(_crls[k])).FirstOrDefault();
                     why = delta != null
                         ? $"only {delta} was given, and a delta CRL is never used without the complete CRL it updates"
                         : $"no CRL issued by {issuers} was given";
@@ -203,6 +204,7 @@ namespace PkiTools.Core.Validation
                     {
                         Names = dp.DistributionPointName != null ? DistributionPoints.NamesOf(dp.DistributionPointName, relativeTo) : null,
                         CrlIssuers = crlIssuers,
+                        CrlIssuerKeys = crlIssuers != null ? new HashSet<string>(crlIssuers.Select(NameComparison.Key), StringComparer.Ordinal) : null,
                         Reasons = DistributionPoints.Mask(dp.Reasons),
                     });
                 }
@@ -215,9 +217,8 @@ namespace PkiTools.Core.Validation
             {
                 IssuingDistributionPoint? idp = crl.IssuingDistributionPoint;
                 if (idp == null) return null;
-                if (idp.DistributionPoint != null)
+                if (crl.IssuingDistributionPointNames is GeneralName[] covers)
                 {
-                    GeneralName[] covers = DistributionPoints.NamesOf(idp.DistributionPoint, crl.IssuerDer);
                     IReadOnlyList<GeneralName> names = point.Names
                         ?? (IReadOnlyList<GeneralName>?)point.CrlIssuers?.Select(DistributionPoints.Directory).ToList()
                         ?? new[] { DistributionPoints.Directory(n.P.IssuerDer) };

@@ -105,6 +105,9 @@ namespace PkiTools.Commands
         private IReadOnlyList<X509Certificate2> _trustedRoots = Array.Empty<X509Certificate2>();
         private IReadOnlyList<X509Certificate2> _intermediates = Array.Empty<X509Certificate2>();
         private IReadOnlyList<CertificateRevocationList> _crls = Array.Empty<CertificateRevocationList>();
+        /// <summary>How a warning about a CRL that is not used ends.</summary>
+        private const string UncoveredCertificates = "certificates it would cover are RevocationUnknown unless another CRL covers them.";
+
         /// <summary>-Crl files that could not be read (skipped with a warning).</summary>
         private int _crlsSkipped;
         private ChainValidationOptions? _options;
@@ -131,13 +134,13 @@ namespace PkiTools.Commands
                 _crls = InputArguments.Crls(this, nameof(Crl), Crl, ex =>
                 {
                     _crlsSkipped++;
-                    WriteWarning($"{ex.Code}: {ErrorFactory.Message(ex)} The CRL is skipped; certificates it would cover are RevocationUnknown unless another CRL covers them.");
+                    WriteWarning($"{ex.Code}: {ErrorFactory.Message(ex)} The CRL is skipped; {UncoveredCertificates}");
                 });
                 foreach (CertificateRevocationList crl in _crls)
                 {
                     if (crl.UnsupportedCriticalExtension is string oid)
                     {
-                        WriteWarning($"-Crl: {crl} has a critical extension {oid} that PkiTools does not process, so it is never used; certificates it would cover are RevocationUnknown unless another CRL covers them.");
+                        WriteWarning($"-Crl: {crl} has a critical extension {oid} that PkiTools does not process, so it is never used; {UncoveredCertificates}");
                     }
                 }
                 foreach (string oid in Policy ?? Array.Empty<string>())
