@@ -97,7 +97,7 @@ namespace PkiTools.Core.Renewal.Schedule
         /// <summary>Reads a registration record; throws <see cref="FormatException"/> when it is not one.</summary>
         internal static CertRenewal FromRecordJson(string json)
         {
-            if (!(new CaPolicy.MiniJson(json).ParseDocument() is Dictionary<string, object?> map)) throw new FormatException("not a JSON object");
+            if (!(new Internal.MiniJson(json).ParseDocument() is Dictionary<string, object?> map)) throw new FormatException("not a JSON object");
             string Text(string key) => map.TryGetValue(key, out object? v) && v is string s ? s : throw new FormatException($"no \"{key}\"");
             IReadOnlyList<string> Texts(string key) => map.TryGetValue(key, out object? v) && v is List<object?> l ? l.Select(o => o as string ?? throw new FormatException($"\"{key}\" holds a non-string")).ToArray() : throw new FormatException($"no \"{key}\"");
             if (!Enum.TryParse(Text("scheduler"), out RenewalScheduler scheduler)) throw new FormatException("unknown scheduler");
@@ -108,7 +108,7 @@ namespace PkiTools.Core.Renewal.Schedule
         /// <summary>Fills LastRun, LastOutcome and LastSummary from the script's state file (ignored when unreadable: the job may never have run).</summary>
         internal void ReadState(string json)
         {
-            if (!(new CaPolicy.MiniJson(json).ParseDocument() is Dictionary<string, object?> map)) return;
+            if (!(new Internal.MiniJson(json).ParseDocument() is Dictionary<string, object?> map)) return;
             if (map.TryGetValue("LastRun", out object? run) && run is string r
                 && DateTime.TryParse(r, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out DateTime when))
             {
