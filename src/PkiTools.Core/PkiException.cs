@@ -83,6 +83,14 @@ namespace PkiTools.Core
         HookFailed,
         /// <summary>No scheduler can be used here (no systemd, no crontab, no Task Scheduler), or it refused the job.</summary>
         SchedulerUnavailable,
+        /// <summary>An ACME server answered with a problem document; the message carries its type and detail.</summary>
+        AcmeProblem,
+        /// <summary>An ACME server refused the request for its rate limits; the message says when to try again.</summary>
+        AcmeRateLimited,
+        /// <summary>An ACME server could not be reached, did not answer in ACME, or did not finish within the time bound.</summary>
+        AcmeUnavailable,
+        /// <summary>An ACME authorization ended invalid: the server could not validate the challenge (its detail is in the message).</summary>
+        AcmeChallengeFailed,
     }
 
     /// <summary>

@@ -63,6 +63,10 @@ namespace PkiTools.Commands.Infrastructure
             PkiErrorCode.Timeout => ErrorCategory.OperationTimeout,
             PkiErrorCode.HookFailed => ErrorCategory.OperationStopped,
             PkiErrorCode.SchedulerUnavailable => ErrorCategory.ResourceUnavailable,
+            PkiErrorCode.AcmeProblem => ErrorCategory.InvalidResult,
+            PkiErrorCode.AcmeRateLimited => ErrorCategory.QuotaExceeded,
+            PkiErrorCode.AcmeUnavailable => ErrorCategory.ConnectionError,
+            PkiErrorCode.AcmeChallengeFailed => ErrorCategory.AuthenticationError,
             _ => throw new System.ArgumentOutOfRangeException(nameof(code), code, "PkiErrorCode " + code + " has no ErrorCategory: add it to ErrorFactory.CategoryOf."),
         };
     }
