@@ -159,6 +159,19 @@ namespace PkiTools.Core.Tests.Acme
         }
 
         [Fact]
+        public async Task A_failed_web_root_validation_leaves_no_token_file()
+        {
+            using AcmeClient client = await WithAccount(await Connect());
+            using var webRoot = new TempDir();
+            var files = new WebRootWatcher(new Http01WebRootResponder(webRoot.Path));
+            // Nothing serves the web root: pebble's fetch is refused.
+            var ex = await Assert.ThrowsAsync<PkiException>(() => client.IssueAsync(Csr(PebbleServer.NewName("unserved")), files));
+            Assert.Equal(PkiErrorCode.AcmeChallengeFailed, ex.Code);
+            Assert.Single(files.Written);
+            Assert.False(File.Exists(files.Written[0]));
+        }
+
+        [Fact]
         public async Task TlsAlpn01_from_the_listener_issues_a_chain_that_validates()
         {
             using AcmeClient client = await WithAccount(await Connect());

@@ -288,13 +288,21 @@ namespace PkiTools.Core.Tests.Acme
         }
     }
 
-    /// <summary>A plain-HTTP responder on 127.0.0.1 for tests: the handler maps a path to (status, Retry-After, JSON body).</summary>
+    /// <summary>One answer of <see cref="TinyHttpServer"/>.</summary>
+    public sealed record TinyResponse(int Status, string Body, string? RetryAfter = null, string? Location = null);
+
+    /// <summary>A plain-HTTP responder on 127.0.0.1 for tests: the handler maps (method, path) to an answer; every answer carries a Replay-Nonce.</summary>
     public sealed class TinyHttpServer : IDisposable
     {
         private readonly HttpListener _listener = new HttpListener();
         private readonly Task _loop;
 
         public TinyHttpServer(Func<string, (int Status, string? RetryAfter, string Body)> handler)
+            : this((_, path) => { var r = handler(path); return new TinyResponse(r.Status, r.Body, r.RetryAfter); })
+        {
+        }
+
+        public TinyHttpServer(Func<string, string, TinyResponse> handler)
         {
             int port = PkiTools.Tests.Nginx.FreePort();
             Url = new Uri($"http://127.0.0.1:{port}/");
@@ -313,14 +321,18 @@ namespace PkiTools.Core.Tests.Acme
                     {
                         return;
                     }
-                    (int status, string? retryAfter, string body) = handler(context.Request.Url!.AbsolutePath);
-                    context.Response.StatusCode = status;
-                    context.Response.ContentType = status >= 400 ? "application/problem+json" : "application/json";
-                    if (retryAfter != null) context.Response.AddHeader("Retry-After", retryAfter);
+                    TinyResponse r = handler(context.Request.HttpMethod, context.Request.Url!.AbsolutePath);
+                    context.Response.StatusCode = r.Status;
+                    context.Response.ContentType = r.Status >= 400 ? "application/problem+json" : "application/json";
+                    if (r.RetryAfter != null) context.Response.AddHeader("Retry-After", r.RetryAfter);
+                    if (r.Location != null) context.Response.AddHeader("Location", r.Location);
                     context.Response.AddHeader("Replay-Nonce", Guid.NewGuid().ToString("N"));
-                    byte[] bytes = Encoding.UTF8.GetBytes(body);
-                    context.Response.ContentLength64 = bytes.Length;
-                    await context.Response.OutputStream.WriteAsync(bytes);
+                    if (context.Request.HttpMethod != "HEAD")
+                    {
+                        byte[] bytes = Encoding.UTF8.GetBytes(r.Body);
+                        context.Response.ContentLength64 = bytes.Length;
+                        await context.Response.OutputStream.WriteAsync(bytes);
+                    }
                     context.Response.Close();
                 }
             });
