@@ -304,10 +304,22 @@ namespace PkiTools.Core.Tests.Acme
 
         public TinyHttpServer(Func<string, string, TinyResponse> handler)
         {
-            int port = PkiTools.Tests.Nginx.FreePort();
-            Url = new Uri($"http://127.0.0.1:{port}/");
-            _listener.Prefixes.Add(Url.AbsoluteUri);
-            _listener.Start();
+            // A free port can be taken by a parallel test before we bind it: try a few.
+            for (int attempt = 0; ; attempt++)
+            {
+                int port = PkiTools.Tests.Nginx.FreePort();
+                Url = new Uri($"http://127.0.0.1:{port}/");
+                _listener.Prefixes.Clear();
+                _listener.Prefixes.Add(Url.AbsoluteUri);
+                try
+                {
+                    _listener.Start();
+                    break;
+                }
+                catch (HttpListenerException) when (attempt < 5)
+                {
+                }
+            }
             _loop = Task.Run(async () =>
             {
                 while (_listener.IsListening)
@@ -338,7 +350,7 @@ namespace PkiTools.Core.Tests.Acme
             });
         }
 
-        public Uri Url { get; }
+        public Uri Url { get; private set; } = null!;
 
         public void Dispose()
         {

@@ -37,7 +37,7 @@ namespace PkiTools.Core.Tests.Acme
         private readonly TlsTestPki _pki;
         private readonly List<Process> _processes = new List<Process>();
         private readonly StringBuilder _output = new StringBuilder();
-        private readonly HttpClient _management;
+        private HttpClient? _management;
         private readonly HttpClient _challtestsrv = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
         public PebbleServer() : this(new PebbleSettings())
@@ -47,98 +47,114 @@ namespace PkiTools.Core.Tests.Acme
         internal PebbleServer(PebbleSettings settings)
         {
             _pki = new TlsTestPki();
-            try
+            // Free ports are found by binding and releasing them; a parallel test can take one before pebble binds it,
+            // so a start that fails is tried again with new ports.
+            for (int attempt = 0; ; attempt++)
             {
-                int listen = Nginx.FreePort(), management = Nginx.FreePort();
-                HttpPort = Nginx.FreePort();
-                TlsPort = Nginx.FreePort();
-                int dns = FreeUdpAndTcpPort(), dnsManagement = Nginx.FreePort();
-                ChallengeManagementUrl = new Uri($"http://127.0.0.1:{dnsManagement}");
-
-                Start("challtestsrv", "pebble-challtestsrv", new Dictionary<string, string>(),
-                    "-management", "127.0.0.1:" + dnsManagement, "-dns01", "127.0.0.1:" + dns,
-                    "-http01", "", "-https01", "", "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "");
-                WaitForPort(dnsManagement, "pebble-challtestsrv");
-
-                var config = new Dictionary<string, object?>
+                try
                 {
-                    ["listenAddress"] = "127.0.0.1:" + listen,
-                    ["managementListenAddress"] = "127.0.0.1:" + management,
-                    ["certificate"] = _pki.FullChainFile,
-                    ["privateKey"] = _pki.KeyFile,
-                    ["httpPort"] = HttpPort,
-                    ["tlsPort"] = TlsPort,
-                    ["ocspResponderURL"] = "",
-                    ["externalAccountBindingRequired"] = settings.RequireExternalAccountBinding,
-                };
-                if (settings.RequireExternalAccountBinding)
-                {
-                    EabKeyId = "kid-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-                    var mac = new byte[32];
-                    System.Security.Cryptography.RandomNumberGenerator.Fill(mac);
-                    EabHmacKey = PkiTools.Core.Acme.Base64Url.Encode(mac);
-                    config["externalAccountMACKeys"] = new Dictionary<string, object?> { [EabKeyId] = EabHmacKey };
+                    StartOnce(settings);
+                    return;
                 }
-                string configFile = _pki.File("pebble-config.json");
-                File.WriteAllText(configFile, MiniJsonWriter.Write(new Dictionary<string, object?> { ["pebble"] = config }));
-
-                var env = new Dictionary<string, string>
+                catch (InvalidOperationException) when (attempt < 2)
                 {
-                    ["PEBBLE_VA_NOSLEEP"] = "1",
-                    // Every new order gets fresh authorizations, so that each test answers its own challenge.
-                    ["PEBBLE_AUTHZREUSE"] = "0",
-                };
-                if (settings.NonceRejectPercent is int reject) env["PEBBLE_WFE_NONCEREJECT"] = reject.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                Start("pebble", "pebble", env, "-config", configFile, "-dnsserver", "127.0.0.1:" + dns, "-strict");
-
-                ListenerRoot = _pki.Root.Certificate;
-                DirectoryUrl = new Uri($"https://127.0.0.1:{listen}/dir");
-                ManagementUrl = new Uri($"https://127.0.0.1:{management}");
-                var handler = new HttpClientHandler
+                    StopProcesses();
+                }
+                catch
                 {
-                    ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
-                        cert != null && _pki.Leaf.Certificate.RawData.AsSpan().SequenceEqual(cert.RawData),
-                };
-                _management = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
-                WaitForDirectory();
-                string rootPem = _management.GetStringAsync(new Uri(ManagementUrl, "/roots/0")).GetAwaiter().GetResult();
-                IssuingRoot = new X509Certificate2(Encoding.ASCII.GetBytes(rootPem));
-                IssuingRootFile = _pki.File("pebble-root.pem");
-                File.WriteAllText(IssuingRootFile, rootPem);
-            }
-            catch
-            {
-                Dispose();
-                throw;
+                    Dispose();
+                    throw;
+                }
             }
         }
 
+        private void StartOnce(PebbleSettings settings)
+        {
+            int listen = Nginx.FreePort(), management = Nginx.FreePort();
+            HttpPort = Nginx.FreePort();
+            TlsPort = Nginx.FreePort();
+            int dns = FreeUdpAndTcpPort(), dnsManagement = Nginx.FreePort();
+            ChallengeManagementUrl = new Uri($"http://127.0.0.1:{dnsManagement}");
+
+            Start("challtestsrv", "pebble-challtestsrv", new Dictionary<string, string>(),
+                "-management", "127.0.0.1:" + dnsManagement, "-dns01", "127.0.0.1:" + dns,
+                "-http01", "", "-https01", "", "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "");
+            WaitForPort(dnsManagement, "pebble-challtestsrv");
+
+            var config = new Dictionary<string, object?>
+            {
+                ["listenAddress"] = "127.0.0.1:" + listen,
+                ["managementListenAddress"] = "127.0.0.1:" + management,
+                ["certificate"] = _pki.FullChainFile,
+                ["privateKey"] = _pki.KeyFile,
+                ["httpPort"] = HttpPort,
+                ["tlsPort"] = TlsPort,
+                ["ocspResponderURL"] = "",
+                ["externalAccountBindingRequired"] = settings.RequireExternalAccountBinding,
+            };
+            if (settings.RequireExternalAccountBinding)
+            {
+                EabKeyId = "kid-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+                var mac = new byte[32];
+                System.Security.Cryptography.RandomNumberGenerator.Fill(mac);
+                EabHmacKey = PkiTools.Core.Acme.Base64Url.Encode(mac);
+                config["externalAccountMACKeys"] = new Dictionary<string, object?> { [EabKeyId] = EabHmacKey };
+            }
+            string configFile = _pki.File("pebble-config.json");
+            File.WriteAllText(configFile, MiniJsonWriter.Write(new Dictionary<string, object?> { ["pebble"] = config }));
+
+            var env = new Dictionary<string, string>
+            {
+                ["PEBBLE_VA_NOSLEEP"] = "1",
+                // Every new order gets fresh authorizations, so that each test answers its own challenge.
+                ["PEBBLE_AUTHZREUSE"] = "0",
+            };
+            if (settings.NonceRejectPercent is int reject) env["PEBBLE_WFE_NONCEREJECT"] = reject.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Start("pebble", "pebble", env, "-config", configFile, "-dnsserver", "127.0.0.1:" + dns, "-strict");
+
+            ListenerRoot = _pki.Root.Certificate;
+            DirectoryUrl = new Uri($"https://127.0.0.1:{listen}/dir");
+            ManagementUrl = new Uri($"https://127.0.0.1:{management}");
+            var handler = new HttpClientHandler
+            {
+                ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
+                    cert != null && _pki.Leaf.Certificate.RawData.AsSpan().SequenceEqual(cert.RawData),
+            };
+            _management?.Dispose();
+            _management = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+            WaitForDirectory();
+            string rootPem = _management.GetStringAsync(new Uri(ManagementUrl, "/roots/0")).GetAwaiter().GetResult();
+            IssuingRoot = new X509Certificate2(Encoding.ASCII.GetBytes(rootPem));
+            IssuingRootFile = _pki.File("pebble-root.pem");
+            File.WriteAllText(IssuingRootFile, rootPem);
+        }
+
         /// <summary>https://127.0.0.1:port/dir</summary>
-        public Uri DirectoryUrl { get; } = null!;
+        public Uri DirectoryUrl { get; private set; } = null!;
 
         /// <summary>The management interface (roots, certificate status).</summary>
-        public Uri ManagementUrl { get; } = null!;
+        public Uri ManagementUrl { get; private set; } = null!;
 
         /// <summary>The root of the throw-away PKI that issued pebble's HTTPS listener certificate: what a client trusts to reach the directory.</summary>
-        public X509Certificate2 ListenerRoot { get; } = null!;
+        public X509Certificate2 ListenerRoot { get; private set; } = null!;
 
         /// <summary>The root pebble issues under (generated at its start; from the management interface's /roots/0).</summary>
-        public X509Certificate2 IssuingRoot { get; } = null!;
+        public X509Certificate2 IssuingRoot { get; private set; } = null!;
 
-        public string IssuingRootFile { get; } = null!;
+        public string IssuingRootFile { get; private set; } = null!;
 
         /// <summary>Where pebble's VA connects for http-01 (on 127.0.0.1, the address every name resolves to).</summary>
-        public int HttpPort { get; }
+        public int HttpPort { get; private set; }
 
         /// <summary>Where pebble's VA connects for tls-alpn-01.</summary>
-        public int TlsPort { get; }
+        public int TlsPort { get; private set; }
 
-        public Uri ChallengeManagementUrl { get; } = null!;
+        public Uri ChallengeManagementUrl { get; private set; } = null!;
 
-        public string? EabKeyId { get; }
+        public string? EabKeyId { get; private set; }
 
         /// <summary>The EAB MAC key as pebble's configuration holds it (base64url).</summary>
-        public string? EabHmacKey { get; }
+        public string? EabHmacKey { get; private set; }
 
         /// <summary>Both processes' output so far (for failure messages).</summary>
         public string Output
@@ -160,7 +176,7 @@ namespace PkiTools.Core.Tests.Acme
         /// <summary>The management interface's view of a certificate: pebble answers /cert-status-by-serial/&lt;hex&gt;.</summary>
         public string CertificateStatus(string serialHex)
         {
-            HttpResponseMessage r = _management.GetAsync(new Uri(ManagementUrl, "/cert-status-by-serial/" + serialHex.ToLowerInvariant())).GetAwaiter().GetResult();
+            HttpResponseMessage r = _management!.GetAsync(new Uri(ManagementUrl, "/cert-status-by-serial/" + serialHex.ToLowerInvariant())).GetAwaiter().GetResult();
             return ((int)r.StatusCode) + " " + r.Content.ReadAsStringAsync().GetAwaiter().GetResult();
         }
 
@@ -216,7 +232,7 @@ namespace PkiTools.Core.Tests.Acme
             {
                 try
                 {
-                    HttpResponseMessage r = _management.GetAsync(DirectoryUrl).GetAwaiter().GetResult();
+                    HttpResponseMessage r = _management!.GetAsync(DirectoryUrl).GetAwaiter().GetResult();
                     if (r.IsSuccessStatusCode) return;
                 }
                 catch (HttpRequestException) when (clock.Elapsed < TimeSpan.FromSeconds(20) && _processes.All(p => !p.HasExited))
@@ -250,6 +266,14 @@ namespace PkiTools.Core.Tests.Acme
 
         public void Dispose()
         {
+            StopProcesses();
+            _management?.Dispose();
+            _challtestsrv.Dispose();
+            _pki.Dispose();
+        }
+
+        private void StopProcesses()
+        {
             foreach (Process p in _processes)
             {
                 try
@@ -266,9 +290,6 @@ namespace PkiTools.Core.Tests.Acme
                 p.Dispose();
             }
             _processes.Clear();
-            _management?.Dispose();
-            _challtestsrv.Dispose();
-            _pki.Dispose();
         }
     }
 }
