@@ -250,28 +250,58 @@ namespace PkiTools.Core.Acme
             if (csr.DnsNames.Length == 0) throw new PkiException(PkiErrorCode.InvalidArgument, "The CSR names no DNS name; ACME certificates are issued for DNS names.", null, csr, null, "Csr");
             using CancellationTokenSource bound = Bound(Options, cancel);
             AcmeOrder order = await NewOrderAsync(csr.DnsNames, bound.Token).ConfigureAwait(false);
-            foreach (Uri authzUrl in order.Authorizations)
+            // Every pending authorization's challenge is deployed first (one DNS propagation wait for all), then
+            // answered, then awaited; whatever was deployed is removed at the end, whether validation succeeded or not.
+            var pending = new List<(Uri Authorization, AcmeChallenge Challenge, AcmeChallengeContext Context)>();
+            try
             {
-                AcmeAuthorization authz = await GetAuthorizationAsync(authzUrl, bound.Token).ConfigureAwait(false);
-                if (authz.Status == "valid") continue;
-                if (authz.Status != "pending") throw ChallengeFailed(authz);
-                AcmeChallenge? challenge = authz.Challenges.FirstOrDefault(c => c.Type == responder.ChallengeType);
-                if (challenge == null)
+                foreach (Uri authzUrl in order.Authorizations)
                 {
-                    throw new PkiException(PkiErrorCode.AcmeChallengeFailed,
-                        $"The ACME server offers no {responder.ChallengeType} challenge for {authz.Identifier} (it offers {string.Join(", ", authz.Challenges.Select(c => c.Type))}).",
-                        null, authz.Identifier, new PkiHint("Choose one of the offered challenges with {0}.", "Challenge"));
+                    AcmeAuthorization authz = await GetAuthorizationAsync(authzUrl, bound.Token).ConfigureAwait(false);
+                    if (authz.Status == "valid") continue;
+                    if (authz.Status != "pending") throw ChallengeFailed(authz);
+                    AcmeChallenge? challenge = authz.Challenges.FirstOrDefault(c => c.Type == responder.ChallengeType);
+                    if (challenge == null)
+                    {
+                        throw new PkiException(PkiErrorCode.AcmeChallengeFailed,
+                            $"The ACME server offers no {responder.ChallengeType} challenge for {(authz.Wildcard ? "*." : "")}{authz.Identifier} (it offers {string.Join(", ", authz.Challenges.Select(c => c.Type))}).",
+                            null, authz.Identifier, new PkiHint("Choose one of the offered challenges with {0}.", "Challenge"));
+                    }
+                    var context = new AcmeChallengeContext(authz.Identifier, authz.Wildcard, challenge.Type, challenge.Token, KeyAuthorization(challenge.Token));
+                    pending.Add((authzUrl, challenge, context));
+                    await responder.DeployAsync(context, bound.Token).ConfigureAwait(false);
                 }
-                var context = new AcmeChallengeContext(authz.Identifier, authz.Wildcard, challenge.Type, challenge.Token, KeyAuthorization(challenge.Token));
-                await responder.DeployAsync(context, bound.Token).ConfigureAwait(false);
-                try
+                if (pending.Count > 0 && responder.ReadyDelay > TimeSpan.Zero)
+                {
+                    _transport.Log($"waiting {responder.ReadyDelay.TotalSeconds:0} s for the challenges to propagate");
+                    await Task.Delay(responder.ReadyDelay, bound.Token).ConfigureAwait(false);
+                }
+                foreach ((Uri _, AcmeChallenge challenge, AcmeChallengeContext _) in pending)
                 {
                     if (challenge.Status == "pending") await RespondAsync(challenge, bound.Token).ConfigureAwait(false);
+                }
+                foreach ((Uri authzUrl, AcmeChallenge _, AcmeChallengeContext _) in pending)
+                {
                     await WaitForAuthorizationAsync(authzUrl, bound.Token).ConfigureAwait(false);
                 }
-                finally
+            }
+            catch (OperationCanceledException ex)
+            {
+                throw new PkiException(PkiErrorCode.AcmeUnavailable, $"The ACME order {order.Url} did not finish within {Options.TotalTimeout.TotalSeconds:0} s.", ex, order.Url);
+            }
+            finally
+            {
+                foreach ((Uri _, AcmeChallenge _, AcmeChallengeContext context) in pending)
                 {
-                    await responder.RemoveAsync(context, CancellationToken.None).ConfigureAwait(false);
+                    try
+                    {
+                        await responder.RemoveAsync(context, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!(ex is OutOfMemoryException))
+                    {
+                        // Removal is best effort: a failure here must not hide the outcome of the validation.
+                        _transport.Log($"removing the {context.ChallengeType} answer for {context.Identifier} failed: {ex.GetType().Name}");
+                    }
                 }
             }
             order = await WaitForOrderAsync(order.Url, bound.Token).ConfigureAwait(false);

@@ -70,7 +70,10 @@ namespace PkiTools.Core.Acme
                 handler.ServerCertificateCustomValidationCallback = (message, _, _, errors) =>
                 {
                     if (errors == System.Net.Security.SslPolicyErrors.None) return true;
-                    _tlsFailure = $"The HTTPS certificate of {message.RequestUri?.Host} is not trusted by this system ({errors}). Install the CA's root in the system store or give it as the trusted root.";
+                    string why = (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNotAvailable) != 0 ? "it sent no certificate"
+                        : (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != 0 ? "it does not chain to a root this system trusts"
+                        : "its names do not include " + message.RequestUri?.Host;
+                    _tlsFailure = $"The HTTPS certificate of {message.RequestUri?.Host} is not trusted: {why}. Install the CA's root in the system store or give it as the trusted root.";
                     return false;
                 };
             }

@@ -44,6 +44,9 @@ namespace PkiTools.Core.Acme
         /// <summary>"http-01", "dns-01" or "tls-alpn-01".</summary>
         string ChallengeType { get; }
 
+        /// <summary>How long to wait after deploying every challenge of an order before the server is asked to validate (DNS propagation); zero for most.</summary>
+        TimeSpan ReadyDelay { get; }
+
         Task DeployAsync(AcmeChallengeContext challenge, CancellationToken cancel);
 
         /// <summary>Called after validation, whether it succeeded or not.</summary>
@@ -91,16 +94,14 @@ namespace PkiTools.Core.Acme
         /// <param name="callback">Receives the record name (_acme-challenge.&lt;name&gt;), the value, and true to create or false to delete.</param>
         public Dns01Responder(Func<string, string, bool, CancellationToken, Task> callback) => _callback = callback;
 
-        /// <summary>Waited for after creating the record, for the DNS to propagate (default none).</summary>
+        /// <summary>Waited for once after creating the order's records, for the DNS to propagate (default none).</summary>
         public TimeSpan PropagationDelay { get; init; }
+
+        public TimeSpan ReadyDelay => PropagationDelay;
 
         public string ChallengeType => AcmeChallenge.Dns01;
 
-        public async Task DeployAsync(AcmeChallengeContext challenge, CancellationToken cancel)
-        {
-            await _callback(challenge.DnsRecordName, challenge.DnsRecordValue, true, cancel).ConfigureAwait(false);
-            if (PropagationDelay > TimeSpan.Zero) await Task.Delay(PropagationDelay, cancel).ConfigureAwait(false);
-        }
+        public Task DeployAsync(AcmeChallengeContext challenge, CancellationToken cancel) => _callback(challenge.DnsRecordName, challenge.DnsRecordValue, true, cancel);
 
         public Task RemoveAsync(AcmeChallengeContext challenge, CancellationToken cancel) => _callback(challenge.DnsRecordName, challenge.DnsRecordValue, false, cancel);
     }
@@ -113,6 +114,8 @@ namespace PkiTools.Core.Acme
         public string WebRoot { get; }
 
         public string ChallengeType => AcmeChallenge.Http01;
+
+        public TimeSpan ReadyDelay => TimeSpan.Zero;
 
         /// <summary>The file that answers <paramref name="token"/>.</summary>
         public string FileFor(string token)
@@ -164,10 +167,10 @@ namespace PkiTools.Core.Acme
         private int _requests;
 
         /// <param name="port">The port the CA connects to (80 for a public CA).</param>
-        /// <param name="address">The address to listen on (default: all IPv4 addresses).</param>
+        /// <param name="address">The address to listen on (default: every IPv6 and IPv4 address where the system allows both on one socket, else every IPv4 address).</param>
         public Http01Listener(int port, IPAddress? address = null)
         {
-            _listener = new TcpListener(address ?? IPAddress.Any, port);
+            _listener = address != null ? new TcpListener(address, port) : Socket.OSSupportsIPv6 ? TcpListener.Create(port) : new TcpListener(IPAddress.Any, port);
             try
             {
                 _listener.Start();
@@ -188,6 +191,8 @@ namespace PkiTools.Core.Acme
         public int Requests => Volatile.Read(ref _requests);
 
         public string ChallengeType => AcmeChallenge.Http01;
+
+        public TimeSpan ReadyDelay => TimeSpan.Zero;
 
         /// <summary>Answers <paramref name="token"/> with <paramref name="content"/> until removed.</summary>
         public void Add(string token, string content) => _answers[token] = content;

@@ -46,10 +46,10 @@ namespace PkiTools.Core.Acme
         private int _handshakes;
 
         /// <param name="port">The port the CA connects to (443 for a public CA).</param>
-        /// <param name="address">The address to listen on (default: all IPv4 addresses).</param>
+        /// <param name="address">The address to listen on (default: every IPv6 and IPv4 address where the system allows both on one socket, else every IPv4 address).</param>
         public TlsAlpn01Listener(int port, IPAddress? address = null)
         {
-            _listener = new TcpListener(address ?? IPAddress.Any, port);
+            _listener = address != null ? new TcpListener(address, port) : Socket.OSSupportsIPv6 ? TcpListener.Create(port) : new TcpListener(IPAddress.Any, port);
             try
             {
                 _listener.Start();
@@ -73,6 +73,8 @@ namespace PkiTools.Core.Acme
         public string? LastHandshakeError { get; private set; }
 
         public string ChallengeType => AcmeChallenge.TlsAlpn01;
+
+        public TimeSpan ReadyDelay => TimeSpan.Zero;
 
         public Task DeployAsync(AcmeChallengeContext challenge, CancellationToken cancel)
         {

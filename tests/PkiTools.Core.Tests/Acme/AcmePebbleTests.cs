@@ -195,13 +195,16 @@ namespace PkiTools.Core.Tests.Acme
                 if (create) Pebble.SetTxt(record, value);
                 else Pebble.ClearTxt(record);
                 return Task.CompletedTask;
-            });
+            }) { PropagationDelay = TimeSpan.FromMilliseconds(300) };
             AcmeCertificateChain chain = await client.IssueAsync(csr, dns);
             AssertValidChain(chain, csr);
             Assert.Equal(2, calls.Count(c => c.Create));
             Assert.Equal(2, calls.Count(c => !c.Create));
             Assert.All(calls, c => Assert.Equal("_acme-challenge." + name, c.Name));
             Assert.All(calls, c => Assert.Equal(43, c.Value.Length));
+            // Both records (the name and its wildcard) were created before the one propagation wait, and removed after.
+            Assert.True(calls.Take(2).All(c => c.Create) && calls.Skip(2).All(c => !c.Create), string.Join(", ", calls));
+            Assert.Single(Log, l => l.StartsWith("waiting", StringComparison.Ordinal));
         }
 
         [Fact]
@@ -255,6 +258,8 @@ namespace PkiTools.Core.Tests.Acme
 
             public string ChallengeType => AcmeChallenge.Http01;
 
+            public TimeSpan ReadyDelay => TimeSpan.Zero;
+
             public Task DeployAsync(AcmeChallengeContext challenge, CancellationToken cancel)
             {
                 _listener.Add(challenge.Token, challenge.Token + ".not-the-account-thumbprint");
@@ -279,6 +284,8 @@ namespace PkiTools.Core.Tests.Acme
             public List<string> Written { get; } = new List<string>();
 
             public string ChallengeType => _inner.ChallengeType;
+
+            public TimeSpan ReadyDelay => _inner.ReadyDelay;
 
             public async Task DeployAsync(AcmeChallengeContext challenge, CancellationToken cancel)
             {
