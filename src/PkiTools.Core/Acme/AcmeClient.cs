@@ -120,7 +120,13 @@ namespace PkiTools.Core.Acme
         // ---- orders ----
 
         /// <summary>Asks for a certificate for <paramref name="dnsNames"/> (DNS identifiers; "*.example.com" for a wildcard).</summary>
-        public async Task<AcmeOrder> NewOrderAsync(IEnumerable<string> dnsNames, CancellationToken cancel = default)
+        public Task<AcmeOrder> NewOrderAsync(IEnumerable<string> dnsNames, CancellationToken cancel = default) => NewOrderAsync(dnsNames, null, cancel);
+
+        /// <summary>
+        /// Asks for a certificate for <paramref name="dnsNames"/>; <paramref name="replaces"/> names the certificate this one
+        /// renews (RFC 9773 §5: its <see cref="RenewalCertificateId"/>), sent only to a server that offers renewal information.
+        /// </summary>
+        public async Task<AcmeOrder> NewOrderAsync(IEnumerable<string> dnsNames, string? replaces, CancellationToken cancel = default)
         {
             List<string> names = dnsNames.Select(n => n.Trim().TrimEnd('.').ToLowerInvariant()).Where(n => n.Length > 0).Distinct().ToList();
             if (names.Count == 0) throw new PkiException(PkiErrorCode.InvalidArgument, "An ACME order needs at least one DNS name.", null, null, null, "DnsName");
@@ -128,6 +134,7 @@ namespace PkiTools.Core.Acme
             {
                 ["identifiers"] = names.Select(n => new Dictionary<string, object?> { ["type"] = "dns", ["value"] = n }).ToList(),
             };
+            if (replaces != null && Directory.RenewalInfo != null) payload["replaces"] = replaces;
             string what = "the order for " + string.Join(", ", names);
             using CancellationTokenSource bound = Bound(Options, cancel);
             AcmeResponse response = await Post(Directory.NewOrder, MiniJsonWriter.Write(payload), what, bound.Token).ConfigureAwait(false);
@@ -245,11 +252,19 @@ namespace PkiTools.Core.Acme
         /// <paramref name="responder"/> (removing what it deployed afterwards, also on failure), finalize, download.
         /// Bounded by <see cref="AcmeClientOptions.TotalTimeout"/>.
         /// </summary>
-        public async Task<AcmeCertificateChain> IssueAsync(CertificateSigningRequest csr, IAcmeChallengeResponder responder, CancellationToken cancel = default)
+        public Task<AcmeCertificateChain> IssueAsync(CertificateSigningRequest csr, IAcmeChallengeResponder responder, CancellationToken cancel = default) =>
+            IssueAsync(csr, responder, null, cancel);
+
+        /// <summary>
+        /// The whole issuance, as a renewal of <paramref name="replaces"/> (sent as the order's RFC 9773 "replaces" when the
+        /// server offers renewal information; null for a first issuance).
+        /// </summary>
+        public async Task<AcmeCertificateChain> IssueAsync(CertificateSigningRequest csr, IAcmeChallengeResponder responder, X509Certificate2? replaces, CancellationToken cancel = default)
         {
             if (csr.DnsNames.Length == 0) throw new PkiException(PkiErrorCode.InvalidArgument, "The CSR names no DNS name; ACME certificates are issued for DNS names.", null, csr, null, "Csr");
             using CancellationTokenSource bound = Bound(Options, cancel);
-            AcmeOrder order = await NewOrderAsync(csr.DnsNames, bound.Token).ConfigureAwait(false);
+            string? replacedId = replaces != null && Directory.RenewalInfo != null ? RenewalCertificateId(replaces) : null;
+            AcmeOrder order = await NewOrderAsync(csr.DnsNames, replacedId, bound.Token).ConfigureAwait(false);
             // Every pending authorization's challenge is deployed first (one DNS propagation wait for all), then
             // answered, then awaited; whatever was deployed is removed at the end, whether validation succeeded or not.
             var pending = new List<(Uri Authorization, AcmeChallenge Challenge, AcmeChallengeContext Context)>();

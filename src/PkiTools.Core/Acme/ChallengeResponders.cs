@@ -242,7 +242,7 @@ namespace PkiTools.Core.Acme
                     client.ReceiveTimeout = 10000;
                     client.SendTimeout = 10000;
                     NetworkStream stream = client.GetStream();
-                    string? path = ReadRequestPath(stream);
+                    string? path = ReadRequestPath(stream, out bool isHead);
                     Interlocked.Increment(ref _requests);
                     const string prefix = "/.well-known/acme-challenge/";
                     string? body = null;
@@ -252,7 +252,7 @@ namespace PkiTools.Core.Acme
                         (body != null ? "application/octet-stream" : "text/plain") + "\r\nContent-Length: " + content.Length + "\r\nConnection: close\r\n\r\n";
                     byte[] headBytes = Encoding.ASCII.GetBytes(head);
                     stream.Write(headBytes, 0, headBytes.Length);
-                    stream.Write(content, 0, content.Length);
+                    if (!isHead) stream.Write(content, 0, content.Length);
                     stream.Flush();
                 }
                 catch (Exception ex) when (ex is IOException || ex is SocketException || ex is ObjectDisposedException)
@@ -263,8 +263,9 @@ namespace PkiTools.Core.Acme
         }
 
         /// <summary>The path of a GET request, reading the head up to its blank line (at most 16 KiB); null for anything else.</summary>
-        private static string? ReadRequestPath(Stream stream)
+        private static string? ReadRequestPath(Stream stream, out bool isHead)
         {
+            isHead = false;
             var head = new StringBuilder();
             var buffer = new byte[1];
             while (head.Length < 16384)
@@ -279,6 +280,7 @@ namespace PkiTools.Core.Acme
             int lineEnd = text.IndexOf('\n');
             string[] parts = (lineEnd < 0 ? text : text.Substring(0, lineEnd)).Trim().Split(' ');
             if (parts.Length < 2 || (parts[0] != "GET" && parts[0] != "HEAD")) return null;
+            isHead = parts[0] == "HEAD";
             string target = parts[1];
             int query = target.IndexOf('?');
             return query < 0 ? target : target.Substring(0, query);

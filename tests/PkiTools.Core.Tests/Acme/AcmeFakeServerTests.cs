@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Threading;
@@ -47,6 +48,30 @@ namespace PkiTools.Core.Tests.Acme
             Assert.InRange((problem.RetryAfter!.Value - DateTimeOffset.UtcNow).TotalMinutes, 59, 60.1);
             Assert.Contains("too many new orders recently", ex.Message);
             Assert.Contains("Try again after " + problem.RetryAfter.Value.UtcDateTime.ToString("yyyy-MM-dd HH:mm"), ex.Message);
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public async Task A_renewal_order_names_the_certificate_it_replaces_only_to_a_server_with_renewal_information(bool ari)
+        {
+            string directory = ari ? Directory.TrimEnd('}') + ",\"renewalInfo\":\"/renewal-info\"}" : Directory;
+            using var server = new TinyHttpServer((method, path) => path switch
+            {
+                "/dir" => new TinyResponse(200, directory),
+                "/order" => new TinyResponse(201, "{\"status\":\"pending\",\"identifiers\":[{\"type\":\"dns\",\"value\":\"www.example.org\"}],\"authorizations\":[],\"finalize\":\"/finalize/1\"}", null, "/order/1"),
+                _ => Common(method, path),
+            });
+            using AcmeClient client = await Connect(server);
+            AcmeOrder order = await client.NewOrderAsync(new[] { "WWW.example.org." }, "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+            Assert.Equal(new Uri(server.Url, "/order/1"), order.Url);
+            Assert.Equal(new Uri(server.Url, "/finalize/1"), order.Finalize);
+            string jws = server.Requests.Last(r => r.Path == "/order").Body;
+            var payload = AcmeJson.Parse(System.Text.Encoding.UTF8.GetString(Base64Url.Decode((string)AcmeJson.Parse(jws)["payload"]!)));
+            var identifier = (System.Collections.Generic.Dictionary<string, object?>)((System.Collections.Generic.List<object?>)payload["identifiers"]!).Single()!;
+            Assert.Equal("www.example.org", identifier["value"]);
+            Assert.Equal(ari, payload.ContainsKey("replaces"));
+            if (ari) Assert.Equal("aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", payload["replaces"]);
         }
 
         [Fact]

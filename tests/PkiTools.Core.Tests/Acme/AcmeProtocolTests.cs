@@ -333,6 +333,9 @@ namespace PkiTools.Core.Tests.Acme
                     {
                         return;
                     }
+                    string body;
+                    using (var reader = new System.IO.StreamReader(context.Request.InputStream, Encoding.UTF8)) body = await reader.ReadToEndAsync();
+                    Requests.Enqueue((context.Request.HttpMethod, context.Request.Url!.AbsolutePath, body));
                     TinyResponse r = handler(context.Request.HttpMethod, context.Request.Url!.AbsolutePath);
                     context.Response.StatusCode = r.Status;
                     context.Response.ContentType = r.Status >= 400 ? "application/problem+json" : "application/json";
@@ -351,6 +354,9 @@ namespace PkiTools.Core.Tests.Acme
         }
 
         public Uri Url { get; private set; } = null!;
+
+        /// <summary>Every request received: method, path and body.</summary>
+        public System.Collections.Concurrent.ConcurrentQueue<(string Method, string Path, string Body)> Requests { get; } = new System.Collections.Concurrent.ConcurrentQueue<(string, string, string)>();
 
         public void Dispose()
         {
