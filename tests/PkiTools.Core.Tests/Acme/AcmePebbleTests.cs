@@ -340,6 +340,30 @@ namespace PkiTools.Core.Tests.Acme
         public void Dispose() => _pebble.Dispose();
     }
 
+    /// <summary>Pebble issuing short-lived certificates (certificateValidityPeriod), as renewal tests need.</summary>
+    public sealed class AcmeShortLivedTests : IDisposable
+    {
+        private readonly PebbleServer _pebble = new PebbleServer(new PebbleSettings { CertificateValiditySeconds = 600 });
+
+        [Fact]
+        public async Task The_configured_validity_period_is_the_certificates_lifetime_and_a_renewal_is_issued()
+        {
+            using AcmeClient client = await AcmeClient.ConnectAsync(new AcmeClientOptions(_pebble.DirectoryUrl) { TrustedRoot = _pebble.ListenerRoot, TotalTimeout = TimeSpan.FromSeconds(60), PollInterval = TimeSpan.FromMilliseconds(200) });
+            await client.NewAccountAsync(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), new AcmeAccountRequest { TermsOfServiceAgreed = true });
+            using var listener = new Http01Listener(_pebble.HttpPort, IPAddress.Loopback);
+            string name = PebbleServer.NewName("short");
+            AcmeCertificateChain first = await client.IssueAsync(CertificateSigningRequest.Create(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), null, new[] { name }, Array.Empty<string>()), listener);
+            double lifetime = (first.Leaf.NotAfter - first.Leaf.NotBefore).TotalSeconds;
+            Assert.InRange(lifetime, 540, 660);
+            // A renewal of it (pebble 2.4 offers no renewal information, so no 'replaces' is sent) is a new certificate for the name.
+            AcmeCertificateChain renewed = await client.IssueAsync(CertificateSigningRequest.Create(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), null, new[] { name }, Array.Empty<string>()), listener, first.Leaf);
+            Assert.NotEqual(first.Leaf.SerialNumber, renewed.Leaf.SerialNumber);
+            Assert.True(ChainValidator.Validate(renewed.Leaf, new ChainValidationOptions { TrustedRoots = new[] { _pebble.IssuingRoot }, Intermediates = renewed.Issuers, DnsName = name }).IsValid);
+        }
+
+        public void Dispose() => _pebble.Dispose();
+    }
+
     /// <summary>Pebble requiring external account binding.</summary>
     public sealed class AcmeExternalAccountTests : IDisposable
     {

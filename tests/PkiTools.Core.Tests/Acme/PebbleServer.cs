@@ -21,6 +21,9 @@ namespace PkiTools.Core.Tests.Acme
         /// <summary>PEBBLE_WFE_NONCEREJECT: the percentage of good nonces pebble rejects (pebble's own default is 5).</summary>
         public int? NonceRejectPercent { get; init; }
 
+        /// <summary>certificateValidityPeriod in seconds (pebble 2.4's default is 5 years): short-lived certificates for renewal tests.</summary>
+        public int? CertificateValiditySeconds { get; init; }
+
         /// <summary>externalAccountBindingRequired, with one key id and HMAC key (<see cref="PebbleServer.EabKeyId"/>).</summary>
         public bool RequireExternalAccountBinding { get; init; }
     }
@@ -92,6 +95,7 @@ namespace PkiTools.Core.Tests.Acme
                 ["ocspResponderURL"] = "",
                 ["externalAccountBindingRequired"] = settings.RequireExternalAccountBinding,
             };
+            if (settings.CertificateValiditySeconds is int validity) config["certificateValidityPeriod"] = validity;
             if (settings.RequireExternalAccountBinding)
             {
                 EabKeyId = "kid-" + Guid.NewGuid().ToString("N").Substring(0, 8);
