@@ -50,6 +50,8 @@ namespace PkiTools.Core.Tests.Acme
         internal PebbleServer(PebbleSettings settings)
         {
             _pki = new TlsTestPki();
+            // Should the test host end without disposing (a crash, Ctrl+C), pebble must not outlive it.
+            AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
             // Free ports are found by binding and releasing them; a parallel test can take one before pebble binds it,
             // so a start that fails is tried again with new ports.
             for (int attempt = 0; ; attempt++)
@@ -202,7 +204,7 @@ namespace PkiTools.Core.Tests.Acme
             process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.Append(tag).Append(": ").AppendLine(e.Data); };
             process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.Append(tag).Append(": ").AppendLine(e.Data); };
             process.Start();
-            _processes.Add(process);
+            lock (_processes) _processes.Add(process);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
         }
@@ -268,8 +270,11 @@ namespace PkiTools.Core.Tests.Acme
             throw new InvalidOperationException("no free port for DNS");
         }
 
+        private void OnProcessExit(object? sender, EventArgs e) => StopProcesses();
+
         public void Dispose()
         {
+            AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
             StopProcesses();
             _management?.Dispose();
             _challtestsrv.Dispose();
@@ -278,7 +283,13 @@ namespace PkiTools.Core.Tests.Acme
 
         private void StopProcesses()
         {
-            foreach (Process p in _processes)
+            List<Process> processes;
+            lock (_processes)
+            {
+                processes = _processes.ToList();
+                _processes.Clear();
+            }
+            foreach (Process p in processes)
             {
                 try
                 {
@@ -293,7 +304,6 @@ namespace PkiTools.Core.Tests.Acme
                 }
                 p.Dispose();
             }
-            _processes.Clear();
         }
     }
 }
