@@ -227,7 +227,7 @@ namespace PkiTools.Core.Acme
             return done;
         }
 
-        /// <summary>Downloads the PEM chain (leaf first).</summary>
+        /// <summary>Downloads the PEM chain (leaf first) from the order's certificate URL or one of a chain's <see cref="AcmeCertificateChain.Alternates"/>.</summary>
         public async Task<AcmeCertificateChain> DownloadCertificateAsync(Uri url, CancellationToken cancel = default)
         {
             AcmeResponse response = await Post(url, null, "the certificate download", cancel, "application/pem-certificate-chain").ConfigureAwait(false);
@@ -244,7 +244,7 @@ namespace PkiTools.Core.Acme
                 throw new PkiException(PkiErrorCode.AcmeUnavailable, $"The certificate chain at {url} is not a PEM certificate chain.", ex, url);
             }
             if (certificates.Count == 0) throw new PkiException(PkiErrorCode.AcmeUnavailable, $"The certificate chain at {url} holds no certificate.", null, url);
-            return new AcmeCertificateChain(url, response.Body, certificates);
+            return new AcmeCertificateChain(url, response.Body, certificates, response.AlternateLinks.Select(l => new Uri(l)).ToList());
         }
 
         /// <summary>

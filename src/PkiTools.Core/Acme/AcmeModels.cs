@@ -213,14 +213,21 @@ namespace PkiTools.Core.Acme
     /// <summary>The issued certificate and the chain the server sent with it, leaf first.</summary>
     public sealed class AcmeCertificateChain
     {
-        internal AcmeCertificateChain(Uri url, string pem, IReadOnlyList<X509Certificate2> certificates)
+        internal AcmeCertificateChain(Uri url, string pem, IReadOnlyList<X509Certificate2> certificates, IReadOnlyList<Uri> alternates)
         {
             Url = url;
             Pem = pem;
             Certificates = certificates;
+            Alternates = alternates;
         }
 
         public Uri Url { get; }
+
+        /// <summary>
+        /// Other chains for the same certificate the server offers (Link rel="alternate", RFC 8555 §7.4.2), such as a
+        /// chain to an older cross-signed root; download one with <see cref="AcmeClient.DownloadCertificateAsync"/>.
+        /// </summary>
+        public IReadOnlyList<Uri> Alternates { get; }
 
         /// <summary>The PEM chain as downloaded (leaf, then the issuers).</summary>
         public string Pem { get; }

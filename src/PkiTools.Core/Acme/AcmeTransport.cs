@@ -23,6 +23,7 @@ namespace PkiTools.Core.Acme
         public string Body { get; set; } = "";
         public DateTimeOffset? RetryAfter { get; set; }
         public List<string> UpLinks { get; } = new List<string>();
+        public List<string> AlternateLinks { get; } = new List<string>();
 
         /// <summary>The body as a JSON object; anything else means the server does not speak ACME here.</summary>
         public Dictionary<string, object?> Json(string what, Uri url)
@@ -195,7 +196,10 @@ namespace PkiTools.Core.Acme
                     foreach (string link in links.SelectMany(l => l.Split(',')))
                     {
                         int lt = link.IndexOf('<'), gt = link.IndexOf('>');
-                        if (lt >= 0 && gt > lt && link.IndexOf("rel=\"up\"", StringComparison.OrdinalIgnoreCase) > gt) response.UpLinks.Add(new Uri(url, link.Substring(lt + 1, gt - lt - 1)).AbsoluteUri);
+                        if (lt < 0 || gt <= lt) continue;
+                        string target = new Uri(url, link.Substring(lt + 1, gt - lt - 1)).AbsoluteUri;
+                        if (link.IndexOf("rel=\"up\"", gt, StringComparison.OrdinalIgnoreCase) > 0) response.UpLinks.Add(target);
+                        if (link.IndexOf("rel=\"alternate\"", gt, StringComparison.OrdinalIgnoreCase) > 0) response.AlternateLinks.Add(target);
                     }
                 }
                 if (message.Content != null && request.Method != HttpMethod.Head)

@@ -86,7 +86,11 @@ namespace PkiTools.Core.Acme
         }
     }
 
-    /// <summary>dns-01 through a callback that creates (true) and deletes (false) the TXT record: a DNS API, nsupdate, a hook.</summary>
+    /// <summary>
+    /// dns-01 through a callback that creates (true) and deletes (false) the TXT record: a DNS API, nsupdate, a hook.
+    /// A name and its wildcard ("example.org" and "*.example.org") use the same record name with two values: the
+    /// callback must add a value next to any existing one, not replace it.
+    /// </summary>
     public sealed class Dns01Responder : IAcmeChallengeResponder
     {
         private readonly Func<string, string, bool, CancellationToken, Task> _callback;

@@ -358,7 +358,36 @@ namespace PkiTools.Core.Tests.Acme
             // A renewal of it (pebble 2.4 offers no renewal information, so no 'replaces' is sent) is a new certificate for the name.
             AcmeCertificateChain renewed = await client.IssueAsync(CertificateSigningRequest.Create(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), null, new[] { name }, Array.Empty<string>()), listener, first.Leaf);
             Assert.NotEqual(first.Leaf.SerialNumber, renewed.Leaf.SerialNumber);
+            Assert.Empty(first.Alternates);
             Assert.True(ChainValidator.Validate(renewed.Leaf, new ChainValidationOptions { TrustedRoots = new[] { _pebble.IssuingRoot }, Intermediates = renewed.Issuers, DnsName = name }).IsValid);
+        }
+
+        public void Dispose() => _pebble.Dispose();
+    }
+
+    /// <summary>Pebble offering a second chain to another root (PEBBLE_ALTERNATE_ROOTS=1).</summary>
+    public sealed class AcmeAlternateChainTests : IDisposable
+    {
+        private readonly PebbleServer _pebble = new PebbleServer(new PebbleSettings { AlternateRoots = 1 });
+
+        [Fact]
+        public async Task The_alternate_chain_is_offered_downloaded_and_validates_against_the_other_root()
+        {
+            using AcmeClient client = await AcmeClient.ConnectAsync(new AcmeClientOptions(_pebble.DirectoryUrl) { TrustedRoot = _pebble.ListenerRoot, TotalTimeout = TimeSpan.FromSeconds(60), PollInterval = TimeSpan.FromMilliseconds(200) });
+            await client.NewAccountAsync(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), new AcmeAccountRequest { TermsOfServiceAgreed = true });
+            using var listener = new Http01Listener(_pebble.HttpPort, IPAddress.Loopback);
+            string name = PebbleServer.NewName("alt");
+            AcmeCertificateChain chain = await client.IssueAsync(CertificateSigningRequest.Create(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), null, new[] { name }, Array.Empty<string>()), listener);
+            Uri alternateUrl = Assert.Single(chain.Alternates);
+            AcmeCertificateChain alternate = await client.DownloadCertificateAsync(alternateUrl);
+            Assert.Equal(chain.Leaf.RawData, alternate.Leaf.RawData);
+            X509Certificate2 otherRoot = _pebble.Root(1);
+            bool Validates(AcmeCertificateChain c, X509Certificate2 root) =>
+                ChainValidator.Validate(c.Leaf, new ChainValidationOptions { TrustedRoots = new[] { root }, Intermediates = c.Issuers, DnsName = name }).IsValid;
+            Assert.True(Validates(chain, _pebble.IssuingRoot));
+            Assert.True(Validates(alternate, otherRoot));
+            Assert.False(Validates(alternate, _pebble.IssuingRoot));
+            Assert.False(Validates(chain, otherRoot));
         }
 
         public void Dispose() => _pebble.Dispose();

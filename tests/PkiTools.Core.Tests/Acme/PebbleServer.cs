@@ -21,6 +21,9 @@ namespace PkiTools.Core.Tests.Acme
         /// <summary>PEBBLE_WFE_NONCEREJECT: the percentage of good nonces pebble rejects (pebble's own default is 5).</summary>
         public int? NonceRejectPercent { get; init; }
 
+        /// <summary>PEBBLE_ALTERNATE_ROOTS: how many other roots (and chains to them) pebble offers besides /roots/0.</summary>
+        public int? AlternateRoots { get; init; }
+
         /// <summary>certificateValidityPeriod in seconds (pebble 2.4's default is 5 years): short-lived certificates for renewal tests.</summary>
         public int? CertificateValiditySeconds { get; init; }
 
@@ -115,6 +118,7 @@ namespace PkiTools.Core.Tests.Acme
                 // Every new order gets fresh authorizations, so that each test answers its own challenge.
                 ["PEBBLE_AUTHZREUSE"] = "0",
             };
+            if (settings.AlternateRoots is int alternates) env["PEBBLE_ALTERNATE_ROOTS"] = alternates.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (settings.NonceRejectPercent is int reject) env["PEBBLE_WFE_NONCEREJECT"] = reject.ToString(System.Globalization.CultureInfo.InvariantCulture);
             Start("pebble", "pebble", env, "-config", configFile, "-dnsserver", "127.0.0.1:" + dns, "-strict");
 
@@ -174,6 +178,10 @@ namespace PkiTools.Core.Tests.Acme
         /// <summary>A fresh name under .test for one test (every name resolves to 127.0.0.1 through challtestsrv).</summary>
         public static string NewName(string label = "www") => $"{label}-{Guid.NewGuid().ToString("N").Substring(0, 8)}.acme.test";
 
+        /// <summary>Pebble's root number <paramref name="index"/> from the management interface (/roots/0 is <see cref="IssuingRoot"/>).</summary>
+        public X509Certificate2 Root(int index) =>
+            new X509Certificate2(Encoding.ASCII.GetBytes(_management!.GetStringAsync(new Uri(ManagementUrl, "/roots/" + index)).GetAwaiter().GetResult()));
+
         /// <summary>Sets a TXT record in challtestsrv (pebble's DNS).</summary>
         public void SetTxt(string name, string value) => PostChallenge("/set-txt", new Dictionary<string, object?> { ["host"] = name.TrimEnd('.') + ".", ["value"] = value });
 
@@ -199,6 +207,7 @@ namespace PkiTools.Core.Tests.Acme
             foreach (string a in args) start.ArgumentList.Add(a);
             start.Environment.Remove("PEBBLE_VA_ALWAYS_VALID");
             start.Environment.Remove("PEBBLE_WFE_NONCEREJECT");
+            start.Environment.Remove("PEBBLE_ALTERNATE_ROOTS");
             foreach (KeyValuePair<string, string> kv in env) start.Environment[kv.Key] = kv.Value;
             var process = new Process { StartInfo = start };
             process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.Append(tag).Append(": ").AppendLine(e.Data); };
