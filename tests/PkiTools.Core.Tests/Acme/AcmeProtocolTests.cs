@@ -246,6 +246,27 @@ namespace PkiTools.Core.Tests.Acme
         }
 
         [Fact]
+        public void Renewal_follows_the_window_when_there_is_one_and_two_thirds_of_the_lifetime_otherwise()
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            using X509Certificate2 cert = CertificateWith(new byte[] { 1 }, BigInteger.One, now.AddDays(-60), now.AddDays(30));
+            var random = new Random(7);
+            // No window: two thirds of 90 days after notBefore is now.
+            Assert.InRange((AcmeRenewal.RenewalTime(cert, null, random) - now).TotalMinutes, -1, 1);
+            Assert.True(AcmeRenewal.IsDue(cert, null, now.AddMinutes(2), random));
+            Assert.False(AcmeRenewal.IsDue(cert, null, now.AddMinutes(-2), random));
+            // A window in the past renews now, one in the future does not (whatever the random pick).
+            var past = new AcmeRenewalInfo(now.AddDays(-2), now.AddDays(-1), null, null);
+            var future = new AcmeRenewalInfo(now.AddDays(5), now.AddDays(6), null, null);
+            for (int i = 0; i < 50; i++)
+            {
+                Assert.True(AcmeRenewal.IsDue(cert, past, now, random));
+                Assert.False(AcmeRenewal.IsDue(cert, future, now, random));
+                Assert.InRange(AcmeRenewal.RenewalTime(cert, future, random), future.WindowStart, future.WindowEnd);
+            }
+        }
+
+        [Fact]
         public async Task A_directory_without_renewalInfo_gives_no_renewal_information()
         {
             using var server = new TinyHttpServer(path => (200, null, "{\"newNonce\":\"/nonce\",\"newAccount\":\"/acct\",\"newOrder\":\"/order\"}"));
@@ -272,7 +293,9 @@ namespace PkiTools.Core.Tests.Acme
             Assert.Contains("refused the connection", ex.Message);
         }
 
-        private static X509Certificate2 CertificateWith(byte[] aki, BigInteger serial)
+        private static X509Certificate2 CertificateWith(byte[] aki, BigInteger serial) => CertificateWith(aki, serial, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+
+        private static X509Certificate2 CertificateWith(byte[] aki, BigInteger serial, DateTimeOffset notBefore, DateTimeOffset notAfter)
         {
             PrivateKey key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
             var bcKey = PrivateKeyFactory.CreateKey(key.ExportPkcs8());
@@ -280,8 +303,8 @@ namespace PkiTools.Core.Tests.Acme
             g.SetSerialNumber(serial);
             g.SetIssuerDN(new X509Name("CN=Issuer"));
             g.SetSubjectDN(new X509Name("CN=Leaf"));
-            g.SetNotBefore(DateTime.UtcNow.AddDays(-1));
-            g.SetNotAfter(DateTime.UtcNow.AddDays(30));
+            g.SetNotBefore(notBefore.UtcDateTime);
+            g.SetNotAfter(notAfter.UtcDateTime);
             g.SetPublicKey(PublicKeyFactory.CreateKey(key.SubjectPublicKeyInfo));
             g.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, new AuthorityKeyIdentifier(aki));
             return new X509Certificate2(g.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", bcKey)).GetEncoded());
