@@ -22,6 +22,25 @@ namespace PkiTools.Core.Tests.Acme
     public class AcmeProtocolTests
     {
         [Fact]
+        public void The_JSON_writer_is_compact_keeps_member_order_and_round_trips_through_the_reader()
+        {
+            var value = new List<KeyValuePair<string, object?>>
+            {
+                new KeyValuePair<string, object?>("z", "quote \" backslash \\ line\n tab\t bell\u0007 é"),
+                new KeyValuePair<string, object?>("a", new List<object?> { 1, 2.5, true, false, null }),
+                new KeyValuePair<string, object?>("m", new Dictionary<string, object?> { ["k"] = "v" }),
+            };
+            string json = MiniJsonWriter.Write(value);
+            Assert.StartsWith("{\"z\":", json);
+            Assert.DoesNotContain(" :", json);
+            Assert.Contains("\\u0007", json);
+            var back = AcmeJson.Parse(json);
+            Assert.Equal("quote \" backslash \\ line\n tab\t bell\u0007 é", back["z"]);
+            Assert.Equal(new List<object?> { 1.0, 2.5, true, false, null }, (List<object?>)back["a"]!);
+            Assert.Equal("v", ((Dictionary<string, object?>)back["m"]!)["k"]);
+        }
+
+        [Fact]
         public void Jwk_thumbprint_matches_the_RFC_7638_example()
         {
             // RFC 7638 §3.1: the RSA key and its thumbprint.
