@@ -250,7 +250,9 @@ job_scan() {
 ossl_checkend() { local f; for f in "$work"/scan/*.crt; do openssl x509 -checkend 2592000 -noout -in "$f" >/dev/null; done; return 0; }
 
 # MEM certificate files through one pipeline (Get-ChildItem | Import-Cert | Where-Object | Measure-Object): peak
-# resident memory of the pwsh process (GNU time %M); the peer column is one `openssl x509` process.
+# resident memory of the pwsh process (GNU time %M); the peer column is one `openssl x509` process. Beside it, what
+# PowerShell's Get-ChildItem alone holds over the same folder (no PkiTools loaded: the floor of that pipeline), and
+# Find-ExpiringCert -Path <folder>, which walks the folder itself instead of through the provider.
 job_memory() {
   echo "Job memory: $MEM certificates through one pipeline..." >&2
   make_tree "$MEM" "$work/mem"
@@ -260,6 +262,12 @@ job_memory() {
       timed memory pkitools /usr/bin/time -f 'maxrss %M' -o "$work/rss" "${pwsh[@]}" -NoProfile -NonInteractive -WorkingDirectory "$work" -Command \
         "Import-Module '$MODULE'; Get-ChildItem '$work/mem' -Filter *.crt | Import-Cert | Where-Object NotAfter -lt (Get-Date).AddDays(30) | Measure-Object | Out-Null"
       kb=$(awk '/maxrss/ { print $2 }' "$work/rss"); peak["memory|pkitools"]+="$((kb / 1024)) "
+      /usr/bin/time -f 'maxrss %M' -o "$work/rss" "${pwsh[@]}" -NoProfile -NonInteractive -WorkingDirectory "$work" -Command \
+        "Get-ChildItem '$work/mem' -Filter *.crt | Measure-Object | Out-Null"
+      kb=$(awk '/maxrss/ { print $2 }' "$work/rss"); peak["memory|gci"]+="$((kb / 1024)) "
+      /usr/bin/time -f 'maxrss %M' -o "$work/rss" "${pwsh[@]}" -NoProfile -NonInteractive -WorkingDirectory "$work" -Command \
+        "Import-Module '$MODULE'; Find-ExpiringCert -Path '$work/mem' -WithinDays 30 | Measure-Object | Out-Null"
+      kb=$(awk '/maxrss/ { print $2 }' "$work/rss"); peak["memory|find"]+="$((kb / 1024)) "
       timed memory "openssl x509 (one file)" /usr/bin/time -f 'maxrss %M' -o "$work/rss" openssl x509 -noout -enddate -in "$work/mem/c0.crt"
       kb=$(awk '/maxrss/ { print $2 }' "$work/rss"); peak["memory|openssl"]+="$((kb / 1024)) "
     fi
@@ -301,6 +309,7 @@ for job in $JOBS; do
   fi
   if [[ $job == memory ]]; then
     echo "|   peak resident memory, median MB: PkiTools $(median <<<"${peak["memory|pkitools"]:-}"), one openssl x509 $(median <<<"${peak["memory|openssl"]:-}") (target: PkiTools under 200 MB)"
+    echo "|   the same Get-ChildItem alone, no PkiTools: $(median <<<"${peak["memory|gci"]:-}") MB; Find-ExpiringCert -Path <folder> over the same files: $(median <<<"${peak["memory|find"]:-}") MB"
   fi
 done
 echo
