@@ -106,26 +106,38 @@ namespace PkiTools.Core.Renewal
         public const string LockFileName = ".pkitools-renewal.lock";
         public const string BackupFolderName = ".pkitools-backup";
         private const string JournalSuffix = ".renewal-journal";
-        private readonly IReadOnlyList<CaDirectory> _cas;
+        private readonly IReadOnlyList<IRenewalIssuer> _issuers;
         private readonly RenewalOptions _options;
 
         /// <param name="cas">The CAs that may renew; each certificate is renewed by the one that issued it (by name).</param>
-        /// <param name="options">How.</param>
+        /// <param name="options">How (<see cref="RenewalOptions.CaPassword"/> unlocks an encrypted CA key).</param>
         public CertificateRenewer(IReadOnlyList<CaDirectory> cas, RenewalOptions options)
+            : this(cas.Select(ca => (IRenewalIssuer)new CaRenewalIssuer(ca, options.CaPassword)).ToList(), options)
         {
-            _cas = cas;
+        }
+
+        /// <param name="issuers">What may renew, asked in order: CA folders first, then an ACME account that takes the rest.</param>
+        /// <param name="options">How.</param>
+        public CertificateRenewer(IReadOnlyList<IRenewalIssuer> issuers, RenewalOptions options)
+        {
+            _issuers = issuers;
             _options = options;
         }
 
-        /// <summary>The CA among ours whose subject is the certificate's issuer, or null.</summary>
-        private CaDirectory? IssuerOf(X509Certificate2 certificate) =>
-            _cas.FirstOrDefault(ca => ca.Certificate.SubjectName.RawData.AsEnumerable().SequenceEqual(certificate.IssuerName.RawData));
+        /// <summary>The first issuer that renews the certificate, or null.</summary>
+        private IRenewalIssuer? IssuerOf(X509Certificate2 certificate) => _issuers.FirstOrDefault(issuer => issuer.Renews(certificate));
 
         /// <summary>The key file beside a certificate file (<see cref="CertificateInventory.FindKeyFile"/>: x.key, x-key.pem, x.key.pem, x.pem.key).</summary>
         public static string? KeyBeside(string certificatePath) => CertificateInventory.FindKeyFile(System.IO.Path.GetFullPath(certificatePath));
 
-        /// <summary>Whether the certificate is due, and why (the -WhatIf sentence).</summary>
-        public (bool Due, string Reason) IsDue(X509Certificate2 certificate)
+        /// <summary>Whether the certificate is due by the options and its lifetime, and why (the -WhatIf sentence).</summary>
+        public (bool Due, string Reason) IsDue(X509Certificate2 certificate) => IsDue(certificate, null);
+
+        /// <summary>
+        /// Whether the certificate is due, and why: forced, under RenewBeforeDays, else the issuer's own rule when it has
+        /// one (an ACME server's renewal window), else a third of the lifetime left.
+        /// </summary>
+        private (bool Due, string Reason) IsDue(X509Certificate2 certificate, IRenewalIssuer? issuer)
         {
             DateTimeOffset now = _options.Clock();
             TimeSpan left = certificate.NotAfter.ToUniversalTime() - now.UtcDateTime;
@@ -137,6 +149,7 @@ namespace PkiTools.Core.Renewal
                     ? (true, $"{daysLeft} days left, under {before}")
                     : (false, $"{daysLeft} days left, not under {before}");
             }
+            if (issuer?.IsDue(certificate, now) is (bool due, string reason)) return (due, $"{daysLeft} days left, {reason}");
             TimeSpan lifetime = certificate.NotAfter - certificate.NotBefore;
             return left.Ticks < lifetime.Ticks / 3
                 ? (true, $"{daysLeft} days left, under a third of its {Math.Round(lifetime.TotalDays)}-day lifetime")
@@ -226,13 +239,14 @@ namespace PkiTools.Core.Renewal
             X509Certificate2 old = contents.Leaf;
             ParsedCertificate parsed = ParsedCertificate.Parse(old.RawData);
             string? keyPath = KeyBeside(path);
-            CaDirectory? ca = IssuerOf(old);
+            IRenewalIssuer? issuer = IssuerOf(old);
             string? skip = parsed.IsCa ? "it is a CA certificate (a CA is renewed by making a new one)"
                 : keyPath == null ? "no key file beside it (x.key, x-key.pem, x.key.pem or x.pem.key)"
-                : ca == null ? $"it was issued by '{old.Issuer}', which is not one of the given CAs ({string.Join("; ", _cas.Select(c => c.Subject))})"
+                : issuer == null && _issuers.Any(i => i is AcmeRenewalIssuer) ? "it is self-signed (a self-signed certificate is renewed by making a new one)"
+                : issuer == null ? $"it was issued by '{old.Issuer}', which is not one of the given CAs ({string.Join("; ", _issuers.OfType<CaRenewalIssuer>().Select(c => c.Ca.Subject))})"
                 : null;
             if (skip != null) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed: " + skip + ".");
-            (bool due, string reason) = IsDue(old);
+            (bool due, string reason) = IsDue(old, issuer);
             if (!due) return new RenewalResult(path, RenewalAction.NotDue, old.Subject, old.NotAfter, null, "Not due: " + reason + ".");
             if (shouldRenew != null && !shouldRenew(path, old, reason)) return new RenewalResult(path, RenewalAction.Skipped, old.Subject, old.NotAfter, null, "Not renewed (a dry run, or declined): " + reason + ".");
 
@@ -260,11 +274,11 @@ namespace PkiTools.Core.Renewal
             try
             {
                 key = _options.ReuseKey ? PrivateKey.Import(keyFile) : PrivateKey.Generate(AlgorithmOf(parsed));
-                issued = ca!.Issue(key, TemplateFrom(old, parsed), _options.CaPassword);
+                issued = issuer!.Issue(key, TemplateFrom(old, parsed), old);
             }
             catch (PkiException ex)
             {
-                return new RenewalResult(path, RenewalAction.Failed, old.Subject, old.NotAfter, null, $"The CA did not renew it ({ex.Code}): {ex.Message}", failureCode: ex.Code);
+                return new RenewalResult(path, RenewalAction.Failed, old.Subject, old.NotAfter, null, $"{Words.Capital(issuer!.Name)} did not renew it ({ex.Code}): {ex.Message}", failureCode: ex.Code);
             }
             finally
             {
