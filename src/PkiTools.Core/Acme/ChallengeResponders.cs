@@ -164,32 +164,18 @@ namespace PkiTools.Core.Acme
     /// </summary>
     public sealed class Http01Listener : IAcmeChallengeResponder, IDisposable
     {
-        private readonly TcpListener _listener;
+        private readonly ChallengeSocket _socket;
         private readonly ConcurrentDictionary<string, string> _answers = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private readonly Task _loop;
         private int _requests;
 
         /// <param name="port">The port the CA connects to (80 for a public CA).</param>
         /// <param name="address">The address to listen on (default: every IPv6 and IPv4 address where the system allows both on one socket, else every IPv4 address).</param>
         public Http01Listener(int port, IPAddress? address = null)
         {
-            _listener = address != null ? new TcpListener(address, port) : Socket.OSSupportsIPv6 ? TcpListener.Create(port) : new TcpListener(IPAddress.Any, port);
-            try
-            {
-                _listener.Start();
-            }
-            catch (SocketException ex)
-            {
-                throw new PkiException(PkiErrorCode.InvalidArgument,
-                    $"Port {port} cannot be listened on for http-01 ({(ex.SocketErrorCode == SocketError.AddressAlreadyInUse ? "another program uses it" : ex.SocketErrorCode == SocketError.AccessDenied ? "ports under 1024 need root or CAP_NET_BIND_SERVICE" : "refused by the system")}).",
-                    ex, port, new PkiHint("Stop the web server for the duration or use {0}.", "WebRoot"), "HttpPort");
-            }
-            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _loop = Task.Run(AcceptLoop);
+            _socket = new ChallengeSocket(port, address, "http-01", "HttpPort", new PkiHint("Stop the web server for the duration or use {0}.", "WebRoot"), Serve);
         }
 
-        public int Port { get; }
+        public int Port => _socket.Port;
 
         /// <summary>How many requests were answered (any path).</summary>
         public int Requests => Volatile.Read(ref _requests);
@@ -216,35 +202,12 @@ namespace PkiTools.Core.Acme
             return Task.CompletedTask;
         }
 
-        private async Task AcceptLoop()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync().ConfigureAwait(false);
-                }
-                catch (Exception) when (_stop.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (SocketException)
-                {
-                    continue;
-                }
-                _ = Task.Run(() => Serve(client));
-            }
-        }
-
         private void Serve(TcpClient client)
         {
             using (client)
             {
                 try
                 {
-                    client.ReceiveTimeout = 10000;
-                    client.SendTimeout = 10000;
                     NetworkStream stream = client.GetStream();
                     string? path = ReadRequestPath(stream, out bool isHead);
                     Interlocked.Increment(ref _requests);
@@ -288,6 +251,69 @@ namespace PkiTools.Core.Acme
             string target = parts[1];
             int query = target.IndexOf('?');
             return query < 0 ? target : target.Substring(0, query);
+        }
+
+        public void Dispose() => _socket.Dispose();
+    }
+
+    /// <summary>
+    /// The TCP side of a challenge listener: bound for as long as it lives, each connection served on its own task with
+    /// 10-second read and write bounds. A port that cannot be bound is InvalidArgument naming the parameter that chose it.
+    /// </summary>
+    internal sealed class ChallengeSocket : IDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly Action<TcpClient> _serve;
+        private readonly Task _loop;
+
+        /// <param name="port">The port (0: any free one).</param>
+        /// <param name="address">The address; null is every IPv6 and IPv4 address where one socket can have both, else every IPv4 address.</param>
+        /// <param name="challenge">"http-01" or "tls-alpn-01", for the error.</param>
+        /// <param name="parameter">The parameter that chose the port, for the error.</param>
+        /// <param name="hint">What to do instead, for the error.</param>
+        /// <param name="serve">Answers one connection (on a pool thread) and returns when done; the caller disposes it.</param>
+        public ChallengeSocket(int port, IPAddress? address, string challenge, string parameter, PkiHint? hint, Action<TcpClient> serve)
+        {
+            _serve = serve;
+            _listener = address != null ? new TcpListener(address, port) : Socket.OSSupportsIPv6 ? TcpListener.Create(port) : new TcpListener(IPAddress.Any, port);
+            try
+            {
+                _listener.Start();
+            }
+            catch (SocketException ex)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    $"Port {port} cannot be listened on for {challenge} ({(ex.SocketErrorCode == SocketError.AddressAlreadyInUse ? "another program uses it" : ex.SocketErrorCode == SocketError.AccessDenied ? "ports under 1024 need root or CAP_NET_BIND_SERVICE" : "refused by the system")}).",
+                    ex, port, hint, parameter);
+            }
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            _loop = Task.Run(AcceptLoop);
+        }
+
+        public int Port { get; }
+
+        private async Task AcceptLoop()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync().ConfigureAwait(false);
+                }
+                catch (Exception) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+                client.ReceiveTimeout = 10000;
+                client.SendTimeout = 10000;
+                _ = Task.Run(() => _serve(client));
+            }
         }
 
         public void Dispose()

@@ -38,33 +38,19 @@ namespace PkiTools.Core.Acme
 
         private static readonly SecureRandom Random = new SecureRandom();
 
-        private readonly TcpListener _listener;
+        private readonly ChallengeSocket _socket;
         private readonly ConcurrentDictionary<string, (byte[] Der, AsymmetricKeyParameter Key)> _certificates =
             new ConcurrentDictionary<string, (byte[], AsymmetricKeyParameter)>(StringComparer.OrdinalIgnoreCase);
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private readonly Task _loop;
         private int _handshakes;
 
         /// <param name="port">The port the CA connects to (443 for a public CA).</param>
         /// <param name="address">The address to listen on (default: every IPv6 and IPv4 address where the system allows both on one socket, else every IPv4 address).</param>
         public TlsAlpn01Listener(int port, IPAddress? address = null)
         {
-            _listener = address != null ? new TcpListener(address, port) : Socket.OSSupportsIPv6 ? TcpListener.Create(port) : new TcpListener(IPAddress.Any, port);
-            try
-            {
-                _listener.Start();
-            }
-            catch (SocketException ex)
-            {
-                throw new PkiException(PkiErrorCode.InvalidArgument,
-                    $"Port {port} cannot be listened on for tls-alpn-01 ({(ex.SocketErrorCode == SocketError.AddressAlreadyInUse ? "another program uses it" : ex.SocketErrorCode == SocketError.AccessDenied ? "ports under 1024 need root or CAP_NET_BIND_SERVICE" : "refused by the system")}).",
-                    ex, port, null, "TlsPort");
-            }
-            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _loop = Task.Run(AcceptLoop);
+            _socket = new ChallengeSocket(port, address, "tls-alpn-01", "TlsPort", null, Serve);
         }
 
-        public int Port { get; }
+        public int Port => _socket.Port;
 
         /// <summary>How many acme-tls/1 handshakes completed.</summary>
         public int Handshakes => Volatile.Read(ref _handshakes);
@@ -113,35 +99,12 @@ namespace PkiTools.Core.Acme
             return generator.Generate(new Asn1SignatureFactory("SHA256WITHECDSA", bcKey, Random)).GetEncoded();
         }
 
-        private async Task AcceptLoop()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync().ConfigureAwait(false);
-                }
-                catch (Exception) when (_stop.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (SocketException)
-                {
-                    continue;
-                }
-                _ = Task.Run(() => Serve(client));
-            }
-        }
-
         private void Serve(TcpClient client)
         {
             using (client)
             {
                 try
                 {
-                    client.ReceiveTimeout = 10000;
-                    client.SendTimeout = 10000;
                     var protocol = new TlsServerProtocol(client.GetStream());
                     protocol.Accept(new Server(new BcTlsCrypto(Random), this));
                     Interlocked.Increment(ref _handshakes);
@@ -220,18 +183,6 @@ namespace PkiTools.Core.Acme
             protected override TlsCredentialedSigner GetRsaSignerCredentials() => throw new TlsFatalAlert(AlertDescription.internal_error);
         }
 
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            try
-            {
-                _loop.Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-            }
-            _stop.Dispose();
-        }
+        public void Dispose() => _socket.Dispose();
     }
 }
