@@ -307,8 +307,7 @@ namespace PkiTools.Core.Tests.Acme
         [Fact]
         public async Task Issuance_still_succeeds_by_retrying_badNonce_with_the_fresh_nonce()
         {
-            using AcmeClient client = await AcmeClient.ConnectAsync(new AcmeClientOptions(_pebble.DirectoryUrl) { TrustedRoot = _pebble.ListenerRoot, TotalTimeout = TimeSpan.FromSeconds(60), PollInterval = TimeSpan.FromMilliseconds(200) });
-            await client.NewAccountAsync(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), new AcmeAccountRequest { TermsOfServiceAgreed = true });
+            using AcmeClient client = await _pebble.ConnectWithAccountAsync();
             using var listener = new Http01Listener(_pebble.HttpPort, IPAddress.Loopback);
             CertificateSigningRequest csr = CertificateSigningRequest.Create(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), null, new[] { PebbleServer.NewName("nonce") }, Array.Empty<string>());
             AcmeCertificateChain chain = await client.IssueAsync(csr, listener);
@@ -348,8 +347,7 @@ namespace PkiTools.Core.Tests.Acme
         [Fact]
         public async Task The_configured_validity_period_is_the_certificates_lifetime_and_a_renewal_is_issued()
         {
-            using AcmeClient client = await AcmeClient.ConnectAsync(new AcmeClientOptions(_pebble.DirectoryUrl) { TrustedRoot = _pebble.ListenerRoot, TotalTimeout = TimeSpan.FromSeconds(60), PollInterval = TimeSpan.FromMilliseconds(200) });
-            await client.NewAccountAsync(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), new AcmeAccountRequest { TermsOfServiceAgreed = true });
+            using AcmeClient client = await _pebble.ConnectWithAccountAsync();
             using var listener = new Http01Listener(_pebble.HttpPort, IPAddress.Loopback);
             string name = PebbleServer.NewName("short");
             AcmeCertificateChain first = await client.IssueAsync(CertificateSigningRequest.Create(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), null, new[] { name }, Array.Empty<string>()), listener);
@@ -373,8 +371,7 @@ namespace PkiTools.Core.Tests.Acme
         [Fact]
         public async Task The_alternate_chain_is_offered_downloaded_and_validates_against_the_other_root()
         {
-            using AcmeClient client = await AcmeClient.ConnectAsync(new AcmeClientOptions(_pebble.DirectoryUrl) { TrustedRoot = _pebble.ListenerRoot, TotalTimeout = TimeSpan.FromSeconds(60), PollInterval = TimeSpan.FromMilliseconds(200) });
-            await client.NewAccountAsync(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), new AcmeAccountRequest { TermsOfServiceAgreed = true });
+            using AcmeClient client = await _pebble.ConnectWithAccountAsync();
             using var listener = new Http01Listener(_pebble.HttpPort, IPAddress.Loopback);
             string name = PebbleServer.NewName("alt");
             AcmeCertificateChain chain = await client.IssueAsync(CertificateSigningRequest.Create(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), null, new[] { name }, Array.Empty<string>()), listener);

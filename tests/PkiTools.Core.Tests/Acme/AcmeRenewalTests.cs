@@ -27,22 +27,10 @@ namespace PkiTools.Core.Tests.Acme
 
         public void Dispose() => _pebble.Dispose();
 
-        private async Task<AcmeClient> Connect()
-        {
-            AcmeClient client = await AcmeClient.ConnectAsync(new AcmeClientOptions(_pebble.DirectoryUrl)
-            {
-                TrustedRoot = _pebble.ListenerRoot,
-                TotalTimeout = TimeSpan.FromSeconds(60),
-                PollInterval = TimeSpan.FromMilliseconds(200),
-            });
-            await client.NewAccountAsync(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), new AcmeAccountRequest { TermsOfServiceAgreed = true });
-            return client;
-        }
-
         [Fact]
         public async Task A_pebble_certificate_is_renewed_in_place_at_two_thirds_of_its_lifetime_and_not_before()
         {
-            using AcmeClient client = await Connect();
+            using AcmeClient client = await _pebble.ConnectWithAccountAsync();
             using var listener = new Http01Listener(_pebble.HttpPort, IPAddress.Loopback);
             using var dir = new TempDir();
             string name = PebbleServer.NewName("renew");
@@ -84,7 +72,7 @@ namespace PkiTools.Core.Tests.Acme
         [Fact]
         public async Task With_a_CA_and_an_ACME_account_each_certificate_goes_to_its_own_issuer_and_a_self_signed_one_to_neither()
         {
-            using AcmeClient client = await Connect();
+            using AcmeClient client = await _pebble.ConnectWithAccountAsync();
             using var listener = new Http01Listener(_pebble.HttpPort, IPAddress.Loopback);
             using var dir = new TempDir();
             CaDirectory ca = CaDirectory.Create(dir.File("ca"), "CN=Renewal Test CA");
@@ -114,7 +102,7 @@ namespace PkiTools.Core.Tests.Acme
         [Fact]
         public async Task A_refused_order_is_a_Failed_result_naming_the_ACME_server_and_the_files_stay()
         {
-            using AcmeClient client = await Connect();
+            using AcmeClient client = await _pebble.ConnectWithAccountAsync();
             using var dir = new TempDir();
             using var wrongRoot = new TempDir();
             string name = PebbleServer.NewName("refused");

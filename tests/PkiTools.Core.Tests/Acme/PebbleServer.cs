@@ -175,6 +175,19 @@ namespace PkiTools.Core.Tests.Acme
             }
         }
 
+        /// <summary>A client of this pebble (its listener root trusted, a 60 s bound, quick polling) with a new EC account.</summary>
+        public async System.Threading.Tasks.Task<PkiTools.Core.Acme.AcmeClient> ConnectWithAccountAsync()
+        {
+            var client = await PkiTools.Core.Acme.AcmeClient.ConnectAsync(new PkiTools.Core.Acme.AcmeClientOptions(DirectoryUrl)
+            {
+                TrustedRoot = ListenerRoot,
+                TotalTimeout = TimeSpan.FromSeconds(60),
+                PollInterval = TimeSpan.FromMilliseconds(200),
+            });
+            await client.NewAccountAsync(PkiTools.Core.Keys.PrivateKey.Generate(PkiTools.Core.Keys.KeyAlgorithm.EcdsaP256), new PkiTools.Core.Acme.AcmeAccountRequest { TermsOfServiceAgreed = true });
+            return client;
+        }
+
         /// <summary>A fresh name under .test for one test (every name resolves to 127.0.0.1 through challtestsrv).</summary>
         public static string NewName(string label = "www") => $"{label}-{Guid.NewGuid().ToString("N").Substring(0, 8)}.acme.test";
 
