@@ -43,6 +43,10 @@
         'Register-CertRenewal'
         'Unregister-CertRenewal'
         'Get-CertRenewal'
+        'New-AcmeAccount'
+        'Get-AcmeAccount'
+        'Request-AcmeCert'
+        'Revoke-AcmeCert'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -15,6 +15,7 @@ namespace PkiTools.Module.Tests
             "Uninstall-Cert", "Update-Crl",
             "Find-ExpiringCert", "Export-CertMetric",
             "Register-CertRenewal", "Unregister-CertRenewal", "Get-CertRenewal",
+            "New-AcmeAccount", "Get-AcmeAccount", "Request-AcmeCert", "Revoke-AcmeCert",
         };
 
         [Fact]

@@ -1,0 +1,236 @@
+# New-AcmeAccount, Get-AcmeAccount, Request-AcmeCert, Revoke-AcmeCert against Debian's pebble, started by this file on
+# free ports of 127.0.0.1 (see AcmeCommon.ps1) and stopped in AfterAll, also after a failure.
+BeforeDiscovery {
+    $script:NoPebble = $null -eq (Get-Command pebble -ErrorAction SilentlyContinue) -or $null -eq (Get-Command pebble-challtestsrv -ErrorAction SilentlyContinue)
+}
+
+BeforeAll {
+    . "$PSScriptRoot/Common.ps1"
+    . "$PSScriptRoot/AcmeCommon.ps1"
+    $script:Pebble = $null
+    $script:EabPebble = $null
+    # Pester removes what a Context wrote to TestDrive at its end: the account and the servers live in a folder of
+    # this file's own, removed in AfterAll.
+    $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) ('pkitools-acme-' + [guid]::NewGuid().ToString('N'))
+    $script:Pebble = Start-TestPebble -Folder (Join-Path $Work 'pebble')
+    $script:State = Join-Path $Work 'state'
+    $script:Out = Join-Path $Work 'out'
+    New-Item -ItemType Directory -Path $Out | Out-Null
+
+    function New-TestName { param([string] $Label = 'www') "$Label-$([guid]::NewGuid().ToString('N').Substring(0, 8)).acme.test" }
+
+    # A certificate pebble issued: valid to pebble's root by Test-CertChain and by openssl verify.
+    function Assert-PebbleCertificate {
+        param([string] $Stem, [string] $Name)
+        $result = Test-CertChain -Path "$Stem.crt" -Intermediate "$Stem.fullchain.crt" -TrustedRoot $Pebble.IssuingRootFile -DnsName $Name
+        $result.IsValid | Should -BeTrue -Because ($result.Problems | Out-String)
+        $verify = & openssl verify -CAfile $Pebble.IssuingRootFile -untrusted "$Stem.fullchain.crt" "$Stem.crt" 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($verify | Out-String)
+        Get-UnixPermission -LiteralPath "$Stem.key" | Should -Be '600'
+    }
+}
+
+AfterAll {
+    Stop-TestPebble $script:Pebble
+    Stop-TestPebble $script:EabPebble
+    if ($script:Work) { Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+Describe 'ACME against pebble' -Skip:$NoPebble {
+    Context 'accounts' {
+        It 'creates an account whose key is owner-only and whose JSON holds no secret' {
+            $verbose = New-AcmeAccount -Directory $Pebble.DirectoryUrl -TrustedRoot $Pebble.ListenerRootFile -Contact 'admin@example.org' -AcceptTermsOfService -StatePath $State -Verbose 4>&1
+            $script:Account = $verbose | Where-Object { $_ -is [PkiTools.Core.Acme.StoredAcmeAccount] }
+            $Account | Should -Not -BeNullOrEmpty
+            $Account.Url.AbsoluteUri | Should -Match '^https://127\.0\.0\.1:\d+/'
+            $Account.Contact | Should -Be 'mailto:admin@example.org'
+            $Account.KeyAlgorithm | Should -Be 'EcdsaP256'
+            $Account.TrustedRoot.Thumbprint | Should -Be $Pebble.ListenerRoot.Thumbprint
+            Test-Path -LiteralPath (Join-Path $Account.Folder 'account.json') | Should -BeTrue
+            Get-UnixPermission -LiteralPath $Account.KeyPath | Should -Be '600'
+            Get-UnixPermission -LiteralPath $Account.Folder | Should -Be '700'
+            $json = Get-Content -Raw -LiteralPath (Join-Path $Account.Folder 'account.json')
+            $json | Should -Not -Match 'PRIVATE KEY'
+            ($json | ConvertFrom-Json).url | Should -Be $Account.Url.AbsoluteUri
+            $key = Get-Content -Raw -LiteralPath $Account.KeyPath
+            ($verbose | Out-String) | Should -Not -Match 'PRIVATE KEY'
+            ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String) | Should -Match 'Created the ACME account'
+        }
+
+        It 'finds the same account on a second call, and Get-AcmeAccount lists it' {
+            $again = New-AcmeAccount -Directory $Pebble.DirectoryUrl -AcceptTermsOfService -StatePath $State -Verbose 4>&1
+            $found = $again | Where-Object { $_ -is [PkiTools.Core.Acme.StoredAcmeAccount] }
+            $found.Url | Should -Be $Account.Url
+            $found.Folder | Should -Be $Account.Folder
+            $found.TrustedRoot.Thumbprint | Should -Be $Pebble.ListenerRoot.Thumbprint
+            ($again | Out-String) | Should -Match 'Found the ACME account'
+            $listed = @(Get-AcmeAccount -StatePath $State)
+            $listed.Count | Should -Be 1
+            $listed[0].Url | Should -Be $Account.Url
+            @(Get-AcmeAccount -StatePath $State -Directory LetsEncrypt).Count | Should -Be 0
+            ($listed | Format-Table | Out-String) | Should -Match '127\.0\.0\.1'
+        }
+
+        It 'refuses a server whose HTTPS certificate is not trusted, and warns each time -SkipCertificateCheck is used' {
+            $skipState = Join-Path $TestDrive 'skip-state'
+            { New-AcmeAccount -Directory $Pebble.DirectoryUrl -AcceptTermsOfService -StatePath $skipState -ErrorAction Stop } |
+                Should -Throw -ErrorId (Get-PkiErrorId AcmeUnavailable New-AcmeAccount)
+            $a = New-AcmeAccount -Directory $Pebble.DirectoryUrl -AcceptTermsOfService -StatePath $skipState -SkipCertificateCheck -WarningVariable w1 3>$null
+            $w1 | Should -Match 'not checked'
+            $a.SkipCertificateCheck | Should -BeTrue
+            $null = New-AcmeAccount -Directory $Pebble.DirectoryUrl -AcceptTermsOfService -StatePath $skipState -WarningVariable w2 3>$null
+            $w2 | Should -Match 'not checked'
+            $name = New-TestName
+            $cert = Request-AcmeCert -Account $a -DnsName $name -Challenge Http01 -HttpPort $Pebble.HttpPort -WarningVariable w3 3>$null
+            $w3 | Should -Match 'not checked'
+            $cert | Should -BeOfType ([System.Security.Cryptography.X509Certificates.X509Certificate2])
+        }
+
+        It '-WhatIf creates and writes nothing' {
+            $whatIfState = Join-Path $TestDrive 'whatif-state'
+            New-AcmeAccount -Directory $Pebble.DirectoryUrl -TrustedRoot $Pebble.ListenerRootFile -AcceptTermsOfService -StatePath $whatIfState -WhatIf
+            Test-Path -LiteralPath $whatIfState | Should -BeFalse
+            Request-AcmeCert -Account $Account -DnsName (New-TestName) -Challenge Http01 -HttpPort $Pebble.HttpPort -Path (Join-Path $Out 'whatif') -WhatIf
+            Test-Path -LiteralPath (Join-Path $Out 'whatif.crt') | Should -BeFalse
+        }
+    }
+
+    Context 'certificates' {
+        It 'issues by http-01 from its own listener and writes the files Invoke-CaSign -Path writes' {
+            $name = New-TestName
+            $stem = Join-Path $Out 'http'
+            $cert = Request-AcmeCert -Account $Account -DnsName $name -Challenge Http01 -HttpPort $Pebble.HttpPort -Path $stem
+            $cert | Should -BeOfType ([System.Security.Cryptography.X509Certificates.X509Certificate2])
+            $cert.HasPkiPrivateKey | Should -BeTrue
+            $cert.SubjectAltNames | Should -Contain "DNS:$name"
+            @(Get-ChildItem -LiteralPath $Out -Filter 'http*' | ForEach-Object Name | Sort-Object) | Should -Be @('http.crt', 'http.fullchain.crt', 'http.key')
+            Assert-PebbleCertificate -Stem $stem -Name $name
+            (Import-Cert -Path "$stem.crt").Thumbprint | Should -Be $cert.Thumbprint
+        }
+
+        It 'issues by http-01 through a web root, and removes the token file afterwards' {
+            $name = New-TestName
+            $webRoot = Join-Path $TestDrive 'webroot'
+            New-Item -ItemType Directory -Path $webRoot | Out-Null
+            # The web server of this test: serves the web root on the port pebble validates.
+            $server = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $Pebble.HttpPort)
+            $server.Start()
+            $job = Start-ThreadJob -ArgumentList $server, $webRoot -ScriptBlock {
+                param($server, $root)
+                while ($true) {
+                    $client = $server.AcceptTcpClient()
+                    try {
+                        $stream = $client.GetStream()
+                        $reader = [System.IO.StreamReader]::new($stream)
+                        $path = ($reader.ReadLine() -split ' ')[1]
+                        while ($reader.ReadLine()) { }
+                        $file = Join-Path $root $path.TrimStart('/')
+                        $body, $status = if (Test-Path -LiteralPath $file -PathType Leaf) { [System.IO.File]::ReadAllBytes($file), '200 OK' } else { [byte[]]@(), '404 Not Found' }
+                        $head = [System.Text.Encoding]::ASCII.GetBytes("HTTP/1.1 $status`r`nContent-Length: $($body.Length)`r`nConnection: close`r`n`r`n")
+                        $stream.Write($head, 0, $head.Length); $stream.Write($body, 0, $body.Length); $stream.Flush()
+                    } catch { } finally { $client.Dispose() }
+                }
+            }
+            try {
+                $cert = Request-AcmeCert -Account $Account -DnsName $name -Challenge Http01 -WebRoot $webRoot -Path (Join-Path $Out 'webroot')
+            }
+            finally {
+                $server.Stop(); $job | Stop-Job -PassThru | Remove-Job -Force
+            }
+            $cert | Should -Not -BeNullOrEmpty
+            @(Get-ChildItem -LiteralPath (Join-Path $webRoot '.well-known/acme-challenge') -File).Count | Should -Be 0
+            Assert-PebbleCertificate -Stem (Join-Path $Out 'webroot') -Name $name
+        }
+
+        It 'issues by tls-alpn-01 from its own listener, for a CSR from New-Csr on the pipeline' {
+            $name = New-TestName 'tls'
+            $stem = Join-Path $Out 'tls'
+            $cert = New-Csr -DnsName $name, "alt-$name" | Request-AcmeCert -Account $Account.Folder -Challenge TlsAlpn01 -TlsPort $Pebble.TlsPort -Path $stem
+            $cert.SubjectAltNames | Should -Contain "DNS:alt-$name"
+            Assert-PebbleCertificate -Stem $stem -Name $name
+        }
+
+        It 'issues by dns-01 with a hook that sets the TXT record in pebble''s DNS, called to create then to delete' {
+            $name = New-TestName 'dns'
+            $stem = Join-Path $Out 'dns'
+            $script:HookCalls = [System.Collections.Generic.List[string]]::new()
+            $hook = {
+                param($Action, $RecordName, $Value)
+                $script:HookCalls.Add("$Action $RecordName $Value")
+                Set-TestPebbleTxt -Pebble $Pebble -Name $RecordName -Value $Value -Clear:($Action -eq 'Delete')
+            }
+            $cert = Request-AcmeCert -Account $Account -DnsName $name, "*.$name" -Challenge Dns01 -DnsHook $hook -Path $stem
+            $cert.SubjectAltNames | Should -Contain "DNS:*.$name"
+            $HookCalls.Count | Should -Be 4
+            @($HookCalls | Where-Object { $_ -like 'Create *' }).Count | Should -Be 2
+            $HookCalls[0] | Should -Match "^Create _acme-challenge\.$([regex]::Escape($name)) [A-Za-z0-9_-]{43}$"
+            $HookCalls[3] | Should -Match '^Delete '
+            Assert-PebbleCertificate -Stem $stem -Name $name
+        }
+
+        It 'a failing authorization (a web root pebble does not see) is AcmeChallengeFailed with the server''s detail and leaves no files' {
+            $wrongRoot = Join-Path $TestDrive 'wrong-root'
+            New-Item -ItemType Directory -Path $wrongRoot | Out-Null
+            $stem = Join-Path $Out 'failed'
+            # Nothing serves the web root: pebble gets connection refused on the http-01 port.
+            $cert = Request-AcmeCert -Account $Account -DnsName (New-TestName) -Challenge Http01 -WebRoot $wrongRoot -Path $stem -ErrorVariable problems -ErrorAction SilentlyContinue
+            $cert | Should -BeNullOrEmpty
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId AcmeChallengeFailed Request-AcmeCert)
+            $problems[0].ErrorDetails.Message | Should -Match 'could not validate control of'
+            $problems[0].ErrorDetails.Message | Should -Match 'connection'
+            @(Get-ChildItem -LiteralPath $Out -Filter 'failed*').Count | Should -Be 0
+            @(Get-ChildItem -LiteralPath (Join-Path $wrongRoot '.well-known/acme-challenge') -File -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+
+        It 'refuses existing files before ordering, without -Force' {
+            { Request-AcmeCert -Account $Account -DnsName (New-TestName) -Challenge Http01 -HttpPort $Pebble.HttpPort -Path (Join-Path $Out 'http') -ErrorAction Stop } |
+                Should -Throw -ErrorId (Get-PkiErrorId FileExists Request-AcmeCert)
+        }
+    }
+
+    Context 'revocation' {
+        It 'revokes with the account key' {
+            $name = New-TestName 'revoke'
+            $cert = Request-AcmeCert -Account $Account -DnsName $name -Challenge Http01 -HttpPort $Pebble.HttpPort
+            Revoke-AcmeCert -Account $Account -Certificate $cert -Reason Superseded -Confirm:$false
+            $status = Invoke-RestMethod -Uri "$($Pebble.ManagementUrl)/cert-status-by-serial/$($cert.SerialNumber.ToLowerInvariant().TrimStart('0'))" -SkipCertificateCheck
+            $status.Status | Should -Be 'Revoked'
+            { Revoke-AcmeCert -Account $Account -Certificate $cert -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Get-PkiErrorId AcmeProblem Revoke-AcmeCert)
+        }
+
+        It 'revokes with the certificate''s key from its files, without an account' {
+            $name = New-TestName 'revoke'
+            $stem = Join-Path $Out 'revoke-by-key'
+            $null = Request-AcmeCert -Account $Account -DnsName $name -Challenge Http01 -HttpPort $Pebble.HttpPort -Path $stem
+            Revoke-AcmeCert -Directory $Pebble.DirectoryUrl -TrustedRoot $Pebble.ListenerRootFile -Certificate "$stem.crt" -Reason KeyCompromise -Confirm:$false
+            $serial = (Import-Cert -Path "$stem.crt").SerialNumber.ToLowerInvariant().TrimStart('0')
+            (Invoke-RestMethod -Uri "$($Pebble.ManagementUrl)/cert-status-by-serial/$serial" -SkipCertificateCheck).Status | Should -Be 'Revoked'
+        }
+    }
+
+    Context 'external account binding' {
+        BeforeAll {
+            $script:EabPebble = Start-TestPebble -Folder (Join-Path $Work 'pebble-eab') -RequireEab
+        }
+
+        It 'refuses an account without the binding, creates one with it, and never shows the HMAC key' {
+            $eabState = Join-Path $TestDrive 'eab-state'
+            { New-AcmeAccount -Directory $EabPebble.DirectoryUrl -TrustedRoot $EabPebble.ListenerRootFile -AcceptTermsOfService -StatePath $eabState -ErrorAction Stop } |
+                Should -Throw '*requires external account binding*'
+            $credential = [pscredential]::new($EabPebble.EabKeyId, (ConvertTo-SecureString $EabPebble.EabHmacKey -AsPlainText -Force))
+            $all = New-AcmeAccount -Directory $EabPebble.DirectoryUrl -TrustedRoot $EabPebble.ListenerRootFile -AcceptTermsOfService -StatePath $eabState -ExternalAccountBinding $credential -Verbose *>&1
+            $account = $all | Where-Object { $_ -is [PkiTools.Core.Acme.StoredAcmeAccount] }
+            $account.Url | Should -Not -BeNullOrEmpty
+            $text = ($all | Out-String) + (Get-ChildItem -LiteralPath $account.Folder -Filter *.json | Get-Content -Raw)
+            $text | Should -Not -Match ([regex]::Escape($EabPebble.EabHmacKey))
+            $text | Should -Not -Match 'PRIVATE KEY'
+            # A wrong HMAC key: the server's refusal, without the key in the error.
+            $wrong = [pscredential]::new($EabPebble.EabKeyId, (ConvertTo-SecureString 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' -AsPlainText -Force))
+            New-AcmeAccount -Directory $EabPebble.DirectoryUrl -TrustedRoot $EabPebble.ListenerRootFile -AcceptTermsOfService -StatePath (Join-Path $TestDrive 'eab-wrong') -ExternalAccountBinding $wrong -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused.Count | Should -Be 1
+            $refused[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId AcmeProblem New-AcmeAccount)
+            ($refused[0] | Out-String) | Should -Not -Match 'AAAAAAAAAAAAAAAAAAAA'
+        }
+    }
+}
