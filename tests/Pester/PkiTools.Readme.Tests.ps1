@@ -15,6 +15,13 @@
 #   stopped at the end; its port (8443 in the README) is a free port on 127.0.0.1, in every example that names it;
 # - a `curl` line in a ```sh block runs in bash and must succeed (as root only: it relies on the system trust the
 #   examples installed).
+# - the internal ACME server of the ACME examples is Debian's pebble, started for this file on free ports of
+#   127.0.0.1 (AcmeCommon.ps1) and stopped at the end: https://acme.corp.example/directory is its directory, the
+#   ports the examples answer challenges on (-HttpPort 80, -TlsPort 443) are the ones pebble validates, every name
+#   resolves to 127.0.0.1 in its DNS (pebble-challtestsrv), whose HTTP API is the examples' http://dns-api.corp.example:8055;
+#   ./acme-root.crt is the root of pebble's HTTPS certificate and ./acme-ca.crt the root it issues under; the
+#   accounts are stored in the session folder (-StatePath through $PSDefaultParameterValues), not the user's config
+#   folder. Without pebble (.ci/run installs it) the ACME examples are skipped.
 BeforeDiscovery {
     function Get-ReadmeExample {
         param([string] $LiteralPath)
@@ -78,6 +85,13 @@ BeforeAll {
             catch [System.IO.IOException] { if ([DateTime]::UtcNow -gt $deadline) { throw } Start-Sleep -Milliseconds 200 }
         }
     }
+    $script:Pebble = $null
+    if (Get-Command pebble -ErrorAction SilentlyContinue) {
+        . "$PSScriptRoot/AcmeCommon.ps1"
+        $script:Pebble = Start-TestPebble -Folder (Join-Path $TestDrive 'pebble')
+        Copy-Item -LiteralPath $Pebble.ListenerRootFile -Destination (Join-Path $Folder 'acme-root.crt')
+        Copy-Item -LiteralPath $Pebble.IssuingRootFile -Destination (Join-Path $Folder 'acme-ca.crt')
+    }
     $script:Nginx = $null
     $script:NginxProgram = @('/usr/sbin/nginx', (Get-Command nginx -ErrorAction SilentlyContinue).Source) | Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
@@ -95,6 +109,7 @@ Set-Location -LiteralPath '$Folder'
 Import-Module '$Manifest' -ErrorAction Stop
 function Read-Host { param([Parameter(Position = 0)] `$Prompt, [switch] `$AsSecureString)
     if (`$AsSecureString) { ConvertTo-SecureString '$Password' -AsPlainText -Force } else { '$Password' } }
+`$PSDefaultParameterValues['*-AcmeAccount:StatePath'] = '$Folder/acme-state'
 "@).Invoke()
     $setup.Dispose()
 
@@ -102,6 +117,10 @@ function Read-Host { param([Parameter(Position = 0)] `$Prompt, [switch] `$AsSecu
         param([string] $Text)
         $Text = $Text -replace '(?i)Import-Module (?:PkiTools|\./PkiTools\.psd1)\b', "Import-Module '$Manifest'"
         $Text = [regex]::Replace($Text, '(?i)C:\\srv\\[^\s"'']*', { param($m) $m.Value.Replace('\', '/') })
+        if ($Pebble) {
+            $Text = $Text.Replace('https://acme.corp.example/directory', $Pebble.DirectoryUrl).Replace('http://dns-api.corp.example:8055', $Pebble.ChallengeUrl)
+            $Text = $Text -replace '-HttpPort 80\b', "-HttpPort $($Pebble.HttpPort)" -replace '-TlsPort 443\b', "-TlsPort $($Pebble.TlsPort)"
+        }
         $Text.Replace('C:/srv/', "$Folder/").Replace('/srv/', "$Folder/").Replace(':8443', ":$Port")
     }
 
@@ -170,6 +189,7 @@ $Server
 AfterAll {
     if ($Session) { $Session.Dispose() }
     if ($Nginx -and -not $Nginx.HasExited) { $Nginx.Kill(); $Nginx.WaitForExit() }
+    if ($Pebble) { Stop-TestPebble $Pebble }
     if (Test-Path -LiteralPath $Anchors) {
         $added = @(Get-ChildItem -LiteralPath $Anchors -File -Recurse | Where-Object { $AnchorsBefore -notcontains $_.FullName })
         if ($added.Count -gt 0) { $added | Remove-Item -Force; update-ca-certificates --fresh | Out-Null }
@@ -185,6 +205,7 @@ Describe 'README examples' {
     It 'line <Line>: <Title>' -ForEach $Examples {
         if ($WindowsOnly -and -not $IsWindows) { Set-ItResult -Skipped -Because 'it registers a Windows scheduled task'; return }
         if ($Kind -in 'Nginx', 'Shell' -and -not $NginxProgram) { Set-ItResult -Skipped -Because 'nginx is not installed (.ci/run installs it)'; return }
+        if ($Code -match 'AcmeAccount|AcmeCert' -and -not $Pebble) { Set-ItResult -Skipped -Because 'pebble is not installed (.ci/run installs it)'; return }
         if ($Kind -eq 'Shell' -and -not $IsRoot) { Set-ItResult -Skipped -Because 'without root the examples cannot trust the CA system-wide'; return }
         if ($Kind -eq 'Nginx') { Start-ReadmeNginx -Server (ConvertTo-TestPath $Code); return }
         if ($Kind -eq 'Shell') {
