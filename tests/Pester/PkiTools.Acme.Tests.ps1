@@ -36,6 +36,25 @@ AfterAll {
     if ($script:Work) { Remove-Item -LiteralPath $script:Work -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
+Describe 'ACME cmdlets without a server' {
+    It 'tab-completes -Directory with the well-known directories and -Challenge with the challenge types' {
+        $line = 'New-AcmeAccount -Directory LetsE'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('LetsEncrypt', 'LetsEncryptStaging')
+        $line = 'Get-AcmeAccount -Directory '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('LetsEncrypt', 'LetsEncryptStaging')
+        $line = 'Request-AcmeCert -Challenge '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('Dns01', 'Http01', 'TlsAlpn01')
+    }
+
+    It 'refuses what is not an ACME directory, and an account folder that holds none, with InvalidArgument and FileNotFound' {
+        { New-AcmeAccount -Directory 'ftp://example.org/dir' -AcceptTermsOfService -StatePath (Join-Path $TestDrive 'x') -ErrorAction Stop } |
+            Should -Throw -ErrorId (Get-PkiErrorId InvalidArgument New-AcmeAccount)
+        { Request-AcmeCert -Account $TestDrive -DnsName a.example -Challenge Http01 -ErrorAction Stop } |
+            Should -Throw -ErrorId (Get-PkiErrorId FileNotFound Request-AcmeCert)
+        @(Get-AcmeAccount -StatePath (Join-Path $TestDrive 'none')).Count | Should -Be 0
+    }
+}
+
 Describe 'ACME against pebble' -Skip:$NoPebble {
     Context 'accounts' {
         It 'creates an account whose key is owner-only and whose JSON holds no secret' {
@@ -183,6 +202,18 @@ Describe 'ACME against pebble' -Skip:$NoPebble {
             @(Get-ChildItem -LiteralPath (Join-Path $wrongRoot '.well-known/acme-challenge') -File -ErrorAction SilentlyContinue).Count | Should -Be 0
         }
 
+        It 'a -DnsHook that throws is HookFailed, is still called to delete, and leaves no files' {
+            $stem = Join-Path $Out 'hook-failed'
+            $script:FailedCalls = [System.Collections.Generic.List[string]]::new()
+            $hook = { param($Action, $RecordName, $Value) $script:FailedCalls.Add($Action); if ($Action -eq 'Create') { throw 'the DNS API refused' } }
+            $cert = Request-AcmeCert -Account $Account -DnsName (New-TestName) -Challenge Dns01 -DnsHook $hook -Path $stem -ErrorVariable problems -ErrorAction SilentlyContinue
+            $cert | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId HookFailed Request-AcmeCert)
+            $problems[0].ErrorDetails.Message | Should -Match 'the DNS API refused'
+            $FailedCalls | Should -Be @('Create', 'Delete')
+            @(Get-ChildItem -LiteralPath $Out -Filter 'hook-failed*').Count | Should -Be 0
+        }
+
         It 'refuses existing files before ordering, without -Force' {
             { Request-AcmeCert -Account $Account -DnsName (New-TestName) -Challenge Http01 -HttpPort $Pebble.HttpPort -Path (Join-Path $Out 'http') -ErrorAction Stop } |
                 Should -Throw -ErrorId (Get-PkiErrorId FileExists Request-AcmeCert)
@@ -206,6 +237,30 @@ Describe 'ACME against pebble' -Skip:$NoPebble {
             Revoke-AcmeCert -Directory $Pebble.DirectoryUrl -TrustedRoot $Pebble.ListenerRootFile -Certificate "$stem.crt" -Reason KeyCompromise -Confirm:$false
             $serial = (Import-Cert -Path "$stem.crt").SerialNumber.ToLowerInvariant().TrimStart('0')
             (Invoke-RestMethod -Uri "$($Pebble.ManagementUrl)/cert-status-by-serial/$serial" -SkipCertificateCheck).Status | Should -Be 'Revoked'
+        }
+    }
+
+    Context 'stopping' {
+        It 'Ctrl+C (Stop) ends a request the server does not answer at once, and nothing is stored' {
+            # A "directory" that accepts the connection and never answers: only the stop can end the call quickly.
+            $silent = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $silent.Start()
+            $stopState = Join-Path $Work 'stop-state'
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$PSScriptRoot/../../PkiTools.psd1'; New-AcmeAccount -Directory http://127.0.0.1:$($silent.LocalEndpoint.Port)/dir -AcceptTermsOfService -StatePath '$stopState'")
+                $async = $ps.BeginInvoke()
+                $deadline = [DateTime]::UtcNow.AddSeconds(20)
+                while (-not $silent.Pending() -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                $silent.Pending() | Should -BeTrue
+                $clock = [System.Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+                $async.IsCompleted | Should -BeTrue
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                Test-Path -LiteralPath $stopState | Should -BeFalse
+            }
+            finally { $ps.Dispose(); $silent.Stop() }
         }
     }
 
