@@ -145,7 +145,7 @@ namespace PkiTools.Core.Acme
             if (!File.Exists(file))
             {
                 throw new PkiException(PkiErrorCode.FileNotFound, $"'{folder}' holds no ACME account ({JsonFileName} is missing).", null, folder,
-                    new PkiHint("Pass an account folder, or the object {0} returns.", "Account"));
+                    new PkiHint("Pass the account object, or its folder, to {0}.", "Account"));
             }
             try
             {

@@ -63,7 +63,7 @@ namespace PkiTools.Commands
 
         protected override void ProcessRecord()
         {
-            try
+            Guard(() =>
             {
                 Uri directory = DirectoryUrl(Directory!);
                 string state = StateFolder(StatePath);
@@ -108,11 +108,7 @@ namespace PkiTools.Commands
                     key, existing?.Created ?? DateTimeOffset.UtcNow, root, skip);
                 WriteVerbose($"{(account.Created ? "Created" : "Found")} the ACME account {account.Url} ({account.Status}); stored in {stored.Folder} (key owner-only).");
                 WriteObject(stored);
-            }
-            catch (PkiException ex)
-            {
-                WriteError(ErrorFactory.Create(ex));
-            }
+            });
         }
     }
 

@@ -67,7 +67,7 @@ namespace PkiTools.Commands
                 if (withCertificateKey && certificateKey == null)
                 {
                     throw new PkiException(PkiErrorCode.IssuerKeyMissing, $"The private key of '{certificate.Subject}' is not known here, and revoking without the account needs it.", null, certificate,
-                        new PkiHint("Pass the certificate with its key (Import-Cert, or the file with its .key beside it), or revoke with {0}.", "Account"));
+                        new PkiHint("Pass the certificate file with its .key beside it, or the object Request-AcmeCert returned (its key attached), or revoke with {0}.", "Account"));
                 }
                 AcmeClientOptions options = account?.ClientOptions(VerboseFromWorker) ?? new AcmeClientOptions(DirectoryUrl(Directory!))
                 {
