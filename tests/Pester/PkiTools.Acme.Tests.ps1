@@ -53,6 +53,22 @@ Describe 'ACME cmdlets without a server' {
             Should -Throw -ErrorId (Get-PkiErrorId FileNotFound Request-AcmeCert)
         @(Get-AcmeAccount -StatePath (Join-Path $TestDrive 'none')).Count | Should -Be 0
     }
+
+    It 'refuses another challenge''s parameters, a missing web root and Dns01 without a hook before anything is ordered' {
+        $cases = @(
+            @{ Args = @{ Challenge = 'TlsAlpn01'; WebRoot = $TestDrive }; Id = 'InvalidArgument'; Text = '-WebRoot belongs to the Http01 challenge' }
+            @{ Args = @{ Challenge = 'Http01'; DnsHook = { } }; Id = 'InvalidArgument'; Text = '-DnsHook belongs to the Dns01 challenge' }
+            @{ Args = @{ Challenge = 'Http01'; WebRoot = $TestDrive; HttpPort = 8080 }; Id = 'InvalidArgument'; Text = 'exclude each other' }
+            @{ Args = @{ Challenge = 'Http01'; WebRoot = (Join-Path $TestDrive 'no-such-root') }; Id = 'FileNotFound'; Text = 'does not exist' }
+            @{ Args = @{ Challenge = 'Dns01' }; Id = 'InvalidArgument'; Text = '-DnsHook' }
+        )
+        foreach ($case in $cases) {
+            $a = $case.Args
+            Request-AcmeCert -Account $TestDrive -DnsName a.example @a -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId $case.Id Request-AcmeCert)
+            $refused[0].ErrorDetails.Message | Should -BeLike "*$($case.Text)*"
+        }
+    }
 }
 
 Describe 'ACME against pebble' -Skip:$NoPebble {

@@ -96,12 +96,8 @@ namespace PkiTools.Commands
         {
             Guard(() =>
             {
+                CheckChallengeParameters();
                 StoredAcmeAccount account = AccountOf(Account);
-                if (Challenge == AcmeChallengeType.Dns01 && DnsHook == null)
-                {
-                    throw new PkiException(PkiErrorCode.InvalidArgument, "Dns01 needs a hook that creates and deletes the TXT record.", null, null,
-                        new PkiHint("Give {0} a script block; it is called with 'Create' or 'Delete', the record name and the value.", "DnsHook"));
-                }
                 CertificateSigningRequest? csr = ParameterSetName == CsrSet ? CsrOf(Csr) : null;
                 string[] names = csr?.DnsNames ?? DnsName!.Select(n => n.Trim().TrimEnd('.').ToLowerInvariant()).Where(n => n.Length > 0).Distinct().ToArray();
                 string? stem = Path == null ? null : ResolveOutputPath(Path);
@@ -146,6 +142,37 @@ namespace PkiTools.Commands
                 }
                 WriteObject(certificate);
             });
+        }
+
+        /// <summary>Each challenge's own parameters with it only, and what it needs there, before anything is ordered.</summary>
+        private void CheckChallengeParameters()
+        {
+            var owners = new (string Parameter, AcmeChallengeType Challenge)[]
+            {
+                (nameof(WebRoot), AcmeChallengeType.Http01), (nameof(HttpPort), AcmeChallengeType.Http01), (nameof(TlsPort), AcmeChallengeType.TlsAlpn01),
+                (nameof(DnsHook), AcmeChallengeType.Dns01), (nameof(DnsPropagationSeconds), AcmeChallengeType.Dns01),
+            };
+            foreach ((string parameter, AcmeChallengeType challenge) in owners)
+            {
+                if (challenge != Challenge && MyInvocation.BoundParameters.ContainsKey(parameter))
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"-{parameter} belongs to the {challenge} challenge, not {Challenge}.", null, parameter,
+                        new PkiHint("Leave it out, or choose {0}.", "Challenge=" + challenge));
+                }
+            }
+            if (WebRoot != null && MyInvocation.BoundParameters.ContainsKey(nameof(HttpPort)))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "-WebRoot and -HttpPort exclude each other: the web server answers from its web root, or PkiTools listens on the port.", null, WebRoot);
+            }
+            if (WebRoot != null && !System.IO.Directory.Exists(ResolveOutputPath(WebRoot)))
+            {
+                throw new PkiException(PkiErrorCode.FileNotFound, $"The web root '{ResolveOutputPath(WebRoot)}' does not exist; nothing was ordered.", null, WebRoot);
+            }
+            if (Challenge == AcmeChallengeType.Dns01 && DnsHook == null)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "Dns01 needs a hook that creates and deletes the TXT record.", null, null,
+                    new PkiHint("Give {0} a script block; it is called with 'Create' or 'Delete', the record name and the value.", "DnsHook"));
+            }
         }
 
         private CertificateSigningRequest CsrOf(CsrArgument? input)
