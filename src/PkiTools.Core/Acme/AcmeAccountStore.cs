@@ -5,6 +5,8 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using PkiTools.Core.Internal;
 using PkiTools.Core.IO;
 using PkiTools.Core.Keys;
@@ -170,6 +172,46 @@ namespace PkiTools.Core.Acme
             {
                 throw new PkiException(PkiErrorCode.FileReadFailed, $"The ACME account file '{file}' could not be read.", ex, file);
             }
+        }
+
+        /// <summary>
+        /// The account of <paramref name="key"/> at the directory of <paramref name="options"/>, stored under
+        /// <paramref name="stateFolder"/>: <paramref name="existing"/> (the stored account of this key) is looked up
+        /// (onlyReturnExisting) and created again only when the server no longer knows it; without one, the account is
+        /// created. Then its folder is written (the key owner-only). The options' trusted root and skip-check flag are
+        /// remembered with it.
+        /// </summary>
+        public static async Task<(StoredAcmeAccount Stored, AcmeAccount Account)> CreateOrFindAsync(string stateFolder, AcmeClientOptions options, PrivateKey key,
+            StoredAcmeAccount? existing, AcmeAccountRequest request, CancellationToken cancel = default)
+        {
+            AcmeAccount? account = null;
+            using (AcmeClient client = await AcmeClient.ConnectAsync(options, cancel).ConfigureAwait(false))
+            {
+                if (existing != null)
+                {
+                    try
+                    {
+                        account = await client.FindAccountAsync(key, cancel).ConfigureAwait(false);
+                    }
+                    catch (PkiException ex) when (ex.Target is AcmeProblemDetails problem && problem.Is("accountDoesNotExist"))
+                    {
+                        options.Log?.Invoke("the server does not know the stored account any more: creating it again with the stored key");
+                    }
+                }
+                if (account == null)
+                {
+                    if (client.Directory.ExternalAccountRequired && request.ExternalAccountBinding == null)
+                    {
+                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The ACME server {options.Directory.Host} requires external account binding.", null, options.Directory,
+                            new PkiHint("Give the key id and HMAC key the CA issued as the user name and password of {0}.", "ExternalAccountBinding"));
+                    }
+                    account = await client.NewAccountAsync(key, request, cancel).ConfigureAwait(false);
+                }
+            }
+            IReadOnlyList<string> contact = account.Contact.Count > 0 ? account.Contact : existing?.Contact ?? request.Contact;
+            StoredAcmeAccount stored = Save(stateFolder, options.Directory, account.Url, contact, key, existing?.Created ?? DateTimeOffset.UtcNow,
+                options.TrustedRoot, options.SkipCertificateCheck);
+            return (stored, account);
         }
 
         /// <summary>

@@ -78,34 +78,8 @@ namespace PkiTools.Commands
                 AcmeExternalAccountBinding? eab = ExternalAccountBinding == null ? null : Passwords.With(ExternalAccountBinding.Password, chars =>
                     AcmeExternalAccountBinding.FromBase64Url(ExternalAccountBinding.UserName, new string(chars!)));
                 var options = new AcmeClientOptions(directory) { TrustedRoot = root, SkipCertificateCheck = skip, Log = VerboseFromWorker };
-                AcmeAccount account = RunOnWorker(async cancel =>
-                {
-                    using AcmeClient client = await AcmeClient.ConnectAsync(options, cancel).ConfigureAwait(false);
-                    if (existing != null)
-                    {
-                        try
-                        {
-                            return await client.FindAccountAsync(key, cancel).ConfigureAwait(false);
-                        }
-                        catch (PkiException ex) when (ex.Target is AcmeProblemDetails problem && problem.Is("accountDoesNotExist"))
-                        {
-                            VerboseFromWorker("the server does not know the stored account any more: creating it again with the stored key");
-                        }
-                    }
-                    if (client.Directory.ExternalAccountRequired && eab == null)
-                    {
-                        throw new PkiException(PkiErrorCode.InvalidArgument, $"The ACME server {directory.Host} requires external account binding.", null, directory,
-                            new PkiHint("Give the key id and HMAC key the CA issued as the user name and password of {0}.", "ExternalAccountBinding"));
-                    }
-                    return await client.NewAccountAsync(key, new AcmeAccountRequest
-                    {
-                        Contact = Contact,
-                        TermsOfServiceAgreed = AcceptTermsOfService,
-                        ExternalAccountBinding = eab,
-                    }, cancel).ConfigureAwait(false);
-                });
-                StoredAcmeAccount stored = AcmeAccountStore.Save(state, directory, account.Url, account.Contact.Count > 0 ? account.Contact : existing?.Contact ?? Contact,
-                    key, existing?.Created ?? DateTimeOffset.UtcNow, root, skip);
+                var request = new AcmeAccountRequest { Contact = Contact, TermsOfServiceAgreed = AcceptTermsOfService, ExternalAccountBinding = eab };
+                (StoredAcmeAccount stored, AcmeAccount account) = RunOnWorker($"ACME account at {directory.Host}", cancel => AcmeAccountStore.CreateOrFindAsync(state, options, key, existing, request, cancel));
                 WriteVerbose($"{(account.Created ? "Created" : "Found")} the ACME account {account.Url} ({account.Status}); stored in {stored.Folder} (key owner-only).");
                 WriteObject(stored);
             });

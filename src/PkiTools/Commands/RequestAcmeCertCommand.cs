@@ -116,7 +116,7 @@ namespace PkiTools.Commands
                 {
                     WriteVerbose($"Ordering a certificate for {string.Join(", ", names)} from {account.Directory} with the account {account.Url}, answering {Challenge}.");
                     CertificateSigningRequest request = csr;
-                    chain = RunOnWorker(async cancel =>
+                    chain = RunOnWorker($"Requesting a certificate for {string.Join(", ", names)}", async cancel =>
                     {
                         using AcmeClient client = await AcmeClient.ConnectAsync(account.ClientOptions(VerboseFromWorker), cancel).ConfigureAwait(false);
                         client.UseAccount(accountKey, account.Url);

@@ -79,7 +79,7 @@ namespace PkiTools.Commands
                 if (!ShouldProcess($"'{certificate.Subject}' (serial {certificate.SerialNumber})", $"Revoke ({Reason}) at {options.Directory}")) return;
                 PrivateKey? accountKey = withCertificateKey ? null : account!.LoadKey();
                 int? reason = MyInvocation.BoundParameters.ContainsKey(nameof(Reason)) ? (int)Reason : (int?)null;
-                RunOnWorker(async cancel =>
+                RunOnWorker($"Revoking {certificate.Subject}", async cancel =>
                 {
                     using AcmeClient client = await AcmeClient.ConnectAsync(options, cancel).ConfigureAwait(false);
                     if (accountKey != null) client.UseAccount(accountKey, account!.Url);

@@ -24,6 +24,7 @@ namespace PkiTools.Commands.Infrastructure
     {
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private BlockingCollection<Action<bool>>? _queue;
+        private ProgressRecord? _progress;
 
         protected override void StopProcessing() => _stop.Cancel();
 
@@ -31,10 +32,12 @@ namespace PkiTools.Commands.Infrastructure
         /// Runs <paramref name="work"/> on a worker task while this (pipeline) thread runs what it queues; returns its
         /// result or throws its exception (a PkiException as it is).
         /// </summary>
-        protected T RunOnWorker<T>(Func<CancellationToken, Task<T>> work)
+        protected T RunOnWorker<T>(string activity, Func<CancellationToken, Task<T>> work)
         {
             using var queue = new BlockingCollection<Action<bool>>();
             _queue = queue;
+            _progress = new ProgressRecord(1, activity, "Connecting to the ACME server");
+            WriteProgress(_progress);
             Task<T> task = Task.Run(() => work(_stop.Token));
             task.ContinueWith(_ => queue.CompleteAdding(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             try
@@ -56,6 +59,9 @@ namespace PkiTools.Commands.Infrastructure
             {
                 _queue = null;
             }
+            _progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(_progress);
+            _progress = null;
             try
             {
                 return task.GetAwaiter().GetResult();
@@ -88,10 +94,16 @@ namespace PkiTools.Commands.Infrastructure
             action(false);
         }
 
-        /// <summary>A core log line as a verbose line (from any thread).</summary>
+        /// <summary>A core log line as a verbose line and the progress status (from any thread).</summary>
         protected void VerboseFromWorker(string line) => Post(run =>
         {
-            if (run) WriteVerbose(line);
+            if (!run) return;
+            WriteVerbose(line);
+            if (_progress != null)
+            {
+                _progress.StatusDescription = line;
+                WriteProgress(_progress);
+            }
         });
 
         /// <summary>Runs <paramref name="call"/> on the pipeline thread and hands its outcome to the (worker) caller.</summary>
