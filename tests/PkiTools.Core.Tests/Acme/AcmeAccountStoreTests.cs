@@ -86,3 +86,52 @@ namespace PkiTools.Core.Tests.Acme
         }
     }
 }
+
+namespace PkiTools.Core.Tests.Acme
+{
+    /// <summary>
+    /// AcmeAccountStore.CreateOrFindAsync against two pebbles: created and stored, found again with the stored key, and
+    /// created again with that key at a server that does not know it (pebble forgets its accounts when restarted).
+    /// </summary>
+    public sealed class AcmeAccountStoreServerTests : IDisposable
+    {
+        private readonly PebbleServer _first = new PebbleServer();
+        private readonly PebbleServer _second = new PebbleServer();
+
+        private static AcmeClientOptions Options(PebbleServer server, System.Collections.Generic.List<string> log) => new AcmeClientOptions(server.DirectoryUrl)
+        {
+            TrustedRoot = server.ListenerRoot,
+            Log = line => { lock (log) log.Add(line); },
+        };
+
+        [Fact]
+        public async System.Threading.Tasks.Task Creates_finds_again_and_recreates_with_the_stored_key_where_the_account_is_unknown()
+        {
+            using var tmp = new TempDir();
+            var log = new System.Collections.Generic.List<string>();
+            var request = new AcmeAccountRequest { TermsOfServiceAgreed = true, Contact = new[] { "pki@corp.example" } };
+            PrivateKey key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+
+            (StoredAcmeAccount stored, AcmeAccount created) = await AcmeAccountStore.CreateOrFindAsync(tmp.File("state"), Options(_first, log), key, null, request);
+            Assert.True(created.Created);
+            Assert.Equal(_first.ListenerRoot.Thumbprint, stored.TrustedRoot!.Thumbprint);
+            Assert.Equal(new[] { "mailto:pki@corp.example" }, stored.Contact);
+
+            StoredAcmeAccount existing = Assert.Single(AcmeAccountStore.List(tmp.File("state"), _first.DirectoryUrl));
+            (StoredAcmeAccount again, AcmeAccount found) = await AcmeAccountStore.CreateOrFindAsync(tmp.File("state"), Options(_first, log), existing.LoadKey(), existing, request);
+            Assert.False(found.Created);
+            Assert.Equal(stored.Url, again.Url);
+            Assert.Equal(stored.Created, again.Created);
+
+            (StoredAcmeAccount _, AcmeAccount recreated) = await AcmeAccountStore.CreateOrFindAsync(tmp.File("other"), Options(_second, log), existing.LoadKey(), existing, request);
+            Assert.True(recreated.Created);
+            Assert.Contains(log, l => l.Contains("does not know the stored account"));
+        }
+
+        public void Dispose()
+        {
+            _first.Dispose();
+            _second.Dispose();
+        }
+    }
+}
