@@ -87,8 +87,10 @@ Describe 'ACME against pebble' -Skip:$NoPebble {
             $json = Get-Content -Raw -LiteralPath (Join-Path $Account.Folder 'account.json')
             $json | Should -Not -Match 'PRIVATE KEY'
             ($json | ConvertFrom-Json).url | Should -Be $Account.Url.AbsoluteUri
-            $key = Get-Content -Raw -LiteralPath $Account.KeyPath
             ($verbose | Out-String) | Should -Not -Match 'PRIVATE KEY'
+            # No piece of the key's base64 anywhere in what the cmdlet wrote or stored beside it.
+            $script:AccountKeyBody = (Get-Content -LiteralPath $Account.KeyPath | Where-Object { $_ -notlike '-----*' }) -join ''
+            foreach ($text in ($verbose | Out-String), $json) { $text | Should -Not -Match ([regex]::Escape($AccountKeyBody.Substring(40, 24))) }
             ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String) | Should -Match 'Created the ACME account'
         }
 
@@ -134,8 +136,12 @@ Describe 'ACME against pebble' -Skip:$NoPebble {
         It 'issues by http-01 from its own listener and writes the files Invoke-CaSign -Path writes' {
             $name = New-TestName
             $stem = Join-Path $Out 'http'
-            $cert = Request-AcmeCert -Account $Account -DnsName $name -Challenge Http01 -HttpPort $Pebble.HttpPort -Path $stem
+            $all = Request-AcmeCert -Account $Account -DnsName $name -Challenge Http01 -HttpPort $Pebble.HttpPort -Path $stem -Verbose *>&1
+            $cert = $all | Where-Object { $_ -is [System.Security.Cryptography.X509Certificates.X509Certificate2] }
             $cert | Should -BeOfType ([System.Security.Cryptography.X509Certificates.X509Certificate2])
+            ($all | Out-String) | Should -Match 'Wrote .*http\.key \(owner-only\)'
+            ($all | Out-String) | Should -Not -Match 'PRIVATE KEY'
+            ($all | Out-String) | Should -Not -Match ([regex]::Escape($AccountKeyBody.Substring(40, 24)))
             $cert.HasPkiPrivateKey | Should -BeTrue
             $cert.SubjectAltNames | Should -Contain "DNS:$name"
             @(Get-ChildItem -LiteralPath $Out -Filter 'http*' | ForEach-Object Name | Sort-Object) | Should -Be @('http.crt', 'http.fullchain.crt', 'http.key')
