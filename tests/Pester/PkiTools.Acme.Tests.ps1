@@ -236,9 +236,22 @@ Describe 'ACME against pebble' -Skip:$NoPebble {
             @(Get-ChildItem -LiteralPath $Out -Filter 'hook-failed*').Count | Should -Be 0
         }
 
-        It 'refuses existing files before ordering, without -Force' {
+        It 'refuses existing files before ordering, without -Force, and replaces them with it' {
             { Request-AcmeCert -Account $Account -DnsName (New-TestName) -Challenge Http01 -HttpPort $Pebble.HttpPort -Path (Join-Path $Out 'http') -ErrorAction Stop } |
                 Should -Throw -ErrorId (Get-PkiErrorId FileExists Request-AcmeCert)
+            # Only a key file of another key is in the way too.
+            $stem = Join-Path $Out 'key-only'
+            New-PrivateKey -Path "$stem.key" | Out-Null
+            { Request-AcmeCert -Account $Account -DnsName (New-TestName) -Challenge Http01 -HttpPort $Pebble.HttpPort -Path $stem -ErrorAction Stop } |
+                Should -Throw -ErrorId (Get-PkiErrorId FileExists Request-AcmeCert)
+            # New-Csr -Path x | Request-AcmeCert -Path x: the key file already holds the request's key.
+            $name = New-TestName
+            $stem = Join-Path $Out 'same-key'
+            $cert = New-Csr -DnsName $name -Path $stem | Request-AcmeCert -Account $Account -Challenge Http01 -HttpPort $Pebble.HttpPort -Path $stem
+            Assert-PebbleCertificate -Stem $stem -Name $name
+            $renewed = Request-AcmeCert -Account $Account -DnsName $name -Challenge Http01 -HttpPort $Pebble.HttpPort -Path $stem -Force
+            (Import-Cert -Path "$stem.crt").Thumbprint | Should -Be $renewed.Thumbprint
+            $renewed.Thumbprint | Should -Not -Be $cert.Thumbprint
         }
     }
 

@@ -101,7 +101,7 @@ namespace PkiTools.Commands
                 CertificateSigningRequest? csr = ParameterSetName == CsrSet ? CsrOf(Csr) : null;
                 string[] names = csr?.DnsNames ?? DnsName!.Select(n => n.Trim().TrimEnd('.').ToLowerInvariant()).Where(n => n.Length > 0).Distinct().ToArray();
                 string? stem = Path == null ? null : ResolveOutputPath(Path);
-                if (stem != null && !Force) RefuseExisting(stem);
+                if (stem != null && !Force) RefuseExisting(stem, csr == null ? null : csr.GetPrivateKey(), keyComesAlong: csr == null || csr.HasPrivateKey);
                 WarnSkipCheck(account.SkipCertificateCheck, account.Directory);
                 if (!ShouldProcess(string.Join(", ", names), $"Request a certificate from {account.Directory} by {Challenge}" + (stem == null ? "" : " and write it to " + stem))) return;
                 if (csr == null)
@@ -187,17 +187,36 @@ namespace PkiTools.Commands
                 $"Cannot request a certificate for {(value == null || value as string == string.Empty ? "nothing" : Words.A(value.GetType().Name))}: pass a CSR from New-Csr or PEM text, or use -DnsName.", null, value);
         }
 
-        /// <summary>Files that exist are refused before anything is ordered (an order placed for nothing counts against the CA's limits).</summary>
-        private static void RefuseExisting(string stem)
+        /// <summary>
+        /// Files that exist are refused before anything is ordered (an order placed for nothing counts against the CA's
+        /// limits): the certificate and full chain, and the key file unless it already holds the request's key (New-Csr
+        /// -Path x | Request-AcmeCert -Path x).
+        /// </summary>
+        private static void RefuseExisting(string stem, PrivateKey? csrKey, bool keyComesAlong)
         {
             (string certificate, string key) = OutputPaths.CertificateAndKey(stem);
-            foreach (string file in new[] { certificate, OutputPaths.FullChain(stem) })
+            var files = new List<string> { certificate, OutputPaths.FullChain(stem) };
+            if (keyComesAlong && !HoldsKey(key, csrKey)) files.Add(key);
+            foreach (string file in files)
             {
                 if (System.IO.File.Exists(file))
                 {
                     throw new PkiException(PkiErrorCode.FileExists, $"'{file}' already exists; nothing was ordered.", null, file,
                         new PkiHint("Use {0} to replace it, or choose another {1}.", "Force", "Path"));
                 }
+            }
+        }
+
+        private static bool HoldsKey(string keyPath, PrivateKey? key)
+        {
+            if (key == null || !System.IO.File.Exists(keyPath)) return false;
+            try
+            {
+                return PrivateKey.Import(System.IO.File.ReadAllBytes(keyPath)).KeyId == key.KeyId;
+            }
+            catch (Exception ex) when (ex is PkiException || ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                return false;
             }
         }
 
