@@ -46,7 +46,9 @@ function Start-TestPebble {
         # externalAccountBindingRequired, with one generated key id and HMAC key ($p.EabKeyId, $p.EabHmacKey).
         [switch] $RequireEab,
         # Use these ports (the README names fixed ones); free ports otherwise.
-        [int] $ListenPort, [int] $HttpPort, [int] $TlsPort
+        [int] $ListenPort, [int] $HttpPort, [int] $TlsPort,
+        # The lifetime of the certificates pebble issues (its default: 5 years).
+        [int] $CertificateValiditySeconds
     )
     New-Item -ItemType Directory -Force -Path $Folder | Out-Null
     $p = [ordered]@{ Folder = $Folder; Processes = [System.Collections.Generic.List[System.Diagnostics.Process]]::new() }
@@ -72,6 +74,7 @@ function Start-TestPebble {
             httpPort = $p.HttpPort; tlsPort = $p.TlsPort; ocspResponderURL = ''
             externalAccountBindingRequired = [bool] $RequireEab
         } }
+    if ($CertificateValiditySeconds) { $config.pebble.certificateValidityPeriod = $CertificateValiditySeconds }
     if ($RequireEab) {
         $p.EabKeyId = 'kid-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $mac = [byte[]]::new(32); [System.Security.Cryptography.RandomNumberGenerator]::Fill($mac)

@@ -21,10 +21,10 @@ BeforeAll {
 
     # A certificate pebble issued: valid to pebble's root by Test-CertChain and by openssl verify.
     function Assert-PebbleCertificate {
-        param([string] $Stem, [string] $Name)
-        $result = Test-CertChain -Path "$Stem.crt" -Intermediate "$Stem.fullchain.crt" -TrustedRoot $Pebble.IssuingRootFile -DnsName $Name
+        param([string] $Stem, [string] $Name, $Server = $Pebble)
+        $result = Test-CertChain -Path "$Stem.crt" -Intermediate "$Stem.fullchain.crt" -TrustedRoot $Server.IssuingRootFile -DnsName $Name
         $result.IsValid | Should -BeTrue -Because ($result.Problems | Out-String)
-        $verify = & openssl verify -CAfile $Pebble.IssuingRootFile -untrusted "$Stem.fullchain.crt" "$Stem.crt" 2>&1
+        $verify = & openssl verify -CAfile $Server.IssuingRootFile -untrusted "$Stem.fullchain.crt" "$Stem.crt" 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($verify | Out-String)
         Get-UnixPermission -LiteralPath "$Stem.key" | Should -Be '600'
     }
@@ -296,6 +296,65 @@ Describe 'ACME against pebble' -Skip:$NoPebble {
                 Test-Path -LiteralPath $stopState | Should -BeFalse
             }
             finally { $ps.Dispose(); $silent.Stop() }
+        }
+    }
+
+    Context 'renewal (Invoke-CertRenewal -Acme)' {
+        BeforeAll {
+            # Certificates of 30 seconds: due at two thirds (pebble 2.4 offers no renewal information, so the lifetime decides).
+            $script:ShortPebble = Start-TestPebble -Folder (Join-Path $Work 'pebble-short') -CertificateValiditySeconds 30
+            $script:ShortAccount = New-AcmeAccount -Directory $ShortPebble.DirectoryUrl -TrustedRoot $ShortPebble.ListenerRootFile -AcceptTermsOfService -StatePath (Join-Path $Work 'short-state')
+        }
+        AfterAll { Stop-TestPebble $script:ShortPebble }
+
+        It 'renews in place at two thirds of the lifetime and not before, with the deploy hook, and -WhatIf orders nothing' {
+            $site = Join-Path $Work 'renew-site'
+            New-Item -ItemType Directory -Path $site | Out-Null
+            $name = New-TestName renew
+            $first = Request-AcmeCert -Account $ShortAccount -DnsName $name -Challenge Http01 -HttpPort $ShortPebble.HttpPort -Path (Join-Path $site 'www')
+            $acme = @{ Acme = $ShortAccount; Challenge = 'Http01'; HttpPort = $ShortPebble.HttpPort }
+
+            $early = Invoke-CertRenewal -Path $site @acme
+            $early.Action | Should -Be 'NotDue'
+            $early.Message | Should -Match 'due at a third'
+            $dry = Invoke-CertRenewal -Path $site @acme -Force -WhatIf
+            $dry.Action | Should -Be 'Skipped'
+            (Import-Cert -Path (Join-Path $site 'www.crt')).Thumbprint | Should -Be $first.Thumbprint
+
+            $due = $first.NotBefore.ToUniversalTime().AddTicks(($first.NotAfter - $first.NotBefore).Ticks * 7 / 10)
+            $wait = ($due - [DateTime]::UtcNow).TotalMilliseconds
+            if ($wait -gt 0) { Start-Sleep -Milliseconds ([int] $wait + 500) }
+            $deployed = Join-Path $Work 'deployed.txt'
+            $hook = [scriptblock]::Create("Add-Content -LiteralPath '$deployed' -Value `$env:RENEWED_DOMAINS")
+            $renewed = Invoke-CertRenewal -Path $site @acme -DeployHook $hook
+            $renewed.Action | Should -Be 'Renewed' -Because $renewed.Message
+            Get-Content -LiteralPath $deployed | Should -Be @($name)
+            $new = Import-Cert -Path (Join-Path $site 'www.crt')
+            $new.Thumbprint | Should -Not -Be $first.Thumbprint
+            Assert-PebbleCertificate -Stem (Join-Path $site 'www') -Name $name -Server $ShortPebble
+        }
+
+        It 'renews the CA''s certificates through the CA and the others through ACME in one run, and a failed order is that file''s error only' {
+            $site = Join-Path $Work 'mixed-site'
+            New-Item -ItemType Directory -Path $site | Out-Null
+            $ca = New-Ca -Path (Join-Path $Work 'mixed-ca') -Subject 'CN=Mixed Renewal CA'
+            New-Csr -DnsName internal.example | Invoke-CaSign -Ca $ca -Path (Join-Path $site 'internal') | Out-Null
+            $name = New-TestName mixed
+            Request-AcmeCert -Account $ShortAccount -DnsName $name -Challenge Http01 -HttpPort $ShortPebble.HttpPort -Path (Join-Path $site 'public') | Out-Null
+            # The web root no server serves: pebble cannot validate the ACME certificate; the CA's one renews anyway.
+            $webRoot = Join-Path $Work 'unserved'
+            New-Item -ItemType Directory -Path $webRoot | Out-Null
+            $results = Invoke-CertRenewal -Path $site -Ca $ca -Acme $ShortAccount -Challenge Http01 -WebRoot $webRoot -Force -ErrorVariable failed -ErrorAction SilentlyContinue
+            ($results | Where-Object Path -like '*internal.crt').Action | Should -Be 'Renewed'
+            ($results | Where-Object Path -like '*public.crt').Action | Should -Be 'Failed'
+            $failed.Count | Should -Be 1
+            $failed[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId AcmeChallengeFailed Invoke-CertRenewal)
+            @(Get-ChildItem -LiteralPath $webRoot -Recurse -File).Count | Should -Be 0
+        }
+
+        It 'refuses another challenge''s parameters with -Acme before anything is ordered' {
+            { Invoke-CertRenewal -Path $Work -Acme $ShortAccount -Challenge TlsAlpn01 -WebRoot $Work -ErrorAction Stop } |
+                Should -Throw -ErrorId (Get-PkiErrorId InvalidArgument Invoke-CertRenewal)
         }
     }
 

@@ -6,23 +6,29 @@ using System.Linq;
 using System.Management.Automation;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core;
+using PkiTools.Core.Acme;
 using PkiTools.Core.Ca;
+using PkiTools.Core.Keys;
 using PkiTools.Core.Renewal;
 
 namespace PkiTools.Commands
 {
     /// <summary>
     /// Invoke-CertRenewal: renews the certificate files that are due (a third of their lifetime left, or
-    /// -RenewBeforeDays) from a CA folder, in place and crash-safe, keeps the previous set as a backup, runs a deploy hook
+    /// -RenewBeforeDays) from a CA folder, or with -Acme through an ACME account, in place and crash-safe, keeps the previous set as a backup, runs a deploy hook
     /// per renewed certificate and a post hook once, and reports one result per certificate.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "CertRenewal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsLifecycle.Invoke, "CertRenewal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = CaSet)]
     [OutputType(typeof(RenewalResult))]
-    public sealed class InvokeCertRenewalCommand : CaKeyCmdlet
+    public sealed class InvokeCertRenewalCommand : CaKeyCmdlet, IDynamicParameters
     {
+        private const string CaSet = "Ca";
+        private const string AcmeSet = "Acme";
         private static readonly string[] CertificateExtensions = { ".crt", ".pem", ".cer", ".der" };
         private readonly List<RenewalResult> _renewed = new List<RenewalResult>();
-        private CertificateRenewer? _renewer;
+        private List<IRenewalIssuer>? _caIssuers;
+        private RenewalOptions? _options;
+        private AcmeChallengeParameters? _challenge;
 
         /// <summary>Certificate files, or folders to search (recursively) for certificate files with a key beside them.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -31,10 +37,23 @@ namespace PkiTools.Commands
         public string[]? Path { get; set; }
 
         /// <summary>The CAs that renew them (each certificate by the one that issued it): objects from New-Ca or Get-Ca, or their folders.</summary>
-        [Parameter(Mandatory = true)]
+        [Parameter(ParameterSetName = CaSet, Mandatory = true)]
+        [Parameter(ParameterSetName = AcmeSet)]
         [ValidateNotNullOrEmpty]
         [CaArgumentTransformation]
         public CaArgument[]? Ca { get; set; }
+
+        /// <summary>
+        /// An ACME account (from New-AcmeAccount or Get-AcmeAccount, or its folder) that renews the certificates no -Ca
+        /// issued, through -Challenge; due inside the server's renewal window (RFC 9773) when it offers one, otherwise at
+        /// two thirds of the lifetime.
+        /// </summary>
+        [Parameter(ParameterSetName = AcmeSet, Mandatory = true)]
+        [ValidateNotNull]
+        public object? Acme { get; set; }
+
+        /// <summary>With -Acme: -Challenge and its options, as Request-AcmeCert takes them.</summary>
+        public object? GetDynamicParameters() => MyInvocation.BoundParameters.ContainsKey(nameof(Acme)) ? _challenge ??= new AcmeChallengeParameters() : null;
 
         /// <summary>Renew when fewer days than this remain (default: when less than a third of the lifetime remains).</summary>
         [Parameter]
@@ -68,13 +87,65 @@ namespace PkiTools.Commands
         {
             Guard(() =>
             {
-                IEnumerable<RenewalResult> results = Renewer().RenewAll(Path!.SelectMany(CertificateFiles),
-                    (file, certificate, reason) => ShouldProcess(file, $"Renew '{certificate.Subject}' ({reason})"));
-                foreach (RenewalResult result in results)
+                if (Acme == null)
                 {
-                    Guard(() => Handle(result));
+                    foreach (RenewalResult result in new CertificateRenewer(CaIssuers(), Options()).RenewAll(Path!.SelectMany(CertificateFiles), ShouldRenew))
+                    {
+                        Guard(() => Handle(result));
+                    }
+                    return;
                 }
+                RenewWithAcme();
             });
+        }
+
+        private bool ShouldRenew(string file, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, string reason) =>
+            ShouldProcess(file, $"Renew '{certificate.Subject}' ({reason})");
+
+        /// <summary>
+        /// With -Acme the renewals run on a worker (an ACME order waits on the network, and the core is async), while
+        /// this thread asks ShouldProcess, runs the -DnsHook and handles each result (its deploy hook under the folder's
+        /// lock, as without -Acme); the files are listed here first, through the provider.
+        /// </summary>
+        private void RenewWithAcme()
+        {
+            StoredAcmeAccount account = AcmeCmdlet.AccountOf(this, Acme, nameof(Acme));
+            _challenge!.Check(MyInvocation.BoundParameters, ResolveOutputPath);
+            List<string> files = Path!.SelectMany(CertificateFiles).ToList();
+            List<IRenewalIssuer> cas = CaIssuers();
+            RenewalOptions options = Options();
+            AcmeCmdlet.WarnSkipCheck(this, account.SkipCertificateCheck, account.Directory);
+            PrivateKey accountKey = account.LoadKey();
+            using var responder = new DisposableResponder(_challenge.Responder(this, ResolveOutputPath));
+            RunOnWorker($"Renewing with {account.Directory.Host}", $"{files.Count} certificate file(s)", async cancel =>
+            {
+                using var acme = new AcmeRenewalIssuer(account.Directory, async connecting =>
+                {
+                    AcmeClient client = await AcmeClient.ConnectAsync(account.ClientOptions(VerboseFromWorker), connecting).ConfigureAwait(false);
+                    client.UseAccount(accountKey, account.Url);
+                    return client;
+                }, responder.Responder, null, cancel) { Log = VerboseFromWorker };
+                var renewer = new CertificateRenewer(cas.Concat(new IRenewalIssuer[] { acme }).ToList(), options);
+                foreach (RenewalResult result in renewer.RenewAll(files, (file, certificate, reason) => OnPipelineThread(() => ShouldRenew(file, certificate, reason)).GetAwaiter().GetResult()))
+                {
+                    await OnPipelineThread(() =>
+                    {
+                        Guard(() => Handle(result));
+                        return true;
+                    }).ConfigureAwait(false);
+                }
+                return true;
+            });
+        }
+
+        /// <summary>A challenge responder disposed with the run (a listener stops listening).</summary>
+        private sealed class DisposableResponder : IDisposable
+        {
+            public DisposableResponder(IAcmeChallengeResponder responder) => Responder = responder;
+
+            public IAcmeChallengeResponder Responder { get; }
+
+            public void Dispose() => (Responder as IDisposable)?.Dispose();
         }
 
         protected override void EndProcessing()
@@ -87,21 +158,22 @@ namespace PkiTools.Commands
             }));
         }
 
-        private CertificateRenewer Renewer()
+        private RenewalOptions Options() => _options ??= new RenewalOptions
         {
-            if (_renewer != null) return _renewer;
-            List<CaDirectory> cas = Ca!.Select(OpenCa).ToList();
-            var options = new RenewalOptions
-            {
-                RenewBeforeDays = MyInvocation.BoundParameters.ContainsKey(nameof(RenewBeforeDays)) ? RenewBeforeDays : (int?)null,
-                Force = Force,
-                ReuseKey = ReuseKey,
-                KeepBackups = KeepBackups,
-            };
-            // The password is read once (file, credential or SecureString) and kept for this run only.
+            RenewBeforeDays = MyInvocation.BoundParameters.ContainsKey(nameof(RenewBeforeDays)) ? RenewBeforeDays : (int?)null,
+            Force = Force,
+            ReuseKey = ReuseKey,
+            KeepBackups = KeepBackups,
+        };
+
+        /// <summary>The -Ca folders, opened once per run (the password read once: file, credential or SecureString, kept for this run only).</summary>
+        private List<IRenewalIssuer> CaIssuers()
+        {
+            if (_caIssuers != null) return _caIssuers;
+            List<CaDirectory> cas = (Ca ?? Array.Empty<CaArgument>()).Select(OpenCa).ToList();
             CaDirectory? encrypted = cas.FirstOrDefault(c => c.KeyIsEncrypted);
-            options.CaPassword = encrypted == null ? null : WithCaPassword(encrypted, pw => pw == null ? null : (char[])pw.Clone());
-            return _renewer = new CertificateRenewer(cas, options);
+            char[]? password = encrypted == null ? null : WithCaPassword(encrypted, pw => pw == null ? null : (char[])pw.Clone());
+            return _caIssuers = cas.Select(ca => (IRenewalIssuer)new CaRenewalIssuer(ca, password)).ToList();
         }
 
         private void Handle(RenewalResult result)
@@ -150,8 +222,8 @@ namespace PkiTools.Commands
         }
 
         /// <summary>
-        /// Runs a hook in this session with the variables set in the process environment for its duration. A script block
-        /// that throws, a native command that exits non-zero, or an error record it writes is HookFailed.
+        /// Runs a hook (a script block, or PowerShell text such as 'nginx -s reload') in this session with the variables in
+        /// the process environment for its duration; a failure is HookFailed, and the renewed files stay in place.
         /// </summary>
         private void RunHook(object hook, string name, IReadOnlyDictionary<string, string> variables)
         {
@@ -162,26 +234,13 @@ namespace PkiTools.Commands
                 string text => ScriptBlock.Create(text),
                 _ => throw new PkiException(PkiErrorCode.InvalidArgument, $"{name} takes a script block or a command string.", null, hook),
             };
-            var saved = variables.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
             try
             {
-                foreach (var pair in variables) Environment.SetEnvironmentVariable(pair.Key, pair.Value);
-                SessionState.PSVariable.Set("LASTEXITCODE", 0);
-                Collection<PSObject> output = InvokeCommand.InvokeScript(SessionState, script, Array.Empty<object>());
-                foreach (PSObject line in output) WriteVerbose($"{name}: {line}");
-                object? exit = SessionState.PSVariable.GetValue("LASTEXITCODE");
-                if (exit is int code && code != 0)
-                {
-                    throw new PkiException(PkiErrorCode.HookFailed, $"{name} exited with code {code}; the renewed files stay in place.", null, hook);
-                }
+                InvokeHook(script, name, variables);
             }
-            catch (RuntimeException ex)
+            catch (PkiException ex) when (ex.Code == PkiErrorCode.HookFailed)
             {
-                throw new PkiException(PkiErrorCode.HookFailed, $"{name} failed: {ex.Message} The renewed files stay in place.", ex, hook);
-            }
-            finally
-            {
-                foreach (var pair in saved) Environment.SetEnvironmentVariable(pair.Key, pair.Value);
+                throw new PkiException(ex.Code, ex.Reason + " The renewed files stay in place.", ex.InnerException, hook);
             }
         }
 

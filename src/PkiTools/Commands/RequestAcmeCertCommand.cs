@@ -16,14 +16,6 @@ using PkiTools.Core.X509;
 
 namespace PkiTools.Commands
 {
-    /// <summary>The ACME challenge types Request-AcmeCert answers.</summary>
-    public enum AcmeChallengeType
-    {
-        Http01,
-        TlsAlpn01,
-        Dns01,
-    }
-
     /// <summary>
     /// Request-AcmeCert: orders a certificate from an ACME CA with a stored account, proves control of each name through
     /// the chosen challenge, finalizes with the CSR, downloads the chain. Returns the certificate with its key and writes
@@ -31,8 +23,13 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Request, "AcmeCert", SupportsShouldProcess = true, DefaultParameterSetName = NamesSet)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed class RequestAcmeCertCommand : AcmeCmdlet
+    public sealed class RequestAcmeCertCommand : AcmeCmdlet, IDynamicParameters
     {
+        private readonly AcmeChallengeParameters _challenge = new AcmeChallengeParameters();
+
+        /// <summary>-Challenge and its options, shared with Invoke-CertRenewal -Acme.</summary>
+        public object GetDynamicParameters() => _challenge;
+
         private const string NamesSet = "DnsName";
         private const string CsrSet = "Csr";
 
@@ -51,35 +48,6 @@ namespace PkiTools.Commands
         [CsrArgumentTransformation]
         public CsrArgument? Csr { get; set; }
 
-        /// <summary>How control of the names is proven: Http01, TlsAlpn01 or Dns01.</summary>
-        [Parameter(Mandatory = true)]
-        public AcmeChallengeType Challenge { get; set; }
-
-        /// <summary>Http01: the web server's document root; the token is written under .well-known/acme-challenge/ and removed afterwards.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? WebRoot { get; set; }
-
-        /// <summary>Http01 without -WebRoot: the port PkiTools answers on for the duration (default 80).</summary>
-        [Parameter]
-        [ValidateRange(1, 65535)]
-        public int HttpPort { get; set; } = 80;
-
-        /// <summary>TlsAlpn01: the port PkiTools answers on for the duration (default 443).</summary>
-        [Parameter]
-        [ValidateRange(1, 65535)]
-        public int TlsPort { get; set; } = 443;
-
-        /// <summary>Dns01: called with ('Create' or 'Delete', record name, value) to create, then delete, the TXT record.</summary>
-        [Parameter]
-        [ValidateNotNull]
-        public ScriptBlock? DnsHook { get; set; }
-
-        /// <summary>Dns01: seconds to wait after creating the records before the CA looks (DNS propagation; default 0).</summary>
-        [Parameter]
-        [ValidateRange(0, 3600)]
-        public int DnsPropagationSeconds { get; set; }
-
         /// <summary>With -DnsName: the new key's algorithm (default EcdsaP256).</summary>
         [Parameter(ParameterSetName = NamesSet)]
         public Core.Keys.KeyAlgorithm KeyAlgorithm { get; set; } = Core.Keys.KeyAlgorithm.EcdsaP256;
@@ -96,25 +64,25 @@ namespace PkiTools.Commands
         {
             Guard(() =>
             {
-                CheckChallengeParameters();
+                _challenge.Check(MyInvocation.BoundParameters, ResolveOutputPath);
                 StoredAcmeAccount account = AccountOf(Account);
                 CertificateSigningRequest? csr = ParameterSetName == CsrSet ? CsrOf(Csr) : null;
                 string[] names = csr?.DnsNames ?? DnsName!.Select(n => n.Trim().TrimEnd('.').ToLowerInvariant()).Where(n => n.Length > 0).Distinct().ToArray();
                 string? stem = Path == null ? null : ResolveOutputPath(Path);
                 if (stem != null && !Force) RefuseExisting(stem, csr == null ? null : csr.GetPrivateKey(), keyComesAlong: csr == null || csr.HasPrivateKey);
                 WarnSkipCheck(account.SkipCertificateCheck, account.Directory);
-                if (!ShouldProcess(string.Join(", ", names), $"Request a certificate from {account.Directory} by {Challenge}" + (stem == null ? "" : " and write it to " + stem))) return;
+                if (!ShouldProcess(string.Join(", ", names), $"Request a certificate from {account.Directory} by {_challenge.Challenge}" + (stem == null ? "" : " and write it to " + stem))) return;
                 if (csr == null)
                 {
                     PrivateKey key = GenerateKey(KeyAlgorithm);
                     csr = CertificateSigningRequest.Create(key, "CN=" + names[0], names, Array.Empty<string>());
                 }
                 PrivateKey accountKey = account.LoadKey();
-                IAcmeChallengeResponder responder = Responder();
+                IAcmeChallengeResponder responder = _challenge.Responder(this, ResolveOutputPath);
                 AcmeCertificateChain chain;
                 try
                 {
-                    WriteVerbose($"Ordering a certificate for {string.Join(", ", names)} from {account.Directory} with the account {account.Url}, answering {Challenge}.");
+                    WriteVerbose($"Ordering a certificate for {string.Join(", ", names)} from {account.Directory} with the account {account.Url}, answering {_challenge.Challenge}.");
                     CertificateSigningRequest request = csr;
                     chain = RunOnWorker($"Requesting a certificate for {string.Join(", ", names)}", async cancel =>
                     {
@@ -142,37 +110,6 @@ namespace PkiTools.Commands
                 }
                 WriteObject(certificate);
             });
-        }
-
-        /// <summary>Each challenge's own parameters with it only, and what it needs there, before anything is ordered.</summary>
-        private void CheckChallengeParameters()
-        {
-            var owners = new (string Parameter, AcmeChallengeType Challenge)[]
-            {
-                (nameof(WebRoot), AcmeChallengeType.Http01), (nameof(HttpPort), AcmeChallengeType.Http01), (nameof(TlsPort), AcmeChallengeType.TlsAlpn01),
-                (nameof(DnsHook), AcmeChallengeType.Dns01), (nameof(DnsPropagationSeconds), AcmeChallengeType.Dns01),
-            };
-            foreach ((string parameter, AcmeChallengeType challenge) in owners)
-            {
-                if (challenge != Challenge && MyInvocation.BoundParameters.ContainsKey(parameter))
-                {
-                    throw new PkiException(PkiErrorCode.InvalidArgument, $"-{parameter} belongs to the {challenge} challenge, not {Challenge}.", null, parameter,
-                        new PkiHint("Leave it out, or choose {0}.", "Challenge=" + challenge));
-                }
-            }
-            if (WebRoot != null && MyInvocation.BoundParameters.ContainsKey(nameof(HttpPort)))
-            {
-                throw new PkiException(PkiErrorCode.InvalidArgument, "-WebRoot and -HttpPort exclude each other: the web server answers from its web root, or PkiTools listens on the port.", null, WebRoot);
-            }
-            if (WebRoot != null && !System.IO.Directory.Exists(ResolveOutputPath(WebRoot)))
-            {
-                throw new PkiException(PkiErrorCode.FileNotFound, $"The web root '{ResolveOutputPath(WebRoot)}' does not exist; nothing was ordered.", null, WebRoot);
-            }
-            if (Challenge == AcmeChallengeType.Dns01 && DnsHook == null)
-            {
-                throw new PkiException(PkiErrorCode.InvalidArgument, "Dns01 needs a hook that creates and deletes the TXT record.", null, null,
-                    new PkiHint("Give {0} a script block; it is called with 'Create' or 'Delete', the record name and the value.", "DnsHook"));
-            }
         }
 
         private CertificateSigningRequest CsrOf(CsrArgument? input)
@@ -217,38 +154,6 @@ namespace PkiTools.Commands
             catch (Exception ex) when (ex is PkiException || ex is System.IO.IOException || ex is UnauthorizedAccessException)
             {
                 return false;
-            }
-        }
-
-        private IAcmeChallengeResponder Responder()
-        {
-            switch (Challenge)
-            {
-                case AcmeChallengeType.Http01:
-                    if (WebRoot != null)
-                    {
-                        string root = ResolveOutputPath(WebRoot);
-                        WriteVerbose($"Answering http-01 with files under {root}/.well-known/acme-challenge/.");
-                        return new Http01WebRootResponder(root);
-                    }
-                    var http = new Http01Listener(HttpPort);
-                    WriteVerbose($"Answering http-01 on port {http.Port} for the duration.");
-                    return http;
-                case AcmeChallengeType.TlsAlpn01:
-                    var tls = new TlsAlpn01Listener(TlsPort);
-                    WriteVerbose($"Answering tls-alpn-01 on port {tls.Port} for the duration.");
-                    return tls;
-                default:
-                    ScriptBlock hook = DnsHook!;
-                    return new Dns01Responder((name, value, create, cancel) =>
-                        OnPipelineThread(() =>
-                        {
-                            string action = create ? "Create" : "Delete";
-                            WriteVerbose($"-DnsHook: {action} TXT {name} \"{value}\".");
-                            InvokeHook(hook, "-DnsHook", action, name, value);
-                            return true;
-                        }))
-                    { PropagationDelay = TimeSpan.FromSeconds(DnsPropagationSeconds) };
             }
         }
     }

@@ -10,7 +10,7 @@ using PkiTools.Core.Keys;
 namespace PkiTools.Commands.Infrastructure
 {
     /// <summary>What every PkiTools cmdlet shares: provider-aware paths, ShouldProcess-guarded writes, error records.</summary>
-    public abstract class PkiCmdlet : PSCmdlet
+    public abstract partial class PkiCmdlet : PSCmdlet
     {
         /// <summary>An output path through the provider, so ~, relative paths and PSDrives work.</summary>
         protected string ResolveOutputPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

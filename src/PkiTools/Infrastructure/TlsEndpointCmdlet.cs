@@ -93,7 +93,11 @@ namespace PkiTools.Commands.Infrastructure
             foreach (ProbeOutcome<T> outcome in _probes!.TakeAll()) Write(outcome);
         }
 
-        protected override void StopProcessing() => _probes?.Cancel();
+        protected override void StopProcessing()
+        {
+            base.StopProcessing();
+            _probes?.Cancel();
+        }
 
         /// <summary>Runs on a worker thread: no Write* here.</summary>
         protected abstract T Probe(TlsEndpoint endpoint, TlsProbeOptions options, CancellationToken cancellation);
