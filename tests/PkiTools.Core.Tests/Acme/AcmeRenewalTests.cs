@@ -164,6 +164,36 @@ namespace PkiTools.Core.Tests.Acme
         }
 
         [Fact]
+        public void An_unreachable_ACME_server_fails_its_own_certificates_and_the_CA_still_renews_its_ones()
+        {
+            using var dir = new TempDir();
+            CaDirectory ca = CaDirectory.Create(dir.File("ca"), "CN=Reachable CA");
+            CaDirectory other = CaDirectory.Create(dir.File("other"), "CN=Public-ish CA");
+            foreach ((CaDirectory issuer, string name) in new[] { (ca, "internal"), (other, "public") })
+            {
+                IssuedCertificate cert = issuer.Issue(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), new CertificateTemplate { DnsNames = new[] { name + ".example" } });
+                File.WriteAllText(dir.File(name + ".crt"), cert.Pem);
+                File.WriteAllText(dir.File(name + ".key"), cert.Key!.ExportPem());
+            }
+            int port = PkiTools.Tests.Nginx.FreePort();
+            int connects = 0;
+            using var acme = new AcmeRenewalIssuer(new Uri($"http://127.0.0.1:{port}/dir"), cancel =>
+            {
+                connects++;
+                return AcmeClient.ConnectAsync(new AcmeClientOptions(new Uri($"http://127.0.0.1:{port}/dir")) { RequestTimeout = TimeSpan.FromSeconds(5) }, cancel);
+            }, new Http01WebRootResponder(dir.Path));
+
+            var results = new CertificateRenewer(new IRenewalIssuer[] { new CaRenewalIssuer(ca), acme }, new RenewalOptions { Force = true })
+                .RenewAll(new[] { dir.File("internal.crt"), dir.File("public.crt") }).ToList();
+
+            Assert.True(results[0].Action == RenewalAction.Renewed, results[0].Message);
+            Assert.Equal(RenewalAction.Failed, results[1].Action);
+            Assert.Equal(PkiErrorCode.AcmeUnavailable, results[1].FailureCode);
+            Assert.Contains($"The ACME server 127.0.0.1 did not renew it", results[1].Message);
+            Assert.Equal(1, connects);
+        }
+
+        [Fact]
         public async Task Without_renewal_information_or_when_it_cannot_be_read_the_lifetime_decides()
         {
             using var dir = new TempDir();
