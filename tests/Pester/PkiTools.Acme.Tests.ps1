@@ -73,6 +73,29 @@ Describe 'ACME cmdlets without a server' {
 
 Describe 'ACME against pebble' -Skip:$NoPebble {
     Context 'accounts' {
+        It 'trusts the directory''s HTTPS through the user''s root store (Install-Cert) when no -TrustedRoot is given' -Skip:(-not $IsLinux) {
+            # A fresh pwsh with a throw-away HOME: .NET keeps CurrentUser\Root there on Linux and trusts it when it
+            # checks a server; without the root installed, the same call is AcmeUnavailable naming the trust.
+            $trustHome = Join-Path $Work 'trust-home'
+            New-Item -ItemType Directory -Path $trustHome | Out-Null
+            $manifest = (Resolve-Path "$PSScriptRoot/../../PkiTools.psd1").Path
+            $code = "Import-Module '$manifest'; " +
+                "`$before = try { New-AcmeAccount -Directory '$($Pebble.DirectoryUrl)' -AcceptTermsOfService -StatePath '$trustHome/state' -ErrorAction Stop; 'created' } catch { `$_.FullyQualifiedErrorId }; " +
+                "Import-Cert -Path '$($Pebble.ListenerRootFile)' | Install-Cert -Store CurrentUser\Root -Confirm:`$false | Out-Null; " +
+                "`$after = New-AcmeAccount -Directory '$($Pebble.DirectoryUrl)' -AcceptTermsOfService -StatePath '$trustHome/state'; " +
+                "'before=' + `$before; 'after=' + `$after.Url.AbsoluteUri; 'root=' + [string]`$after.TrustedRoot"
+            $savedHome = $env:HOME
+            try {
+                $env:HOME = $trustHome
+                # This same PowerShell, as a new process ($PSHOME holds the pwsh.dll it runs from).
+                $out = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $code 2>&1 | Out-String
+            }
+            finally { $env:HOME = $savedHome }
+            $out | Should -Match 'before=AcmeUnavailable,PkiTools.Commands.NewAcmeAccountCommand'
+            $out | Should -Match 'after=https://127\.0\.0\.1:\d+/'
+            $out | Should -Match 'root=\s*$'
+        }
+
         It 'creates an account whose key is owner-only and whose JSON holds no secret' {
             $verbose = New-AcmeAccount -Directory $Pebble.DirectoryUrl -TrustedRoot $Pebble.ListenerRootFile -Contact 'admin@example.org' -AcceptTermsOfService -StatePath $State -Verbose 4>&1
             $script:Account = $verbose | Where-Object { $_ -is [PkiTools.Core.Acme.StoredAcmeAccount] }
