@@ -91,6 +91,8 @@ namespace PkiTools.Core
         AcmeUnavailable,
         /// <summary>An ACME authorization ended invalid: the server could not validate the challenge (its detail is in the message).</summary>
         AcmeChallengeFailed,
+        /// <summary>The CA's database ledger (PostgreSQL) could not be reached or the connection was lost mid-operation; nothing was recorded, retry when it is back.</summary>
+        LedgerUnavailable,
     }
 
     /// <summary>

@@ -67,6 +67,7 @@ namespace PkiTools.Commands.Infrastructure
             PkiErrorCode.AcmeRateLimited => ErrorCategory.QuotaExceeded,
             PkiErrorCode.AcmeUnavailable => ErrorCategory.ConnectionError,
             PkiErrorCode.AcmeChallengeFailed => ErrorCategory.AuthenticationError,
+            PkiErrorCode.LedgerUnavailable => ErrorCategory.ConnectionError,
             _ => throw new System.ArgumentOutOfRangeException(nameof(code), code, "PkiErrorCode " + code + " has no ErrorCategory: add it to ErrorFactory.CategoryOf."),
         };
     }

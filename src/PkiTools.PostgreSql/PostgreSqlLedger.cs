@@ -1,0 +1,658 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+
+using Npgsql;
+using NpgsqlTypes;
+
+using PkiTools.Core;
+using PkiTools.Core.Ca;
+using PkiTools.Core.Revocation;
+
+namespace PkiTools.PostgreSql
+{
+    /// <summary>
+    /// The ledger of one CA in a PostgreSQL database (issue 17), so that several hosts holding a copy of the CA folder
+    /// issue, revoke and publish CRLs from one ledger. Several CAs share one database: every row carries the CA id.
+    /// <para>
+    /// The schema lives in the PostgreSQL schema <c>pkitools</c> and is created or migrated by the first instance that
+    /// uses the database (see <see cref="Migrations"/>), inside one transaction under an advisory lock. A serial is
+    /// unique per CA by a database constraint. Every change (Append, Revoke, NextCrlNumber) is one transaction that
+    /// holds this CA's advisory lock, the lock <see cref="WithLock{T}"/> holds for its whole duration, so nothing lands
+    /// while a CRL is made. A server that cannot be reached or a connection lost mid-operation is
+    /// <see cref="PkiErrorCode.LedgerUnavailable"/>, the transaction rolled back; the same call succeeds when retried
+    /// once the server is back.
+    /// </para>
+    /// <para>
+    /// The connection string uses Npgsql's keywords (Host, Port, Database, Username, SSL Mode, ...). The password comes
+    /// from the connection string, <c>PGPASSWORD</c>, or <c>PGPASSFILE</c>/<c>~/.pgpass</c> (Npgsql reads them); it never
+    /// appears in a message, which names host, port and database only.
+    /// </para>
+    /// </summary>
+    public sealed class PostgreSqlLedger : ICaLedger, IDisposable
+    {
+        /// <summary>The schema version this build creates and understands.</summary>
+        public const int CurrentSchemaVersion = 1;
+
+        /// <summary>
+        /// The migrations, in order: entry <c>i</c> takes the schema from version <c>i</c> to <c>i + 1</c>. Each runs in
+        /// the same transaction as the row recording its version.
+        /// </summary>
+        public static IReadOnlyList<string> Migrations { get; } = new[]
+        {
+            // 1: the ledger tables.
+            @"CREATE TABLE pkitools.ledgers (
+                ca text PRIMARY KEY,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                crl_number bigint NOT NULL DEFAULT 0 CHECK (crl_number >= 0));
+              CREATE TABLE pkitools.certificates (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                ca text NOT NULL REFERENCES pkitools.ledgers (ca),
+                serial text NOT NULL CHECK (serial ~ '^([0-9A-F]{2})+$'),
+                status char(1) NOT NULL CHECK (status IN ('V', 'R', 'E')),
+                not_after timestamptz NOT NULL,
+                revoked_at timestamptz,
+                reason smallint,
+                subject text NOT NULL,
+                file_name text NOT NULL DEFAULT 'unknown',
+                CONSTRAINT certificates_ca_serial_key UNIQUE (ca, serial),
+                CHECK (status <> 'R' OR revoked_at IS NOT NULL));
+              CREATE INDEX certificates_ca_not_after ON pkitools.certificates (ca, not_after);",
+        };
+
+        private static readonly object SchemaGate = new object();
+        private static readonly HashSet<string> SchemaReady = new HashSet<string>(StringComparer.Ordinal);
+
+        private readonly string _connectionString;
+        private readonly string _where;
+        private readonly string _schemaKey;
+        private readonly long _lockKey;
+        private readonly object _gate = new object();
+        private readonly List<string> _warnings = new List<string>();
+        private NpgsqlConnection? _lockConnection;
+        private volatile int _lockOwner = -1;
+        private int _lockDepth;
+
+        /// <summary>
+        /// Opens the ledger of the CA <paramref name="caId"/> (e.g. <see cref="CaIdOf"/> of the CA certificate, or a name
+        /// the caller chooses) in the database <paramref name="connectionString"/> names. Nothing is contacted yet: the
+        /// first call connects and creates or migrates the schema.
+        /// </summary>
+        public PostgreSqlLedger(string connectionString, string caId)
+        {
+            if (string.IsNullOrWhiteSpace(caId))
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "The CA id of a PostgreSQL ledger cannot be empty.");
+            }
+            NpgsqlConnectionStringBuilder builder;
+            try
+            {
+                builder = new NpgsqlConnectionStringBuilder(connectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                // Npgsql's text can quote the string (and a password in it): not passed on.
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    "The PostgreSQL connection string is not valid: use keyword=value pairs such as 'Host=db.example;Port=5432;Database=pki;Username=pki;SSL Mode=Require'.", ex);
+            }
+            Host = string.IsNullOrEmpty(builder.Host) ? Environment.GetEnvironmentVariable("PGHOST") ?? "localhost" : builder.Host!;
+            Port = builder.Port;
+            Database = builder.Database ?? builder.Username ?? Environment.GetEnvironmentVariable("PGDATABASE") ?? "(default)";
+            _where = $"{Host}:{Port}/{Database}";
+            _schemaKey = _where;
+            CaId = caId;
+            _lockKey = LockKey("ca:" + caId);
+            _connectionString = builder.ConnectionString;
+        }
+
+        /// <summary>The CA this ledger belongs to (the <c>ca</c> column of every row).</summary>
+        public string CaId { get; }
+
+        /// <summary>The server's host name, for messages.</summary>
+        public string Host { get; }
+
+        /// <summary>The server's port, for messages.</summary>
+        public int Port { get; }
+
+        /// <summary>The database name, for messages.</summary>
+        public string Database { get; }
+
+        /// <summary>How long to wait for another host's hold of this CA's lock before <see cref="PkiErrorCode.LockTimeout"/>.</summary>
+        public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>The CA id for a CA certificate: the lower-case hex SHA-256 of its DER encoding.</summary>
+        public static string CaIdOf(byte[] caCertificateDer)
+        {
+            using var sha = SHA256.Create();
+            return Convert.ToHexString(sha.ComputeHash(caCertificateDer)).ToLowerInvariant();
+        }
+
+        /// <inheritdoc/>
+        public IReadOnlyList<string> Warnings
+        {
+            get
+            {
+                lock (_warnings) return _warnings.ToArray();
+            }
+        }
+
+        /// <summary>Whether this CA has a ledger in the database (created by its first <see cref="Append"/> or by <see cref="Create"/>).</summary>
+        public bool Exists => Run(false, connection =>
+        {
+            using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pkitools.ledgers WHERE ca = $1)", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+            return (bool)command.ExecuteScalar()!;
+        });
+
+        /// <summary>Creates this CA's (empty) ledger when it does not exist yet, so that <see cref="Exists"/> is true.</summary>
+        public void Create() => Run(true, connection =>
+        {
+            EnsureLedgerRow(connection);
+            return 0;
+        });
+
+        /// <summary>The schema version of the database (0 when PkiTools never touched it); creates or migrates it first.</summary>
+        public int SchemaVersion() => Run(false, connection => ReadSchemaVersion(connection));
+
+        /// <summary>
+        /// Creates or migrates the schema to <see cref="CurrentSchemaVersion"/>: one transaction under a database-wide
+        /// advisory lock, so hosts starting at once wait for each other and the second finds the work done. Every
+        /// other method calls it on first use; calling it again does nothing.
+        /// </summary>
+        public void Migrate()
+        {
+            lock (SchemaGate) SchemaReady.Remove(_schemaKey);
+            Run(false, _ => 0);
+        }
+
+        /// <summary>
+        /// Records issued certificates in one transaction, all or nothing. A serial already recorded for this CA (the
+        /// unique constraint says so, whichever host wrote it) or twice in the batch is
+        /// <see cref="PkiErrorCode.SerialConflict"/> naming the serial, and nothing of the batch is recorded.
+        /// </summary>
+        public void Append(IReadOnlyList<LedgerEntry> entries)
+        {
+            if (entries.Count == 0) return;
+            var serials = new string[entries.Count];
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < entries.Count; i++)
+            {
+                serials[i] = OpenSslIndexLedger.NormalizeSerial(entries[i].SerialNumber);
+                if (!seen.Add(serials[i]))
+                {
+                    throw new PkiException(PkiErrorCode.SerialConflict, $"The serial number {serials[i]} is twice in one batch for the ledger of CA '{CaId}' on {_where}.", null, serials[i]);
+                }
+            }
+            try
+            {
+                Run(true, connection =>
+                {
+                    EnsureLedgerRow(connection);
+                    using var command = new NpgsqlCommand(
+                        @"INSERT INTO pkitools.certificates (ca, serial, status, not_after, revoked_at, reason, subject, file_name)
+                          SELECT $1, s, st, na, ra, rr, sub, fn
+                          FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::smallint[], $7::text[], $8::text[])
+                               WITH ORDINALITY AS t(s, st, na, ra, rr, sub, fn, ord)
+                          ORDER BY ord", connection);
+                    command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+                    command.Parameters.Add(new NpgsqlParameter { Value = serials });
+                    command.Parameters.Add(new NpgsqlParameter { Value = entries.Select(e => StatusLetter(e.Status)).ToArray() });
+                    command.Parameters.Add(new NpgsqlParameter { Value = entries.Select(e => e.NotAfter.UtcDateTime).ToArray() });
+                    command.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = entries.Select(e => e.RevokedAt?.UtcDateTime).ToArray() });
+                    command.Parameters.Add(new NpgsqlParameter<short?[]> { TypedValue = entries.Select(e => e.Reason is RevocationReason r ? (short?)(short)r : null).ToArray() });
+                    command.Parameters.Add(new NpgsqlParameter { Value = entries.Select(e => e.Subject).ToArray() });
+                    command.Parameters.Add(new NpgsqlParameter { Value = entries.Select(e => string.IsNullOrEmpty(e.FileName) ? "unknown" : e.FileName).ToArray() });
+                    command.ExecuteNonQuery();
+                    return 0;
+                });
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // Rolled back. Which serial: asked again (the server's detail is not passed on by default).
+                var taken = new HashSet<string>(Run(false, connection => ReadSerials(connection, serials)), StringComparer.Ordinal);
+                string serial = serials.FirstOrDefault(taken.Contains) ?? serials[0];
+                throw new PkiException(PkiErrorCode.SerialConflict,
+                    $"The serial number {serial} is already in the ledger of CA '{CaId}' on {_where}; nothing of this batch was recorded.", null, serial);
+            }
+        }
+
+        /// <summary>
+        /// Applies revocations in order in one transaction (the rows locked meanwhile). Each is judged against the ledger
+        /// as the earlier ones of the batch left it, with the transitions of <see cref="LedgerEntry.Revoked"/>: per item
+        /// the new entry, or <see cref="PkiErrorCode.SerialNotFound"/> / InvalidArgument while the others go on.
+        /// </summary>
+        public IReadOnlyList<LedgerOutcome> Revoke(IReadOnlyList<LedgerRevocation> revocations)
+        {
+            var outcomes = new LedgerOutcome[revocations.Count];
+            var serials = new string?[revocations.Count];
+            for (int i = 0; i < revocations.Count; i++)
+            {
+                try
+                {
+                    serials[i] = OpenSslIndexLedger.NormalizeSerial(revocations[i].SerialNumber);
+                }
+                catch (PkiException ex)
+                {
+                    outcomes[i] = new LedgerOutcome(null, ex);
+                }
+            }
+            string[] wanted = serials.OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+            if (wanted.Length == 0) return outcomes;
+            Run(true, connection =>
+            {
+                var current = new Dictionary<string, LedgerEntry>(StringComparer.Ordinal);
+                using (var select = new NpgsqlCommand(
+                    "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates WHERE ca = $1 AND serial = ANY($2) FOR UPDATE", connection))
+                {
+                    select.Parameters.Add(new NpgsqlParameter { Value = CaId });
+                    select.Parameters.Add(new NpgsqlParameter { Value = wanted });
+                    using NpgsqlDataReader reader = select.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        LedgerEntry entry = ReadEntry(reader);
+                        current[entry.SerialNumber] = entry;
+                    }
+                }
+                var changed = new Dictionary<string, LedgerEntry>(StringComparer.Ordinal);
+                for (int i = 0; i < revocations.Count; i++)
+                {
+                    if (serials[i] is not string serial) continue;
+                    try
+                    {
+                        if (!current.TryGetValue(serial, out LedgerEntry? old))
+                        {
+                            throw new PkiException(PkiErrorCode.SerialNotFound, $"No certificate with serial number {serial} is in the ledger of CA '{CaId}' on {_where}.", null, serial);
+                        }
+                        LedgerEntry revoked = old.Revoked(revocations[i].Reason, revocations[i].RevokedAt);
+                        current[serial] = revoked;
+                        changed[serial] = revoked;
+                        outcomes[i] = new LedgerOutcome(revoked, null);
+                    }
+                    catch (PkiException ex)
+                    {
+                        outcomes[i] = new LedgerOutcome(null, ex);
+                    }
+                }
+                if (changed.Count == 0) return 0;
+                LedgerEntry[] rows = changed.Values.ToArray();
+                using var update = new NpgsqlCommand(
+                    @"UPDATE pkitools.certificates c SET status = u.st, revoked_at = u.ra, reason = u.rr
+                      FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::smallint[]) AS u(s, st, ra, rr)
+                      WHERE c.ca = $1 AND c.serial = u.s", connection);
+                update.Parameters.Add(new NpgsqlParameter { Value = CaId });
+                update.Parameters.Add(new NpgsqlParameter { Value = rows.Select(e => e.SerialNumber).ToArray() });
+                update.Parameters.Add(new NpgsqlParameter { Value = rows.Select(e => StatusLetter(e.Status)).ToArray() });
+                update.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = rows.Select(e => e.RevokedAt?.UtcDateTime).ToArray() });
+                update.Parameters.Add(new NpgsqlParameter<short?[]> { TypedValue = rows.Select(e => e.Reason is RevocationReason r ? (short?)(short)r : null).ToArray() });
+                update.ExecuteNonQuery();
+                return 0;
+            });
+            return outcomes;
+        }
+
+        /// <summary>Every entry of this CA in issuance order, whichever host recorded it.</summary>
+        public IReadOnlyList<LedgerEntry> Entries() => Run(false, ReadEntries);
+
+        /// <summary>The entry with this serial (any hex spelling: "0a1b", "0x0A1B", "0A:1B"), or null.</summary>
+        public LedgerEntry? Find(string serialNumber)
+        {
+            string serial = OpenSslIndexLedger.NormalizeSerial(serialNumber);
+            return Run(false, connection =>
+            {
+                using var command = new NpgsqlCommand(
+                    "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates WHERE ca = $1 AND serial = $2", connection);
+                command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+                command.Parameters.Add(new NpgsqlParameter { Value = serial });
+                using NpgsqlDataReader reader = command.ExecuteReader();
+                return reader.Read() ? ReadEntry(reader) : null;
+            });
+        }
+
+        /// <inheritdoc/>
+        public bool SerialExists(string serialNumber) => Find(serialNumber) != null;
+
+        /// <summary>
+        /// The certificates recorded Valid whose notAfter is in [<paramref name="from"/>, <paramref name="to"/>), soonest
+        /// first (what <c>Get-IssuedCert -ExpiringWithinDays N</c> asks with from = now, to = now + N days). Answered by the
+        /// index on (ca, not_after).
+        /// </summary>
+        public IReadOnlyList<LedgerEntry> ExpiringBetween(DateTimeOffset from, DateTimeOffset to) => Run(false, connection =>
+        {
+            using var command = new NpgsqlCommand(ExpiringQuery, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+            command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime });
+            command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime });
+            var list = new List<LedgerEntry>();
+            using NpgsqlDataReader reader = command.ExecuteReader();
+            while (reader.Read()) list.Add(ReadEntry(reader));
+            return list;
+        });
+
+        /// <summary>The query of <see cref="ExpiringBetween"/> ($1 CA id, $2 from, $3 to), public so a test can EXPLAIN it.</summary>
+        public const string ExpiringQuery =
+            "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates " +
+            "WHERE ca = $1 AND not_after >= $2 AND not_after < $3 AND status = 'V' ORDER BY not_after, id";
+
+        /// <summary>
+        /// The next CRL number of this CA: one more than the last one handed out by any host, never reused (an UPDATE ...
+        /// RETURNING on the CA's row, committed before it returns; a number whose CRL was never published is skipped,
+        /// not reused). The first is 1.
+        /// </summary>
+        public long NextCrlNumber() => Run(true, connection =>
+        {
+            EnsureLedgerRow(connection);
+            using var command = new NpgsqlCommand("UPDATE pkitools.ledgers SET crl_number = crl_number + 1 WHERE ca = $1 RETURNING crl_number", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+            return (long)command.ExecuteScalar()!;
+        });
+
+        /// <summary>
+        /// Raises the CRL counter to at least <paramref name="lastIssued"/> (moving a CA whose <c>crlnumber</c> file is
+        /// ahead); never lowers it. Returns the counter afterwards.
+        /// </summary>
+        public long RaiseCrlNumber(long lastIssued) => Run(true, connection =>
+        {
+            EnsureLedgerRow(connection);
+            using var command = new NpgsqlCommand("UPDATE pkitools.ledgers SET crl_number = GREATEST(crl_number, $2) WHERE ca = $1 RETURNING crl_number", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+            command.Parameters.Add(new NpgsqlParameter { Value = lastIssued });
+            return (long)command.ExecuteScalar()!;
+        });
+
+        /// <summary>
+        /// Runs <paramref name="work"/> with the current entries while holding this CA's advisory lock on one connection,
+        /// so no host's issuance or revocation lands meanwhile. Re-entrant on the thread holding it: Append, Revoke and
+        /// NextCrlNumber inside <paramref name="work"/> run on the same connection (each in its own transaction).
+        /// Another host waits up to <see cref="LockTimeout"/>. A connection lost while held is LedgerUnavailable at the
+        /// next ledger call inside (the server released the lock with the session).
+        /// </summary>
+        public T WithLock<T>(Func<IReadOnlyList<LedgerEntry>, T> work)
+        {
+            Monitor.Enter(_gate);
+            try
+            {
+                if (_lockDepth == 0)
+                {
+                    NpgsqlConnection connection = Open();
+                    try
+                    {
+                        WaitLock(connection, "SELECT pg_advisory_lock($1)");
+                    }
+                    catch
+                    {
+                        connection.Dispose();
+                        throw;
+                    }
+                    _lockConnection = connection;
+                    _lockOwner = Environment.CurrentManagedThreadId;
+                }
+                _lockDepth++;
+                try
+                {
+                    return work(Entries());
+                }
+                finally
+                {
+                    if (--_lockDepth == 0)
+                    {
+                        NpgsqlConnection connection = _lockConnection!;
+                        _lockConnection = null;
+                        _lockOwner = -1;
+                        try
+                        {
+                            using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+                            unlock.Parameters.Add(new NpgsqlParameter { Value = _lockKey });
+                            unlock.ExecuteNonQuery();
+                        }
+                        catch (Exception ex) when (ex is NpgsqlException || ex is InvalidOperationException)
+                        {
+                            // The session is gone, and the lock with it.
+                            ClearPool();
+                        }
+                        connection.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                Monitor.Exit(_gate);
+            }
+        }
+
+        /// <summary>Closes the idle pooled connections of this ledger's connection string.</summary>
+        public void Dispose() => ClearPool();
+
+        public override string ToString() => $"PostgreSQL ledger of CA '{CaId}' on {_where}";
+
+        // ---- plumbing ----
+
+        /// <summary>
+        /// Runs <paramref name="body"/> on the lock connection when this thread holds <see cref="WithLock{T}"/>, else on a
+        /// pooled one; in a transaction (taking the CA's advisory lock unless held) when <paramref name="change"/>.
+        /// Connection failures become LedgerUnavailable; the transaction is rolled back on any failure.
+        /// </summary>
+        private T Run<T>(bool change, Func<NpgsqlConnection, T> body)
+        {
+            EnsureSchema();
+            bool held = _lockOwner == Environment.CurrentManagedThreadId && _lockConnection != null;
+            NpgsqlConnection connection = held ? _lockConnection! : Open();
+            try
+            {
+                if (!change) return Guard(() => body(connection));
+                return Guard(() =>
+                {
+                    using NpgsqlTransaction transaction = connection.BeginTransaction();
+                    if (!held) WaitLock(connection, "SELECT pg_advisory_xact_lock($1)", local: true);
+                    T result = body(connection);
+                    transaction.Commit();
+                    return result;
+                });
+            }
+            finally
+            {
+                if (!held) connection.Dispose();
+            }
+        }
+
+        private NpgsqlConnection Open() => Guard(() =>
+        {
+            var connection = new NpgsqlConnection(_connectionString);
+            try
+            {
+                connection.Open();
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+            return connection;
+        });
+
+        /// <summary>Drops the pooled connections (dead after a server restart), so a retry connects afresh.</summary>
+        private void ClearPool()
+        {
+            using var connection = new NpgsqlConnection(_connectionString);
+            NpgsqlConnection.ClearPool(connection);
+        }
+
+        /// <summary>Takes this CA's advisory lock, waiting at most <see cref="LockTimeout"/>.</summary>
+        private void WaitLock(NpgsqlConnection connection, string sql, bool local = false)
+        {
+            Guard(() =>
+            {
+                int ms = (int)Math.Max(1, Math.Min(int.MaxValue, LockTimeout.TotalMilliseconds));
+                using (var set = new NpgsqlCommand($"SELECT set_config('lock_timeout', '{ms}ms', {(local ? "true" : "false")})", connection))
+                {
+                    set.ExecuteNonQuery();
+                }
+                try
+                {
+                    using var command = new NpgsqlCommand(sql, connection);
+                    command.Parameters.Add(new NpgsqlParameter { Value = _lockKey });
+                    command.CommandTimeout = 0;
+                    command.ExecuteNonQuery();
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
+                {
+                    throw new PkiException(PkiErrorCode.LockTimeout,
+                        $"Another host or process held the lock of the ledger of CA '{CaId}' on {_where} for more than {LockTimeout.TotalSeconds:0.#} s; nothing was changed.", ex, CaId);
+                }
+                finally
+                {
+                    if (!local)
+                    {
+                        using var reset = new NpgsqlCommand("SELECT set_config('lock_timeout', '0', false)", connection);
+                        reset.ExecuteNonQuery();
+                    }
+                }
+                return 0;
+            });
+        }
+
+        /// <summary>Maps connection failures to LedgerUnavailable (without the library's text) and lets the rest through.</summary>
+        private T Guard<T>(Func<T> body)
+        {
+            try
+            {
+                return body();
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidPassword || ex.SqlState == PostgresErrorCodes.InvalidAuthorizationSpecification)
+            {
+                throw new PkiException(PkiErrorCode.LedgerUnavailable,
+                    $"The PostgreSQL server {_where} refused the login: check the user name and the password (PGPASSWORD, PGPASSFILE or ~/.pgpass, or the credential given).", ex, _where);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+            {
+                throw new PkiException(PkiErrorCode.LedgerUnavailable, $"The database '{Database}' does not exist on the PostgreSQL server {Host}:{Port}.", ex, _where);
+            }
+            catch (PostgresException ex) when (IsUnavailable(ex.SqlState))
+            {
+                ClearPool();
+                throw Unavailable(ex, "the server shut down or ended the connection");
+            }
+            catch (NpgsqlException ex) when (ex is not PostgresException)
+            {
+                ClearPool();
+                throw Unavailable(ex, ex.InnerException is SocketException || ex.InnerException is TimeoutException || ex.InnerException is System.IO.IOException
+                    ? "it cannot be reached or the connection was lost" : "the connection failed");
+            }
+            catch (InvalidOperationException ex) when (ex.InnerException is NpgsqlException || ex.Message.Contains("Connection is not open", StringComparison.Ordinal))
+            {
+                ClearPool();
+                throw Unavailable(ex, "the connection was lost");
+            }
+            catch (PostgresException ex) when (ex.SqlState != PostgresErrorCodes.UniqueViolation && ex.SqlState != PostgresErrorCodes.LockNotAvailable)
+            {
+                throw new PkiException(PkiErrorCode.LedgerUnavailable,
+                    $"The PostgreSQL server {_where} refused an operation on the ledger of CA '{CaId}' (SQLSTATE {ex.SqlState}); nothing was recorded. Check the user's rights on the schema 'pkitools'.", ex, _where);
+            }
+        }
+
+        private PkiException Unavailable(Exception inner, string why) =>
+            new PkiException(PkiErrorCode.LedgerUnavailable,
+                $"The ledger of CA '{CaId}' on the PostgreSQL server {_where} is unavailable ({why}); nothing was recorded. Retry when the server is back.", inner, _where);
+
+        private static bool IsUnavailable(string sqlState) =>
+            sqlState.StartsWith("08", StringComparison.Ordinal) // connection exception
+            || sqlState == PostgresErrorCodes.AdminShutdown || sqlState == PostgresErrorCodes.CrashShutdown
+            || sqlState == PostgresErrorCodes.CannotConnectNow || sqlState == PostgresErrorCodes.TooManyConnections;
+
+        private void EnsureSchema()
+        {
+            lock (SchemaGate)
+            {
+                if (SchemaReady.Contains(_schemaKey)) return;
+            }
+            using (NpgsqlConnection connection = Open())
+            {
+                Guard(() =>
+                {
+                    using NpgsqlTransaction transaction = connection.BeginTransaction();
+                    Execute(connection, $"SELECT pg_advisory_xact_lock({LockKey("schema")})");
+                    Execute(connection, "CREATE SCHEMA IF NOT EXISTS pkitools");
+                    Execute(connection, "CREATE TABLE IF NOT EXISTS pkitools.schema_version (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+                    int version = ReadSchemaVersion(connection);
+                    if (version > CurrentSchemaVersion)
+                    {
+                        throw new PkiException(PkiErrorCode.LedgerUnavailable,
+                            $"The ledger schema on {_where} is version {version}, newer than this PkiTools knows ({CurrentSchemaVersion}): update PkiTools on this host.", null, _where);
+                    }
+                    for (int v = version; v < CurrentSchemaVersion; v++)
+                    {
+                        Execute(connection, Migrations[v]);
+                        Execute(connection, $"INSERT INTO pkitools.schema_version (version) VALUES ({v + 1})");
+                    }
+                    transaction.Commit();
+                    return 0;
+                });
+            }
+            lock (SchemaGate) SchemaReady.Add(_schemaKey);
+        }
+
+        private static int ReadSchemaVersion(NpgsqlConnection connection)
+        {
+            using var command = new NpgsqlCommand(
+                "SELECT CASE WHEN to_regclass('pkitools.schema_version') IS NULL THEN 0 ELSE (SELECT coalesce(max(version), 0) FROM pkitools.schema_version) END", connection);
+            return Convert.ToInt32(command.ExecuteScalar());
+        }
+
+        private static void Execute(NpgsqlConnection connection, string sql)
+        {
+            using var command = new NpgsqlCommand(sql, connection);
+            command.ExecuteNonQuery();
+        }
+
+        private void EnsureLedgerRow(NpgsqlConnection connection)
+        {
+            using var command = new NpgsqlCommand("INSERT INTO pkitools.ledgers (ca) VALUES ($1) ON CONFLICT (ca) DO NOTHING", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+            command.ExecuteNonQuery();
+        }
+
+        private IReadOnlyList<LedgerEntry> ReadEntries(NpgsqlConnection connection)
+        {
+            using var command = new NpgsqlCommand(
+                "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates WHERE ca = $1 ORDER BY id", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+            var list = new List<LedgerEntry>();
+            using NpgsqlDataReader reader = command.ExecuteReader();
+            while (reader.Read()) list.Add(ReadEntry(reader));
+            return list;
+        }
+
+        private List<string> ReadSerials(NpgsqlConnection connection, string[] serials)
+        {
+            using var command = new NpgsqlCommand("SELECT serial FROM pkitools.certificates WHERE ca = $1 AND serial = ANY($2)", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = CaId });
+            command.Parameters.Add(new NpgsqlParameter { Value = serials });
+            var list = new List<string>();
+            using NpgsqlDataReader reader = command.ExecuteReader();
+            while (reader.Read()) list.Add(reader.GetString(0));
+            return list;
+        }
+
+        private static LedgerEntry ReadEntry(NpgsqlDataReader reader)
+        {
+            string letter = reader.GetString(0);
+            LedgerStatus status = letter == "R" ? LedgerStatus.Revoked : letter == "E" ? LedgerStatus.Expired : LedgerStatus.Valid;
+            var notAfter = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc));
+            DateTimeOffset? revokedAt = reader.IsDBNull(2) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc));
+            RevocationReason? reason = reader.IsDBNull(3) ? null : (RevocationReason)reader.GetInt16(3);
+            return new LedgerEntry(status, notAfter, revokedAt, reason, reader.GetString(4), reader.GetString(5), reader.GetString(6));
+        }
+
+        private static string StatusLetter(LedgerStatus status) => status == LedgerStatus.Revoked ? "R" : status == LedgerStatus.Expired ? "E" : "V";
+
+        /// <summary>A 64-bit advisory lock key from a name (the first 8 bytes of SHA-256 of "PkiTools ledger " + name).</summary>
+        private static long LockKey(string name)
+        {
+            using var sha = SHA256.Create();
+            return BitConverter.ToInt64(sha.ComputeHash(Encoding.UTF8.GetBytes("PkiTools ledger " + name)), 0);
+        }
+    }
+}
