@@ -465,6 +465,14 @@ namespace PkiTools.PostgreSql
             {
                 connection.Open();
             }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                // Npgsql reads the password file itself and fails on one that is missing or unreadable (libpq skips it).
+                connection.Dispose();
+                string file = Environment.GetEnvironmentVariable("PGPASSFILE") ?? "~/.pgpass";
+                throw new PkiException(PkiErrorCode.LedgerUnavailable,
+                    $"The PostgreSQL server {_where} asks for a password, and the password file '{file}' (PGPASSFILE or ~/.pgpass) cannot be read: create it (mode 0600, lines host:port:database:user:password), set PGPASSWORD, or give the password another way.", ex, file);
+            }
             catch
             {
                 connection.Dispose();

@@ -1,0 +1,152 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Npgsql;
+using PkiTools.Core;
+using PkiTools.Core.Ca;
+using PkiTools.Core.Revocation;
+using Xunit;
+
+namespace PkiTools.PostgreSql.Tests
+{
+    /// <summary>The server stopped, unreachable or killed mid-batch: LedgerUnavailable, nothing half-recorded, the retry succeeds. Its own server (it is stopped here).</summary>
+    public sealed class PostgreSqlOutageTests : IClassFixture<PostgresServer>
+    {
+        private static readonly DateTimeOffset NotAfter = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        private readonly PostgresServer _server;
+
+        public PostgreSqlOutageTests(PostgresServer server)
+        {
+            _server = server;
+            if (!_server.Running) _server.Start(); // a failed test before may have left it stopped
+        }
+
+        private static LedgerEntry Entry(string serial) => new LedgerEntry(LedgerStatus.Valid, NotAfter, null, null, serial, "unknown", "/CN=" + serial);
+
+        private void AssertUnavailable(PkiException ex)
+        {
+            Assert.Equal(PkiErrorCode.LedgerUnavailable, ex.Code);
+            Assert.Contains($"127.0.0.1:{_server.Port}/", ex.Message);
+            Assert.DoesNotContain(_server.Password, ex.Message);
+            Assert.DoesNotContain("Password", ex.Message);
+            Assert.DoesNotContain("Npgsql", ex.Message);
+        }
+
+        [Fact]
+        public void Nothing_listening_is_LedgerUnavailable()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            var ledger = new PostgreSqlLedger($"Host=127.0.0.1;Port={port};Database=pki;Username=pki;Password=topsecret;Timeout=3", "ca");
+            var ex = Assert.Throws<PkiException>(() => ledger.Append(Entry("01")));
+            Assert.Equal(PkiErrorCode.LedgerUnavailable, ex.Code);
+            Assert.Equal($"The ledger of CA 'ca' on the PostgreSQL server 127.0.0.1:{port}/pki is unavailable (it cannot be reached or the connection was lost); nothing was recorded. Retry when the server is back.", ex.Message);
+        }
+
+        [Fact]
+        public void The_server_down_is_LedgerUnavailable_and_the_same_calls_succeed_after_a_restart()
+        {
+            string db = _server.NewDatabase();
+            var ledger = new PostgreSqlLedger(db, "ca");
+            ledger.Append(Entry("01")); // pooled connections exist now
+            _server.Stop();
+            try
+            {
+                AssertUnavailable(Assert.Throws<PkiException>(() => ledger.Append(Entry("02"))));
+                AssertUnavailable(Assert.Throws<PkiException>(() => ledger.Entries()));
+                AssertUnavailable(Assert.Throws<PkiException>(() => ledger.NextCrlNumber()));
+                AssertUnavailable(Assert.Throws<PkiException>(() => ledger.WithLock(_ => 0)));
+            }
+            finally
+            {
+                _server.Start();
+            }
+            ledger.Append(Entry("02"));
+            Assert.Equal(LedgerStatus.Revoked, ledger.Revoke("01", RevocationReason.KeyCompromise, DateTimeOffset.UtcNow).Status);
+            Assert.Equal(1, ledger.NextCrlNumber());
+            Assert.Equal(new[] { "01", "02" }, ledger.Entries().Select(e => e.SerialNumber));
+
+            // Restarted behind the pool's back (idle connections dead): the first call after still succeeds or says
+            // LedgerUnavailable, and a retry succeeds.
+            _server.Stop("immediate");
+            _server.Start();
+            try
+            {
+                ledger.Append(Entry("03"));
+            }
+            catch (PkiException ex) when (ex.Code == PkiErrorCode.LedgerUnavailable)
+            {
+                ledger.Append(Entry("03"));
+            }
+            Assert.Equal(3, ledger.Entries().Count);
+        }
+
+        [Fact]
+        public async Task The_server_killed_mid_batch_leaves_nothing_of_it_and_the_retry_records_it_all()
+        {
+            string db = _server.NewDatabase();
+            var ledger = new PostgreSqlLedger(db, "ca");
+            ledger.Append(Entry("01"));
+            // Slow each row down so that the kill lands while the INSERT runs, with part of the batch written.
+            _server.Scalar(db,
+                "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$; " +
+                "CREATE TRIGGER slow BEFORE INSERT ON pkitools.certificates FOR EACH ROW EXECUTE FUNCTION slow_row();");
+            LedgerEntry[] batch = Enumerable.Range(0x100, 2000).Select(i => Entry(i.ToString("X4"))).ToArray();
+            Task<PkiException?> append = Task.Run(() =>
+            {
+                try
+                {
+                    ledger.Append(batch);
+                    return null;
+                }
+                catch (PkiException ex)
+                {
+                    return ex;
+                }
+            });
+            // Wait until the batch's INSERT is running and has been for a while, then crash the server.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Convert.ToInt64(_server.Scalar(db,
+                       "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'INSERT INTO pkitools.certificates%'")) == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the batch never started");
+                Thread.Sleep(20);
+            }
+            Thread.Sleep(500);
+            _server.Stop("immediate");
+            PkiException? failure = await append;
+            Assert.NotNull(failure);
+            AssertUnavailable(failure!);
+            _server.Start();
+            Assert.Equal(new[] { "01" }, ledger.Entries().Select(e => e.SerialNumber)); // nothing half-recorded
+            _server.Scalar(db, "DROP TRIGGER slow ON pkitools.certificates");
+            ledger.Append(batch); // the same call, retried
+            Assert.Equal(2001, ledger.Entries().Count);
+        }
+
+        [Fact]
+        public void A_lost_connection_inside_WithLock_is_LedgerUnavailable_and_the_lock_is_free_afterwards()
+        {
+            string db = _server.NewDatabase();
+            var ledger = new PostgreSqlLedger(db, "ca");
+            ledger.Append(Entry("01"));
+            var ex = Assert.Throws<PkiException>(() => ledger.WithLock(_ =>
+            {
+                // The lock's session killed by an administrator.
+                _server.Scalar(db, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted");
+                ledger.Append(Entry("02"));
+                return 0;
+            }));
+            AssertUnavailable(ex);
+            Assert.False(ledger.SerialExists("02"));
+            var other = new PostgreSqlLedger(db + ";Application Name=other", "ca") { LockTimeout = TimeSpan.FromSeconds(2) };
+            other.Append(Entry("02"));
+            Assert.Equal(2, ledger.WithLock(entries => entries.Count));
+        }
+    }
+}
