@@ -131,7 +131,7 @@ namespace PkiTools.PostgreSql
             return Convert.ToHexString(sha.ComputeHash(caCertificateDer)).ToLowerInvariant();
         }
 
-        /// <inheritdoc/>
+        /// <summary>Always empty: a database ledger has no torn lines to repair (kept for the ICaLedger contract).</summary>
         public IReadOnlyList<string> Warnings
         {
             get
@@ -140,7 +140,10 @@ namespace PkiTools.PostgreSql
             }
         }
 
-        /// <summary>Whether this CA has a ledger in the database (created by its first <see cref="Append"/> or by <see cref="Create"/>).</summary>
+        /// <summary>
+        /// Whether this CA has a ledger in the database (created by its first <see cref="Append"/> or by <see cref="Create"/>).
+        /// Like every call, the first one creates or migrates the schema.
+        /// </summary>
         public bool Exists => Run(false, connection =>
         {
             using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pkitools.ledgers WHERE ca = $1)", connection);
@@ -440,6 +443,10 @@ namespace PkiTools.PostgreSql
             EnsureSchema();
             bool held = _lockOwner == Environment.CurrentManagedThreadId && _lockConnection != null;
             NpgsqlConnection connection = held ? _lockConnection! : Open();
+            if (held && connection.State != System.Data.ConnectionState.Open)
+            {
+                throw Unavailable(null, "the connection holding the CA's lock was lost, and the lock with it");
+            }
             try
             {
                 if (!change) return Guard(() => body(connection));
@@ -549,7 +556,7 @@ namespace PkiTools.PostgreSql
                 throw Unavailable(ex, ex.InnerException is SocketException || ex.InnerException is TimeoutException || ex.InnerException is System.IO.IOException
                     ? "it cannot be reached or the connection was lost" : "the connection failed");
             }
-            catch (InvalidOperationException ex) when (ex.InnerException is NpgsqlException || ex.Message.Contains("Connection is not open", StringComparison.Ordinal))
+            catch (InvalidOperationException ex) when (ex.InnerException is NpgsqlException)
             {
                 ClearPool();
                 throw Unavailable(ex, "the connection was lost");
@@ -561,7 +568,7 @@ namespace PkiTools.PostgreSql
             }
         }
 
-        private PkiException Unavailable(Exception inner, string why) =>
+        private PkiException Unavailable(Exception? inner, string why) =>
             new PkiException(PkiErrorCode.LedgerUnavailable,
                 $"The ledger of CA '{CaId}' on the PostgreSQL server {_where} is unavailable ({why}); nothing was recorded. Retry when the server is back.", inner, _where);
 
