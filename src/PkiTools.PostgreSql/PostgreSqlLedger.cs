@@ -121,6 +121,12 @@ namespace PkiTools.PostgreSql
         /// <summary>The database name, for messages.</summary>
         public string Database { get; }
 
+        /// <summary>
+        /// The key of this CA's advisory lock (<c>pg_advisory_lock</c>, bigint form), for an operator asking
+        /// <c>pg_locks</c> which session holds the CA.
+        /// </summary>
+        public long AdvisoryLockKey => _lockKey;
+
         /// <summary>How long to wait for another host's hold of this CA's lock before <see cref="PkiErrorCode.LockTimeout"/>.</summary>
         public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

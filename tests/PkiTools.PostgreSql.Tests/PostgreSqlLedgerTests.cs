@@ -166,6 +166,45 @@ namespace PkiTools.PostgreSql.Tests
         }
 
         [Fact]
+        public void The_CA_lock_held_by_another_process_holds_off_changes()
+        {
+            string db = _server.NewDatabase();
+            var ledger = new PostgreSqlLedger(db, "ca") { LockTimeout = TimeSpan.FromMilliseconds(500) };
+            ledger.Create();
+            string database = new NpgsqlConnectionStringBuilder(db).Database!;
+            var info = new ProcessStartInfo(Path.Combine(PostgresServer.BinDir, "psql"))
+            {
+                UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            foreach (string a in new[] { "-h", "127.0.0.1", "-p", _server.Port.ToString(), "-U", "postgres", "-d", database, "-X", "-q",
+                "-c", $"SELECT pg_advisory_lock({ledger.AdvisoryLockKey})", "-c", "SELECT pg_sleep(4)" }) info.ArgumentList.Add(a);
+            info.Environment["PGPASSWORD"] = _server.Password;
+            using Process psql = Process.Start(info)!;
+            try
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (Convert.ToInt64(_server.Scalar(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")) == 0)
+                {
+                    if (psql.HasExited) Assert.Fail($"psql ended ({psql.ExitCode}): " + psql.StandardError.ReadToEnd());
+                    Assert.True(DateTime.UtcNow < deadline, "psql never took the lock");
+                    Thread.Sleep(50);
+                }
+                Assert.Equal(PkiErrorCode.LockTimeout, Assert.Throws<PkiException>(() => ledger.Append(Entry("01"))).Code);
+                Assert.Equal(PkiErrorCode.LockTimeout, Assert.Throws<PkiException>(() => ledger.WithLock(_ => 0)).Code);
+                Assert.False(ledger.SerialExists("01"));
+                ledger.LockTimeout = TimeSpan.FromSeconds(30);
+                ledger.Append(Entry("01")); // waits for psql's session to end
+                Assert.True(psql.WaitForExit(30000));
+                Assert.Equal(0, psql.ExitCode);
+            }
+            finally
+            {
+                if (!psql.HasExited) psql.Kill();
+            }
+            Assert.True(ledger.SerialExists("01"));
+        }
+
+        [Fact]
         public void CRL_numbers_from_two_racing_hosts_strictly_increase_and_are_never_reused()
         {
             string db = _server.NewDatabase();
