@@ -124,15 +124,28 @@ namespace PkiTools.Core.Acme
             return OutputPaths.SafeName(host) + "-" + keyId.Substring(0, Math.Min(16, keyId.Length));
         }
 
-        /// <summary>Every account stored under <paramref name="stateFolder"/> (none when it does not exist), optionally of one directory.</summary>
-        public static IReadOnlyList<StoredAcmeAccount> List(string stateFolder, Uri? directory = null)
+        /// <summary>
+        /// Every account stored under <paramref name="stateFolder"/> (none when it does not exist), optionally of one
+        /// directory. A damaged account folder is handed to <paramref name="damaged"/> and the others are listed; without
+        /// it, the first damaged folder throws.
+        /// </summary>
+        public static IReadOnlyList<StoredAcmeAccount> List(string stateFolder, Uri? directory = null, Action<PkiException>? damaged = null)
         {
             if (!System.IO.Directory.Exists(stateFolder)) return Array.Empty<StoredAcmeAccount>();
             var accounts = new List<StoredAcmeAccount>();
             foreach (string folder in System.IO.Directory.GetDirectories(stateFolder).OrderBy(f => f, StringComparer.Ordinal))
             {
                 if (!File.Exists(Path.Combine(folder, JsonFileName))) continue;
-                StoredAcmeAccount account = Load(folder);
+                StoredAcmeAccount account;
+                try
+                {
+                    account = Load(folder);
+                }
+                catch (PkiException ex) when (damaged != null)
+                {
+                    damaged(ex);
+                    continue;
+                }
                 if (directory == null || SameDirectory(account.Directory, directory)) accounts.Add(account);
             }
             return accounts;

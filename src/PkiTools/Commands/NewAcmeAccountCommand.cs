@@ -67,7 +67,8 @@ namespace PkiTools.Commands
             {
                 Uri directory = DirectoryUrl(Directory!);
                 string state = StateFolder(StatePath);
-                StoredAcmeAccount? existing = AcmeAccountStore.List(state, directory).FirstOrDefault();
+                // Another account's damaged folder does not stand in the way of this one: it is named, and skipped.
+                StoredAcmeAccount? existing = AcmeAccountStore.List(state, directory, ex => WriteWarning(ex.Message)).FirstOrDefault();
                 X509Certificate2? root = TrustedRootOf(TrustedRoot) ?? existing?.TrustedRoot;
                 bool skip = SkipCertificateCheck || (existing?.SkipCertificateCheck ?? false);
                 WarnSkipCheck(skip, directory);
@@ -107,7 +108,7 @@ namespace PkiTools.Commands
             Guard(() =>
             {
                 Uri? directory = Directory == null ? null : DirectoryUrl(Directory);
-                foreach (StoredAcmeAccount account in AcmeAccountStore.List(StateFolder(StatePath), directory)) WriteObject(account);
+                foreach (StoredAcmeAccount account in AcmeAccountStore.List(StateFolder(StatePath), directory, ex => WriteError(ErrorFactory.Create(ex)))) WriteObject(account);
             });
         }
     }

@@ -83,6 +83,14 @@ namespace PkiTools.Core.Tests.Acme
             Assert.Contains("account.json", damaged.Reason);
             Directory.CreateDirectory(tmp.File("empty"));
             Assert.Equal(PkiErrorCode.FileNotFound, Assert.Throws<PkiException>(() => AcmeAccountStore.Load(tmp.File("empty"))).Code);
+
+            // Listing: a damaged folder is reported and the good accounts are still listed (without a handler, it throws).
+            PrivateKey key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+            AcmeAccountStore.Save(tmp.Path, new Uri("https://acme.corp.example/directory"), new Uri("https://acme.corp.example/acct/1"), Array.Empty<string>(), key, DateTimeOffset.UtcNow, null, false);
+            var reported = new System.Collections.Generic.List<PkiException>();
+            Assert.Single(AcmeAccountStore.List(tmp.Path, null, reported.Add));
+            Assert.Equal(PkiErrorCode.FormatUnknown, Assert.Single(reported).Code);
+            Assert.Throws<PkiException>(() => AcmeAccountStore.List(tmp.Path));
         }
     }
 }
