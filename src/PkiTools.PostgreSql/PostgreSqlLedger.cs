@@ -33,7 +33,7 @@ namespace PkiTools.PostgreSql
     /// appears in a message, which names host, port and database only.
     /// </para>
     /// </summary>
-    public sealed class PostgreSqlLedger : ICaLedger, IDisposable
+    public sealed class PostgreSqlLedger : ICaLedger, ICrlNumberSource, IDisposable
     {
         /// <summary>The schema version this build creates and understands.</summary>
         public const int CurrentSchemaVersion = 1;

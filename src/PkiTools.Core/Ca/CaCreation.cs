@@ -22,8 +22,14 @@ namespace PkiTools.Core.Ca
         /// </summary>
         public static CaDirectory Create(string path, string subject, Keys.KeyAlgorithm keyAlgorithm = Keys.KeyAlgorithm.EcdsaP256, int validYears = 10,
             char[]? password = null, CaPolicy? policy = null, CaDirectory? parent = null, char[]? parentPassword = null, int? pathLength = null,
-            DateTimeOffset? now = null)
+            DateTimeOffset? now = null, string? ledgerConnection = null, string? ledgerPassword = null)
         {
+            if (ledgerConnection != null)
+            {
+                // Before anything is made: a password in the keywords would be written to ledger.json; an older runtime cannot load the client.
+                CaLedgerLocation.CheckConnection(ledgerConnection);
+                CaLedgerProviders.PostgreSqlProvider();
+            }
             if (validYears < 1 || validYears > 100) throw new PkiException(PkiErrorCode.InvalidArgument, "The CA lifetime in years must be between 1 and 100.", null, validYears, new PkiHint("Give {0} from 1 to 100.", "ValidYears"), "ValidYears");
             policy ??= new CaPolicy();
             policy.Validate();
@@ -63,6 +69,15 @@ namespace PkiTools.Core.Ca
                 chain.AddRange(parent.Chain);
             }
 
+            // A ledger in a database: created (schema migrated) before any file is written, so an unreachable server leaves no half-made CA.
+            CaLedgerLocation? location = null;
+            if (ledgerConnection != null)
+            {
+                location = new CaLedgerLocation(CaLedgerLocation.PostgreSql, ledgerConnection, CaLedgerLocation.CaIdOf(caCertificate.Certificate.RawData));
+                ICaLedger made = location.Open(ledgerPassword, create: true);
+                (made as IDisposable)?.Dispose();
+            }
+
             // Modes set explicitly whatever the umask: folders 0755, private/ 0700, files 0644 (the key 0600).
             bool existed = Directory.Exists(full);
             CaFiles.CreateFolder(full);
@@ -84,6 +99,12 @@ namespace PkiTools.Core.Ca
                 new OutputFile(System.IO.Path.Combine(full, "openssl.cnf"), CaFiles.Ascii(OpenSslCaConfig.Write(full, keyAlgorithm, policy)), secret: false),
                 new OutputFile(System.IO.Path.Combine(full, CaPolicy.FileName), CaFiles.Ascii(policy.ToJson()), secret: false),
             };
+            if (location != null)
+            {
+                // No index.txt (nor crlnumber: the database numbers the CRLs): ledger.json says where the ledger is.
+                files.RemoveAll(f => f.FilePath.EndsWith("index.txt", StringComparison.Ordinal) || f.FilePath.EndsWith("index.txt.attr", StringComparison.Ordinal) || f.FilePath.EndsWith("crlnumber", StringComparison.Ordinal));
+                files.Add(new OutputFile(System.IO.Path.Combine(full, CaLedgerLocation.FileName), System.Text.Encoding.UTF8.GetBytes(location.ToJson()), secret: false));
+            }
             if (parent != null)
             {
                 chain.Insert(0, caCertificate.Certificate);
@@ -93,11 +114,12 @@ namespace PkiTools.Core.Ca
             // The first CRL (number 1, empty) from the key still in memory: relying parties that check revocation find a
             // current CRL from the first certificate on, and the key is not decrypted a second time. That instance is
             // dropped: the CA returned is opened afresh, without its key, like any other (-CaPassword still applies).
-            CaDirectory signer = CaOpener.Open(full, null);
+            var environment = ledgerPassword == null ? null : new CaEnvironment { LedgerPassword = ledgerPassword };
+            CaDirectory signer = CaOpener.Open(full, environment);
             signer.SigningKey.UseKey(key);
             signer.Clock = () => when;
             signer.NewCrl();
-            CaDirectory created = CaOpener.Open(full, null);
+            CaDirectory created = CaOpener.Open(full, environment);
             created.AddNotes(caCertificate.Warnings); // e.g. the lifetime clipped to the parent's
             return created;
         }

@@ -35,6 +35,9 @@ namespace PkiTools.Core.Ca
     {
         public ICaLedger? Ledger { get; set; }
 
+        /// <summary>The password for a ledger in a database (ledger.json); null: the client's own sources (PGPASSWORD, ~/.pgpass).</summary>
+        public string? LedgerPassword { get; set; }
+
         public Func<DateTimeOffset>? Clock { get; set; }
 
         public Action<byte[]>? FillRandom { get; set; }
@@ -105,8 +108,13 @@ namespace PkiTools.Core.Ca
                 own.Add((index.LockPath, "ledger lock"));
             }
             if (configPath != null) own.Add((configPath, "openssl ca config"));
+            own.Add((System.IO.Path.Combine(path, CaLedgerLocation.FileName), "ledger location"));
+            own.Add((System.IO.Path.Combine(path, "index.txt" + MovedSuffix), "ledger moved to a database"));
             OwnFiles = own.Where(f => f.Item1.Length > 0).Select(f => (System.IO.Path.GetFullPath(f.Item1), f.Item2)).ToList();
         }
+
+        /// <summary>What index.txt is renamed to when the ledger moves to a database (so openssl ca cannot go on issuing from a stale copy).</summary>
+        public const string MovedSuffix = ".moved";
 
         /// <summary>The CA key, read at the first signature.</summary>
         internal CaSigningKey SigningKey { get; }
@@ -244,6 +252,19 @@ namespace PkiTools.Core.Ca
             char[]? password = null, CaPolicy? policy = null, CaDirectory? parent = null, char[]? parentPassword = null, int? pathLength = null,
             DateTimeOffset? now = null) =>
             CaCreation.Create(path, subject, keyAlgorithm, validYears, password, policy, parent, parentPassword, pathLength, now);
+
+        /// <summary>
+        /// <see cref="Create(string, string, Keys.KeyAlgorithm, int, char[], CaPolicy, CaDirectory, char[], int?, DateTimeOffset?)"/>
+        /// with the ledger in PostgreSQL: <paramref name="ledgerConnection"/> holds connection keywords without a
+        /// password (refused otherwise, before anything is written); the password is <paramref name="ledgerPassword"/> or
+        /// comes from PGPASSWORD, PGPASSFILE or ~/.pgpass. The folder gets ledger.json instead of index.txt.
+        /// </summary>
+        public static CaDirectory Create(string path, string subject, Keys.KeyAlgorithm keyAlgorithm, int validYears, char[]? password, CaPolicy? policy,
+            CaDirectory? parent, char[]? parentPassword, int? pathLength, string? ledgerConnection, string? ledgerPassword) =>
+            CaCreation.Create(path, subject, keyAlgorithm, validYears, password, policy, parent, parentPassword, pathLength, null, ledgerConnection, ledgerPassword);
+
+        /// <summary>Where the ledger lives when it is not index.txt (ledger.json), or null.</summary>
+        public CaLedgerLocation? LedgerLocation => CaLedgerLocation.Read(Folder);
 
         /// <summary>
         /// Opens a CA directory: ours, an easy-rsa 3 pki, or an <c>openssl ca</c> directory (or the folder holding its

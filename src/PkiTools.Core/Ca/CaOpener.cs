@@ -35,7 +35,8 @@ namespace PkiTools.Core.Ca
             string certificatePath, keyPath;
             // A CA whose key is elsewhere (an offline root) still opens: listing and revoking need no key; signing
             // then says IssuerKeyMissing.
-            bool hasLedger = File.Exists(F("index.txt"));
+            CaLedgerLocation? location = environment?.Ledger == null ? CaLedgerLocation.Read(full) : null;
+            bool hasLedger = File.Exists(F("index.txt")) || location != null;
             if (File.Exists(F("ca.crt")) && (File.Exists(F("private", "ca.key")) || hasLedger))
             {
                 bool ours = File.Exists(F(CaPolicy.FileName)) || Directory.Exists(F("certs"));
@@ -72,7 +73,8 @@ namespace PkiTools.Core.Ca
             X509Certificate2 certificate = certificates[0];
             IReadOnlyList<X509Certificate2> chain = ReadChain(F("chain.pem"), certificate);
             CaPolicy policy = CaPolicy.Load(F(CaPolicy.FileName));
-            ICaLedger ledger = environment?.Ledger ?? new OpenSslIndexLedger(F("index.txt"));
+            // ledger.json: the ledger lives in a database (the provider's assembly loaded now, on first use).
+            ICaLedger ledger = environment?.Ledger ?? location?.Open(environment?.LedgerPassword, create: false) ?? new OpenSslIndexLedger(F("index.txt"));
             return new CaDirectory(full, layout, certificate, chain, keyPath, policy, ledger, certificatesFolder, crl, F("crlnumber"), F("serial"),
                 layout == CaLayout.PkiTools ? F("openssl.cnf") : null, F(CaPolicy.FileName), environment);
         }

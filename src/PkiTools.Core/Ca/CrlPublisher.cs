@@ -100,7 +100,9 @@ namespace PkiTools.Core.Ca
             return _ca.Ledger.WithLock(entries =>
             {
                 _ca.SweepStaleTemporaryFiles();
-                System.Numerics.BigInteger number = ReadCrlNumber(numberPath);
+                // A ledger shared by several hosts numbers the CRLs itself (committed before the CRL is signed: skipped, never reused).
+                var numberSource = _ca.Ledger as ICrlNumberSource;
+                System.Numerics.BigInteger number = numberSource != null ? new System.Numerics.BigInteger(numberSource.NextCrlNumber()) : ReadCrlNumber(numberPath);
                 // Straight from the ledger into the encoder: no object per revoked entry (100,000 of them are usual).
                 int count = 0;
                 for (int i = 0; i < entries.Count; i++)
@@ -120,7 +122,7 @@ namespace PkiTools.Core.Ca
                 DateTimeOffset thisUpdate = _ca.Clock();
                 CertificateRevocationList crl = CrlBuilder.Build(_ca.Certificate, signer, revoked, number, thisUpdate, thisUpdate.AddDays(days));
                 string next = OpenSslIndexLedger.NormalizeSerial((number + 1).ToString("X", System.Globalization.CultureInfo.InvariantCulture));
-                AtomicFileWriter.Write(numberPath, CaFiles.Ascii(next + "\n"), secret: false, overwrite: true, caOwned: true);
+                if (numberSource == null) AtomicFileWriter.Write(numberPath, CaFiles.Ascii(next + "\n"), secret: false, overwrite: true, caOwned: true);
                 byte[] der = crl.Der, pem = Formats.Pem.EncodeBytes("X509 CRL", der);
                 var files = new List<OutputFile>
                 {

@@ -98,6 +98,20 @@ namespace PkiTools.Commands
         [ValidateRange(1, 3650)]
         public int CrlDays { get; set; }
 
+        /// <summary>Where the ledger lives: index.txt in the folder (default), or PostgreSQL (-LedgerConnection; PowerShell 7.4+).</summary>
+        [Parameter]
+        public CaLedgerType Ledger { get; set; } = CaLedgerType.IndexTxt;
+
+        /// <summary>PostgreSQL connection keywords without a password ('Host=db;Database=pki;Username=pki;SSL Mode=Require'), written to ledger.json.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LedgerConnection { get; set; }
+
+        /// <summary>The database password (the user name comes from -LedgerConnection); otherwise PGPASSWORD, PGPASSFILE or ~/.pgpass.</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? LedgerCredential { get; set; }
+
         protected override void ProcessRecord()
         {
             Guard(() =>
@@ -123,6 +137,7 @@ namespace PkiTools.Commands
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument, "Give the new CA key's password with -Password or -PasswordFile, not both.");
                 }
+                string? ledgerConnection = LedgerArguments.Connection(Ledger, LedgerConnection, LedgerCredential);
                 string path = ResolveOutputPath(Path!);
                 string what = parent == null ? $"Create root CA '{Subject}'" : $"Create intermediate CA '{Subject}' signed by '{parent.Subject}'";
                 if (!ShouldProcess(path, what)) return;
@@ -135,9 +150,10 @@ namespace PkiTools.Commands
                         Passwords.WithCaPassword(ParentPassword, parent == null ? null : parentFile, parent == null ? null : ParentPasswordCredential,
                             () => parent != null && parent.KeyIsEncrypted, "-ParentPassword", "-ParentPasswordFile", parentPassword =>
                             CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
-                                bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null)));
+                                bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null, ledgerConnection, LedgerArguments.Password(LedgerCredential))));
                     bool encrypted = Password != null || PasswordFile != null;
                     WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Folder}: key {ca.KeyPath} ({(encrypted ? "encrypted" : "not encrypted")}, owner-only), valid until {PkiTools.Core.Words.Date(ca.NotAfter)}, with its first CRL at {ca.CrlPath}.");
+                    if (ca.Ledger is not OpenSslIndexLedger) WriteVerbose($"Its ledger: {ca.Ledger} (ledger.json; no index.txt).");
                     if (parent != null) WriteVerbose($"Recorded in the ledger of '{parent.Subject}' ({parent.Folder}).");
                     WriteWarnings(ca.Warnings);
                     WriteObject(ca);
