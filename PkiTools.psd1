@@ -25,6 +25,8 @@
         'Export-Cert'
         'New-Ca'
         'Get-Ca'
+        'Move-CaLedger'
+        'Export-CaLedger'
         'Get-IssuedCert'
         'Revoke-Cert'
         'New-Crl'
