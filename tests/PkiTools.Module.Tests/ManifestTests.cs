@@ -16,6 +16,7 @@ namespace PkiTools.Module.Tests
             "Find-ExpiringCert", "Export-CertMetric",
             "Register-CertRenewal", "Unregister-CertRenewal", "Get-CertRenewal",
             "New-AcmeAccount", "Get-AcmeAccount", "Request-AcmeCert", "Revoke-AcmeCert",
+            "Move-CaLedger", "Export-CaLedger",
         };
 
         [Fact]

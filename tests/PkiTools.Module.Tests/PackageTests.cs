@@ -44,8 +44,13 @@ Step 'SelfSigned' {
     @{ Subject = $cert.Subject; HasPrivateKey = $cert.HasPrivateKey; Files = @(Get-ChildItem -Name | Sort-Object) }
 }
 Step 'Loaded' -Array {
-    [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'PkiTools', 'PkiTools.Core', 'BouncyCastle.Cryptography' } |
+    [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'PkiTools', 'PkiTools.Core', 'BouncyCastle.Cryptography', 'PkiTools.PostgreSql', 'Npgsql' } |
         ForEach-Object { $_.GetName().Name + '=' + $_.Location } | Sort-Object
+}
+Step 'PostgreSqlLoads' {
+    # The PostgreSQL ledger's assemblies, loaded on first use from bin/postgresql/ (found from the ReadyToRun core too).
+    $provider = [PkiTools.Core.Ca.CaLedgerProviders]::PostgreSqlProvider()
+    $provider.GetType().Assembly.Location
 }
 Step 'StaleReadyToRun' {
     # A copy of the package whose bin/PkiTools.Core.dll is newer than its ReadyToRun copy (a later build that skipped
@@ -199,13 +204,18 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
                 "module/PkiTools.Format.ps1xml", "module/PkiTools.Certificate.Format.ps1xml", "module/PkiTools.Types.ps1xml",
             };
             Assert.All(expected, f => Assert.Contains(f, files));
+            // The PostgreSQL ledger (PowerShell 7.4+), in a folder of its own loaded on first use: PkiTools.PostgreSql and Npgsql's assemblies only.
+            string[] postgreSql = files.Where(f => f.StartsWith("bin/postgresql/", StringComparison.Ordinal)).ToArray();
+            Assert.Contains("bin/postgresql/PkiTools.PostgreSql.dll", postgreSql);
+            Assert.Contains("bin/postgresql/Npgsql.dll", postgreSql);
+            Assert.All(postgreSql, f => Assert.Matches(@"^bin/postgresql/(PkiTools\.PostgreSql|Npgsql|Microsoft\.Extensions\.[A-Za-z.]+)\.dll$", f));
             // The ReadyToRun build PowerShell 7 loads on this OS/CPU (bin/net10.0-<rid>/): PkiTools.Core and BouncyCastle only.
             string[] readyToRun = files.Where(f => f.StartsWith("bin/net10.0-", StringComparison.Ordinal)).ToArray();
             Assert.Equal(new[] { "BouncyCastle.Cryptography.dll", "PkiTools.Core.dll" }, readyToRun.Select(f => f.Substring(f.LastIndexOf('/') + 1)).ToArray());
             Assert.All(readyToRun, f => Assert.Matches(@"^bin/net10\.0-(linux|osx|win)-(x64|arm64)/[A-Za-z.]+\.dll$", f));
             // Besides those, only the assemblies the module needs at run time (the netstandard2.0 facades and the ACL
             // package Windows PowerShell 5.1 loads from bin/): no pdb, XML docs, deps.json, test or PowerShell assemblies.
-            string[] others = files.Except(expected).Except(readyToRun).ToArray();
+            string[] others = files.Except(expected).Except(readyToRun).Except(postgreSql).ToArray();
             Assert.All(others, f => Assert.Matches(@"^bin/System\.[A-Za-z.]+\.dll$", f));
             Assert.DoesNotContain(others, f => f.Contains("Management.Automation", StringComparison.OrdinalIgnoreCase));
         }
@@ -271,11 +281,21 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
             string bin = Path.Combine(Path.GetFullPath(_p.ModuleDir), "bin");
             var loaded = _p.Step("Loaded").EnumerateArray().Select(e => e.GetString()!.Split('=', 2)).ToDictionary(p => p[0], p => Path.GetFullPath(p[1]));
             Assert.Equal(Path.Combine(bin, "PkiTools.dll"), loaded["PkiTools"]);
+            // Import-Module and a command that needs no PostgreSQL leave Npgsql and PkiTools.PostgreSql unloaded.
+            Assert.False(loaded.ContainsKey("Npgsql"), "Npgsql was loaded at import");
+            Assert.False(loaded.ContainsKey("PkiTools.PostgreSql"), "PkiTools.PostgreSql was loaded at import");
             foreach (string name in new[] { "PkiTools.Core", "BouncyCastle.Cryptography" })
             {
                 Assert.Matches(@"[/\\]bin[/\\]net10\.0-(linux|osx|win)-(x64|arm64)[/\\]" + name.Replace(".", "\\.") + @"\.dll$", loaded[name]);
                 Assert.StartsWith(bin, loaded[name]);
             }
+        }
+
+        [Fact]
+        public void The_PostgreSQL_ledger_loads_on_first_use_from_bin_postgresql()
+        {
+            string location = _p.Step("PostgreSqlLoads").GetString()!.Trim();
+            Assert.Equal(Path.Combine(Path.GetFullPath(_p.ModuleDir), "bin", "postgresql", "PkiTools.PostgreSql.dll"), Path.GetFullPath(location));
         }
 
         [Fact]
