@@ -22,6 +22,10 @@
 #   ./acme-root.crt is the root of pebble's HTTPS certificate and ./acme-ca.crt the root it issues under; the
 #   accounts are stored in the session folder (-StatePath through $PSDefaultParameterValues), not the user's config
 #   folder. Without pebble (.ci/run installs it) the ACME examples are skipped.
+# - the PostgreSQL server of "Several hosts, one CA" (Host=db.corp.example) is a PostgreSQL 15 of Debian's package
+#   started for this file (PgCommon.ps1: its own folder, 127.0.0.1, a free port) and stopped at the end, with the
+#   role pki and the database pki; the password is in PGPASSWORD, as the README says it may be. Without
+#   PostgreSQL 15 (.ci/run installs it) those examples are skipped.
 BeforeDiscovery {
     function Get-ReadmeExample {
         param([string] $LiteralPath)
@@ -92,6 +96,16 @@ BeforeAll {
         Copy-Item -LiteralPath $Pebble.ListenerRootFile -Destination (Join-Path $Folder 'acme-root.crt')
         Copy-Item -LiteralPath $Pebble.IssuingRootFile -Destination (Join-Path $Folder 'acme-ca.crt')
     }
+    $script:Postgres = $null
+    $script:PgPasswordBefore = $env:PGPASSWORD
+    if (Test-Path '/usr/lib/postgresql/15/bin/initdb') {
+        . "$PSScriptRoot/PgCommon.ps1"
+        $script:Postgres = Start-TestPostgres
+        $env:PGPASSWORD = $Postgres.Password
+        Invoke-PgTool psql @('-h', $Postgres.Folder, '-p', $Postgres.Port, '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q',
+            '-c', "CREATE ROLE pki LOGIN PASSWORD '$Password'", '-c', 'CREATE DATABASE pki OWNER pki')
+        $env:PGPASSWORD = $Password
+    }
     $script:Nginx = $null
     $script:NginxProgram = @('/usr/sbin/nginx', (Get-Command nginx -ErrorAction SilentlyContinue).Source) | Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
@@ -121,6 +135,7 @@ function Read-Host { param([Parameter(Position = 0)] `$Prompt, [switch] `$AsSecu
             $Text = $Text.Replace('https://acme.corp.example/directory', $Pebble.DirectoryUrl).Replace('http://dns-api.corp.example:8055', $Pebble.ChallengeUrl)
             $Text = $Text -replace '-HttpPort 80\b', "-HttpPort $($Pebble.HttpPort)" -replace '-TlsPort 443\b', "-TlsPort $($Pebble.TlsPort)"
         }
+        if ($Postgres) { $Text = $Text.Replace('Host=db.corp.example', "Host=127.0.0.1;Port=$($Postgres.Port)") }
         $Text.Replace('C:/srv/', "$Folder/").Replace('/srv/', "$Folder/").Replace(':8443', ":$Port")
     }
 
@@ -190,6 +205,8 @@ AfterAll {
     if ($Session) { $Session.Dispose() }
     if ($Nginx -and -not $Nginx.HasExited) { $Nginx.Kill(); $Nginx.WaitForExit() }
     if ($Pebble) { Stop-TestPebble $Pebble }
+    if ($Postgres) { Stop-TestPostgres $Postgres }
+    $env:PGPASSWORD = $PgPasswordBefore
     if (Test-Path -LiteralPath $Anchors) {
         $added = @(Get-ChildItem -LiteralPath $Anchors -File -Recurse | Where-Object { $AnchorsBefore -notcontains $_.FullName })
         if ($added.Count -gt 0) { $added | Remove-Item -Force; update-ca-certificates --fresh | Out-Null }
@@ -206,6 +223,7 @@ Describe 'README examples' {
         if ($WindowsOnly -and -not $IsWindows) { Set-ItResult -Skipped -Because 'it registers a Windows scheduled task'; return }
         if ($Kind -in 'Nginx', 'Shell' -and -not $NginxProgram) { Set-ItResult -Skipped -Because 'nginx is not installed (.ci/run installs it)'; return }
         if ($Code -match 'AcmeAccount|AcmeCert' -and -not $Pebble) { Set-ItResult -Skipped -Because 'pebble is not installed (.ci/run installs it)'; return }
+        if ($Code -match 'db\.corp\.example' -and -not $Postgres) { Set-ItResult -Skipped -Because 'PostgreSQL 15 is not installed (.ci/run installs it)'; return }
         if ($Kind -eq 'Shell' -and -not $IsRoot) { Set-ItResult -Skipped -Because 'without root the examples cannot trust the CA system-wide'; return }
         if ($Kind -eq 'Nginx') { Start-ReadmeNginx -Server (ConvertTo-TestPath $Code); return }
         if ($Kind -eq 'Shell') {
