@@ -221,6 +221,22 @@ Describe 'Move-CaLedger and Export-CaLedger' -Skip:$NoPostgres {
     }
 }
 
+Describe 'Move-CaLedger of an empty ledger' -Skip:$NoPostgres {
+    It 'moves a CA that has issued nothing there and back, and it still opens' {
+        $env:PGPASSWORD = $Server.Password
+        $path = New-CaPath
+        New-Ca -Path $path -Subject 'CN=Empty CA' | Out-Null
+        (Move-CaLedger -Ca $path -To PostgreSql -LedgerConnection (New-Db)).IssuedCount | Should -Be 0
+        $out = Join-Path (New-TestFolder) 'empty.txt'
+        (Export-CaLedger -Ca $path -Path $out).Length | Should -Be 0
+        $back = Move-CaLedger -Ca $path -To IndexTxt
+        $back.IssuedCount | Should -Be 0
+        Test-Path (Join-Path $path 'index.txt') | Should -BeTrue
+        Test-Path (Join-Path $path 'ledger.json') | Should -BeFalse
+        (New-Crl -Ca $path).CrlNumber | Should -Be '2'
+    }
+}
+
 Describe 'The database unavailable' -Skip:$NoPostgres {
     BeforeAll {
         $env:PGPASSWORD = $Server.Password

@@ -90,6 +90,8 @@ namespace PkiTools.Core.Ca
             }
             return ca.Ledger.WithLock(entries =>
             {
+                // Created first: Append writes nothing for an empty ledger, and a CA with neither ledger.json nor index.txt does not open.
+                AtomicFileWriter.Write(indexPath, Array.Empty<byte>(), secret: false, overwrite: false, caOwned: true);
                 var index = new OpenSslIndexLedger(indexPath);
                 index.Append(entries);
                 string? difference = Difference(entries, new OpenSslIndexLedger(indexPath).Entries());
@@ -97,6 +99,10 @@ namespace PkiTools.Core.Ca
                 {
                     File.Delete(indexPath);
                     throw new PkiException(PkiErrorCode.LedgerCorrupt, $"index.txt written from the database does not match it ({difference}); the CA stays on the database.", null, indexPath);
+                }
+                if (!File.Exists(indexPath))
+                {
+                    throw new PkiException(PkiErrorCode.LedgerCorrupt, $"'{indexPath}' was not written; the CA stays on the database.", null, indexPath);
                 }
                 if (!File.Exists(indexPath + ".attr")) AtomicFileWriter.Write(indexPath + ".attr", CaFiles.Ascii("unique_subject = no\n"), secret: false, overwrite: false, caOwned: true);
                 if (ca.Ledger is ICrlNumberSource numbers)
