@@ -117,10 +117,7 @@ Describe 'Two hosts, one ledger' -Skip:$NoPostgres {
         New-Ca -Path $HostA -Subject 'CN=Two Hosts CA' -Ledger PostgreSql -LedgerConnection (New-Db) | Out-Null
         $HostB = Join-Path $root 'hostB'
         Copy-Item -Recurse -LiteralPath $HostA -Destination $HostB
-        # openssl.cnf's dir line still names host A's folder (a warning at every open); openssl ca has no index.txt here anyway.
-        $PSDefaultParameterValues['*:WarningAction'] = 'SilentlyContinue'
     }
-    AfterAll { $PSDefaultParameterValues.Remove('*:WarningAction') }
 
     It 'issues from both copies into one ledger with unique serials; a CRL from B lists a revocation made on A' {
         $issued = foreach ($i in 1..10) {
@@ -141,7 +138,10 @@ Describe 'Two hosts, one ledger' -Skip:$NoPostgres {
         Get-CrlSerials $crlB | Should -Be @($serials[1])
         $crlA = New-Crl -Ca $HostA
         [int]$crlA.CrlNumber | Should -BeGreaterThan ([int]$crlB.CrlNumber)
-        (Get-Ca $HostB).RevokedCount | Should -Be 1
+        $warnings = $null
+        (Get-Ca $HostB -WarningVariable warnings).RevokedCount | Should -Be 1
+        # openssl.cnf's dir line names host A's folder, but openssl ca has no index.txt on such a CA: no warning.
+        $warnings | Should -BeNullOrEmpty
     }
 
     It 'gives ordered, unique CRL numbers to hosts publishing at once' {

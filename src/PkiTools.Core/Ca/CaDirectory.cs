@@ -199,7 +199,8 @@ namespace PkiTools.Core.Ca
                 warnings.AddRange(Ledger.Warnings);
                 if (!File.Exists(KeyPath)) warnings.Add($"The CA key '{KeyPath}' is not here: listing and revoking work, issuing and signing CRLs need the key back.");
                 string cnf = System.IO.Path.Combine(Folder, "openssl.cnf");
-                if (Layout == CaLayout.PkiTools && File.Exists(cnf))
+                // A ledger in a database: openssl ca has no index.txt here to work on, and every issuing host holds a copy of the folder.
+                if (Layout == CaLayout.PkiTools && File.Exists(cnf) && Ledger is OpenSslIndexLedger)
                 {
                     string? dirLine = File.ReadAllLines(cnf).FirstOrDefault(l => l.TrimStart().StartsWith("dir ", StringComparison.Ordinal) || l.TrimStart().StartsWith("dir=", StringComparison.Ordinal));
                     string? dir = dirLine?.Substring(dirLine.IndexOf('=') + 1).Trim().Replace("\\", "");
