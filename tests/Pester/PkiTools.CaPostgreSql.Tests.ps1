@@ -176,7 +176,13 @@ Describe 'Move-CaLedger and Export-CaLedger' -Skip:$NoPostgres {
                 $entries.Add([PkiTools.Core.Ca.LedgerEntry]::new('Valid', $now.AddDays(300 + $i % 50), $null, $null, $serial, 'unknown', "/O=Corp/CN=host$i.corp.example"))
             }
         }
-        [PkiTools.Core.Ca.OpenSslIndexLedger]::new((Join-Path $CaPath 'index.txt')).Append($entries)
+        $index = [PkiTools.Core.Ca.OpenSslIndexLedger]::new((Join-Path $CaPath 'index.txt'))
+        $index.Append($entries)
+        # Two reasons index.txt cannot name (kept in index.txt.reasons): revoked as a user would.
+        foreach ($i in 1..2) {
+            $serial = '{0:X8}{1:X24}' -f ($i + 0x10000000), $i
+            [PkiTools.Core.Ca.CaLedgerExtensions]::Revoke($index, $serial, @('PrivilegeWithdrawn', 'AaCompromise')[$i - 1], $now.AddMinutes($i)) | Out-Null
+        }
         # An earlier CRL number to carry over: New-Crl twice (crlnumber 04 after).
         New-Crl -Ca $CaPath | Out-Null
         New-Crl -Ca $CaPath | Out-Null
@@ -198,7 +204,8 @@ Describe 'Move-CaLedger and Export-CaLedger' -Skip:$NoPostgres {
         Test-Path (Join-Path $CaPath 'index.txt') | Should -BeFalse
         Test-Path (Join-Path $CaPath 'index.txt.moved') | Should -BeTrue
         $moved.IssuedCount | Should -Be 3000
-        $moved.RevokedCount | Should -Be 300
+        $moved.RevokedCount | Should -Be 302
+        @(Get-IssuedCert -Ca $CaPath -Status Revoked | Where-Object { [string]$_.RevocationReason -in 'PrivilegeWithdrawn', 'AaCompromise' }).Count | Should -Be 2
         Export-CaLedger -Ca $CaPath -Path "$out/database.txt" | Out-Null
         Get-Sha256 "$out/database.txt" | Should -Be (Get-Sha256 $before.FullName)
         # The CRL numbers go on from the crlnumber file's (CRL 3 was the last).
@@ -207,6 +214,7 @@ Describe 'Move-CaLedger and Export-CaLedger' -Skip:$NoPostgres {
 
         $back = Move-CaLedger -Ca $CaPath -To IndexTxt
         $back.Ledger | Should -BeOfType ([PkiTools.Core.Ca.OpenSslIndexLedger])
+        @($back.Ledger.Entries() | Where-Object { [string]$_.Reason -in 'PrivilegeWithdrawn', 'AaCompromise' }).Count | Should -Be 2
         Test-Path (Join-Path $CaPath 'ledger.json') | Should -BeFalse
         Get-Sha256 (Join-Path $CaPath 'index.txt') | Should -Be (Get-Sha256 $before.FullName)
         Export-CaLedger -Ca $CaPath -Path "$out/after.txt" | Out-Null

@@ -93,7 +93,30 @@ namespace PkiTools.Core.Ca
                 // Created first: Append writes nothing for an empty ledger, and a CA with neither ledger.json nor index.txt does not open.
                 AtomicFileWriter.Write(indexPath, Array.Empty<byte>(), secret: false, overwrite: false, caOwned: true);
                 var index = new OpenSslIndexLedger(indexPath);
-                index.Append(entries);
+                // Reasons index.txt cannot name (privilegeWithdrawn, aACompromise) go through a revocation, which keeps
+                // the truth in index.txt.reasons as for any other revocation; the lines are the same either way.
+                var special = new List<LedgerRevocation>();
+                var lines = new List<LedgerEntry>(entries.Count);
+                foreach (LedgerEntry e in entries)
+                {
+                    if (e.Status == LedgerStatus.Revoked && e.Reason is Revocation.RevocationReason reason && !OpenSslIndexLedger.OpenSslCanName(reason) && e.RevokedAt is DateTimeOffset at)
+                    {
+                        lines.Add(new LedgerEntry(LedgerStatus.Valid, e.NotAfter, null, null, e.SerialNumber, e.FileName, e.Subject));
+                        special.Add(new LedgerRevocation(e.SerialNumber, reason, at));
+                    }
+                    else
+                    {
+                        lines.Add(e);
+                    }
+                }
+                index.Append(lines);
+                if (special.Count > 0)
+                {
+                    foreach (LedgerOutcome outcome in index.Revoke(special))
+                    {
+                        if (outcome.Error != null) throw outcome.Error;
+                    }
+                }
                 string? difference = Difference(entries, new OpenSslIndexLedger(indexPath).Entries());
                 if (difference != null)
                 {

@@ -520,7 +520,7 @@ namespace PkiTools.Core.Ca
             return true;
         }
 
-        private static bool OpenSslCanName(RevocationReason reason) => (int)reason < ReasonNames.Length && ReasonNames[(int)reason].Length > 0;
+        internal static bool OpenSslCanName(RevocationReason reason) => (int)reason < ReasonNames.Length && ReasonNames[(int)reason].Length > 0;
 
         /// <summary>Reads index.txt.reasons when it changed. Caller holds the lock; true when the overrides changed.</summary>
         private bool LoadReasonOverrides()
