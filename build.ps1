@@ -58,7 +58,8 @@ switch ($Task) {
     }
     'Package' {
         # The Package target of src/PkiTools (the same command works with only the .NET SDK): builds, then lays out
-        # out/PkiTools/<version>/ with the manifest, LICENSE, README, bin/ (no pdb), module/ and en-US/ (the help, once).
+        # out/PkiTools/<version>/ with the manifest, LICENSE, README, bin/ (no pdb; bin/postgresql/ the PostgreSQL ledger,
+        # loaded on first use), module/ and en-US/ (the help, once).
         # A Release build unless -Configuration says otherwise.
         $config = if ($PSBoundParameters.ContainsKey('Configuration')) { $Configuration } else { 'Release' }
         Invoke-Dotnet build src/PkiTools/PkiTools.csproj -c $config '-t:Package'
