@@ -12,8 +12,13 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Move, "CaLedger", SupportsShouldProcess = true)]
     [OutputType(typeof(CaDirectory))]
-    public sealed class MoveCaLedgerCommand : CaCmdlet
+    public sealed class MoveCaLedgerCommand : CaCmdlet, IDynamicParameters
     {
+        private readonly LedgerParameters _ledger = new LedgerParameters();
+
+        /// <summary>-LedgerConnection and -LedgerCredential, shared with New-Ca.</summary>
+        public object GetDynamicParameters() => _ledger;
+
         /// <summary>The CA: an object from New-Ca or Get-Ca, or its directory.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [ValidateNotNull]
@@ -24,24 +29,16 @@ namespace PkiTools.Commands
         [Parameter(Mandatory = true)]
         public CaLedgerType To { get; set; }
 
-        /// <summary>PostgreSQL connection keywords without a password, written to ledger.json.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? LedgerConnection { get; set; }
 
-        /// <summary>The database password; otherwise PGPASSWORD, PGPASSFILE or ~/.pgpass.</summary>
-        [Parameter]
-        [Credential]
-        public PSCredential? LedgerCredential { get; set; }
 
         protected override void ProcessRecord()
         {
             Guard(() =>
             {
-                string? password = LedgerArguments.Password(LedgerCredential);
+                string? password = _ledger.Password();
                 if (To == CaLedgerType.PostgreSql)
                 {
-                    string connection = LedgerArguments.Connection(To, LedgerConnection, LedgerCredential)!;
+                    string connection = _ledger.Connection(To)!;
                     CaDirectory ca = OpenCa(Ca);
                     if (!ShouldProcess(ca.Folder, $"Move the ledger of '{ca.Subject}' from index.txt into PostgreSQL ({connection}); index.txt becomes index.txt.moved")) return;
                     int count = CaLedgerMove.ToPostgreSql(ca, connection, password);
@@ -50,7 +47,7 @@ namespace PkiTools.Commands
                 }
                 else
                 {
-                    if (LedgerConnection != null) WriteWarning("-LedgerConnection has no effect with -To IndexTxt: the CA folder's ledger.json says where the ledger is.");
+                    if (_ledger.LedgerConnection != null) WriteWarning("-LedgerConnection has no effect with -To IndexTxt: the CA folder's ledger.json says where the ledger is.");
                     CaDirectory ca = password != null && Ca?.Path != null
                         ? CaDirectory.Open(ResolveOutputPath(Ca.Path), new CaEnvironment { LedgerPassword = password })
                         : OpenCa(Ca);

@@ -15,8 +15,13 @@ namespace PkiTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "Ca", SupportsShouldProcess = true)]
     [OutputType(typeof(CaDirectory))]
-    public sealed class NewCaCommand : CaCmdlet
+    public sealed class NewCaCommand : CaCmdlet, IDynamicParameters
     {
+        private readonly LedgerParameters _ledger = new LedgerParameters();
+
+        /// <summary>-LedgerConnection and -LedgerCredential, shared with Move-CaLedger.</summary>
+        public object GetDynamicParameters() => _ledger;
+
         /// <summary>The new CA directory (missing or empty).</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
@@ -102,15 +107,7 @@ namespace PkiTools.Commands
         [Parameter]
         public CaLedgerType Ledger { get; set; } = CaLedgerType.IndexTxt;
 
-        /// <summary>PostgreSQL connection keywords without a password ('Host=db;Database=pki;Username=pki;SSL Mode=Require'), written to ledger.json.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? LedgerConnection { get; set; }
 
-        /// <summary>The database password (the user name comes from -LedgerConnection); otherwise PGPASSWORD, PGPASSFILE or ~/.pgpass.</summary>
-        [Parameter]
-        [Credential]
-        public PSCredential? LedgerCredential { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -137,7 +134,7 @@ namespace PkiTools.Commands
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument, "Give the new CA key's password with -Password or -PasswordFile, not both.");
                 }
-                string? ledgerConnection = LedgerArguments.Connection(Ledger, LedgerConnection, LedgerCredential);
+                string? ledgerConnection = _ledger.Connection(Ledger);
                 string path = ResolveOutputPath(Path!);
                 string what = parent == null ? $"Create root CA '{Subject}'" : $"Create intermediate CA '{Subject}' signed by '{parent.Subject}'";
                 if (!ShouldProcess(path, what)) return;
@@ -150,7 +147,7 @@ namespace PkiTools.Commands
                         Passwords.WithCaPassword(ParentPassword, parent == null ? null : parentFile, parent == null ? null : ParentPasswordCredential,
                             () => parent != null && parent.KeyIsEncrypted, "-ParentPassword", "-ParentPasswordFile", parentPassword =>
                             CaDirectory.Create(path, Subject!, KeyAlgorithm, years, password, policy, parent, parentPassword,
-                                bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null, ledgerConnection, LedgerArguments.Password(LedgerCredential))));
+                                bound.ContainsKey(nameof(PathLength)) ? PathLength : (int?)null, ledgerConnection, _ledger.Password())));
                     bool encrypted = Password != null || PasswordFile != null;
                     WriteVerbose($"Created the CA '{ca.Subject}' at {ca.Folder}: key {ca.KeyPath} ({(encrypted ? "encrypted" : "not encrypted")}, owner-only), valid until {PkiTools.Core.Words.Date(ca.NotAfter)}, with its first CRL at {ca.CrlPath}.");
                     if (ca.Ledger is not OpenSslIndexLedger) WriteVerbose($"Its ledger: {ca.Ledger} (ledger.json; no index.txt).");

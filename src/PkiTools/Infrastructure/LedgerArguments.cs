@@ -14,33 +14,46 @@ namespace PkiTools.Commands.Infrastructure
         PostgreSql,
     }
 
-    /// <summary>-Ledger, -LedgerConnection and -LedgerCredential, checked before anything is done.</summary>
-    internal static class LedgerArguments
+    /// <summary>
+    /// -LedgerConnection and -LedgerCredential, declared once for New-Ca and Move-CaLedger (shared as dynamic parameters,
+    /// as <see cref="LifetimeParameters"/> are), and checked before anything is done.
+    /// </summary>
+    public sealed class LedgerParameters
     {
+        /// <summary>PostgreSQL connection keywords without a password ('Host=db;Database=pki;Username=pki;SSL Mode=Require'), written to ledger.json.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LedgerConnection { get; set; }
+
+        /// <summary>The database password (the user name comes from -LedgerConnection); otherwise PGPASSWORD, PGPASSFILE or ~/.pgpass.</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? LedgerCredential { get; set; }
+
         /// <summary>The connection keywords for a PostgreSQL ledger (checked: no password in them), or null for index.txt.</summary>
-        public static string? Connection(CaLedgerType type, string? connection, PSCredential? credential)
+        internal string? Connection(CaLedgerType type)
         {
             if (type == CaLedgerType.IndexTxt)
             {
-                if (connection != null || credential != null)
+                if (LedgerConnection != null || LedgerCredential != null)
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument, "-LedgerConnection and -LedgerCredential are for a ledger in PostgreSQL: add -Ledger PostgreSql (or leave them out for index.txt).");
                 }
                 return null;
             }
-            if (connection == null)
+            if (LedgerConnection == null)
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument, "A ledger in PostgreSQL needs -LedgerConnection with the connection keywords ('Host=db.example;Database=pki;Username=pki').", null, null, null, "LedgerConnection");
             }
-            CaLedgerLocation.CheckConnection(connection);
-            return connection;
+            CaLedgerLocation.CheckConnection(LedgerConnection);
+            return LedgerConnection;
         }
 
         /// <summary>The password of -LedgerCredential (null: PGPASSWORD, PGPASSFILE or ~/.pgpass).</summary>
-        public static string? Password(PSCredential? credential)
+        internal string? Password()
         {
-            if (credential == null || credential.Password == null || credential.Password.Length == 0) return null;
-            return credential.GetNetworkCredential().Password;
+            if (LedgerCredential == null || LedgerCredential.Password == null || LedgerCredential.Password.Length == 0) return null;
+            return LedgerCredential.GetNetworkCredential().Password;
         }
     }
 }
