@@ -33,7 +33,7 @@ namespace PkiTools.PostgreSql
     /// appears in a message, which names host, port and database only.
     /// </para>
     /// </summary>
-    public sealed class PostgreSqlLedger : ICaLedger, ICrlNumberSource, IDisposable
+    public sealed class PostgreSqlLedger : ICaLedger, ICrlNumberSource, ILedgerExpiryQuery, IDisposable
     {
         /// <summary>The schema version this build creates and understands.</summary>
         public const int CurrentSchemaVersion = 1;
@@ -325,9 +325,9 @@ namespace PkiTools.PostgreSql
         public bool SerialExists(string serialNumber) => Find(serialNumber) != null;
 
         /// <summary>
-        /// The certificates recorded Valid whose notAfter is in [<paramref name="from"/>, <paramref name="to"/>), soonest
-        /// first (what <c>Get-IssuedCert -ExpiringWithinDays N</c> asks with from = now, to = now + N days). Answered by the
-        /// index on (ca, not_after).
+        /// The certificates recorded Valid whose notAfter is in [<paramref name="from"/>, <paramref name="to"/>), in ledger
+        /// (issuance) order as every other read (what <c>Get-IssuedCert -ExpiringWithinDays N</c> asks with from = now,
+        /// to = now + N days). Found through the index on (ca, not_after).
         /// </summary>
         public IReadOnlyList<LedgerEntry> ExpiringBetween(DateTimeOffset from, DateTimeOffset to) => Run(false, connection =>
         {
@@ -344,7 +344,7 @@ namespace PkiTools.PostgreSql
         /// <summary>The query of <see cref="ExpiringBetween"/> ($1 CA id, $2 from, $3 to), public so a test can EXPLAIN it.</summary>
         public const string ExpiringQuery =
             "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates " +
-            "WHERE ca = $1 AND not_after >= $2 AND not_after < $3 AND status = 'V' ORDER BY not_after, id";
+            "WHERE ca = $1 AND not_after >= $2 AND not_after < $3 AND status = 'V' ORDER BY id";
 
         /// <summary>
         /// The next CRL number of this CA: one more than the last one handed out by any host, never reused (an UPDATE ...

@@ -193,6 +193,8 @@ Describe 'Move-CaLedger and Export-CaLedger' -Skip:$NoPostgres {
         $out = New-TestFolder
         $before = Export-CaLedger -Ca $CaPath -Format IndexTxt -Path "$out/before.txt"
         Get-Sha256 $before.FullName | Should -Be (Get-Sha256 (Join-Path $CaPath 'index.txt'))
+        $expiringBefore = @(Get-IssuedCert -Ca $CaPath -ExpiringWithinDays 320 | ForEach-Object SerialNumber)
+        $expiringBefore.Count | Should -BeGreaterThan 500
 
         Move-CaLedger -Ca $CaPath -To PostgreSql -LedgerConnection $Conn -WhatIf
         Test-Path (Join-Path $CaPath 'ledger.json') | Should -BeFalse
@@ -205,6 +207,8 @@ Describe 'Move-CaLedger and Export-CaLedger' -Skip:$NoPostgres {
         Test-Path (Join-Path $CaPath 'index.txt.moved') | Should -BeTrue
         $moved.IssuedCount | Should -Be 3000
         $moved.RevokedCount | Should -Be 302
+        # The expiry report, now answered by the database's index, lists the same certificates in the same order.
+        @(Get-IssuedCert -Ca $CaPath -ExpiringWithinDays 320 | ForEach-Object SerialNumber) | Should -Be $expiringBefore
         @(Get-IssuedCert -Ca $CaPath -Status Revoked | Where-Object { [string]$_.RevocationReason -in 'PrivilegeWithdrawn', 'AaCompromise' }).Count | Should -Be 2
         Export-CaLedger -Ca $CaPath -Path "$out/database.txt" | Out-Null
         Get-Sha256 "$out/database.txt" | Should -Be (Get-Sha256 $before.FullName)

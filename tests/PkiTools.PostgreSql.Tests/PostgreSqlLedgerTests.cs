@@ -260,14 +260,14 @@ namespace PkiTools.PostgreSql.Tests
             }
             Assert.Contains("certificates_ca_not_after", plan);
             Assert.DoesNotContain("Seq Scan", plan);
-            var stopwatch = Stopwatch.StartNew();
             var expiring = ledger.ExpiringBetween(now, now.AddDays(30));
-            stopwatch.Stop();
-            // 720 hours, less the revoked tenth.
+            // 720 hours, less the revoked tenth; in ledger order (here also soonest first). Speed is the benchmark's to show.
             Assert.InRange(expiring.Count, 646, 649);
             Assert.All(expiring, e => Assert.Equal(LedgerStatus.Valid, e.Status));
             Assert.True(expiring.Zip(expiring.Skip(1), (x, y) => x.NotAfter <= y.NotAfter).All(ok => ok));
-            Assert.True(stopwatch.ElapsedMilliseconds < 5000, $"{stopwatch.ElapsedMilliseconds} ms");
+            // The same answer as reading and filtering every entry (the file ledger's way).
+            Assert.Equal(ledger.Entries().Where(e => e.Status == LedgerStatus.Valid && e.NotAfter >= now && e.NotAfter < now.AddDays(30)).Select(e => e.SerialNumber),
+                expiring.Select(e => e.SerialNumber));
             Assert.Equal(100000, ledger.Entries().Count);
         }
 

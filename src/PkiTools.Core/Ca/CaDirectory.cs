@@ -399,9 +399,12 @@ namespace PkiTools.Core.Ca
         /// <summary>The ledger, filtered.</summary>
         public IReadOnlyList<LedgerEntry> Entries(LedgerQuery? query = null)
         {
-            IReadOnlyList<LedgerEntry> all = Ledger.Entries();
-            if (query == null) return all;
+            if (query == null) return Ledger.Entries();
             DateTimeOffset now = Clock();
+            // An expiry report reads only the window (a database answers it from its index); the filters below still decide.
+            IReadOnlyList<LedgerEntry> all = query.ExpiringWithinDays is int window
+                ? Ledger.ExpiringBetween(now, now.AddDays(window).AddTicks(1))
+                : Ledger.Entries();
             string? serial = query.SerialNumber == null ? null : OpenSslIndexLedger.NormalizeSerial(query.SerialNumber);
             Regex? pattern = query.DnsName == null ? null
                 : new Regex("^" + Regex.Escape(query.DnsName.Trim().TrimEnd('.')).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 using PkiTools.Core.Revocation;
 
@@ -121,12 +122,32 @@ namespace PkiTools.Core.Ca
         /// <summary>Records one issued certificate (SerialConflict when its serial is already there).</summary>
         public static void Append(this ICaLedger ledger, LedgerEntry entry) => ledger.Append(new[] { entry });
 
+        /// <summary>
+        /// The entries recorded Valid whose notAfter is in [<paramref name="from"/>, <paramref name="to"/>), in ledger
+        /// order: the ledger's own query when it has one (<see cref="ILedgerExpiryQuery"/>, a database index), else every
+        /// entry read and filtered.
+        /// </summary>
+        public static IReadOnlyList<LedgerEntry> ExpiringBetween(this ICaLedger ledger, DateTimeOffset from, DateTimeOffset to) =>
+            ledger is ILedgerExpiryQuery query
+                ? query.ExpiringBetween(from, to)
+                : ledger.Entries().Where(e => e.Status == LedgerStatus.Valid && e.NotAfter >= from && e.NotAfter < to).ToList();
+
         /// <summary>Marks one certificate revoked; throws what the batch form reports for it.</summary>
         public static LedgerEntry Revoke(this ICaLedger ledger, string serialNumber, RevocationReason reason, DateTimeOffset revokedAt)
         {
             LedgerOutcome outcome = ledger.Revoke(new[] { new LedgerRevocation(serialNumber, reason, revokedAt) })[0];
             return outcome.Entry ?? throw outcome.Error!;
         }
+    }
+
+    /// <summary>
+    /// A ledger that answers "recorded Valid, notAfter in a window" itself (a database's index on notAfter) instead of
+    /// every entry being read and filtered: what an expiry report over a large ledger asks.
+    /// </summary>
+    public interface ILedgerExpiryQuery
+    {
+        /// <summary>The entries recorded Valid whose notAfter is in [<paramref name="from"/>, <paramref name="to"/>), in ledger order.</summary>
+        IReadOnlyList<LedgerEntry> ExpiringBetween(DateTimeOffset from, DateTimeOffset to);
     }
 
     /// <summary>
