@@ -336,7 +336,7 @@ namespace PkiTools.Core.Tests.Acme
     /// <summary>A plain-HTTP responder on 127.0.0.1 for tests: the handler maps (method, path) to an answer; every answer carries a Replay-Nonce.</summary>
     public sealed class TinyHttpServer : IDisposable
     {
-        private readonly HttpListener _listener = new HttpListener();
+        private HttpListener _listener = new HttpListener();
         private readonly Task _loop;
 
         public TinyHttpServer(Func<string, (int Status, string? RetryAfter, string Body)> handler)
@@ -360,6 +360,9 @@ namespace PkiTools.Core.Tests.Acme
                 }
                 catch (HttpListenerException) when (attempt < 5)
                 {
+                    // A fresh listener: the refused prefix stays registered with the old one, whose Close would then try
+                    // to bind that (taken) port again and throw "Address already in use".
+                    _listener = new HttpListener();
                 }
             }
             _loop = Task.Run(async () =>
@@ -402,8 +405,15 @@ namespace PkiTools.Core.Tests.Acme
 
         public void Dispose()
         {
-            _listener.Stop();
-            _listener.Close();
+            try
+            {
+                _listener.Stop();
+                _listener.Close();
+            }
+            catch (HttpListenerException)
+            {
+                // Tearing down a test server: nothing left to release.
+            }
             try
             {
                 _loop.Wait(5000);
