@@ -78,7 +78,7 @@ namespace PkiTools.PostgreSql
         private int _lockDepth;
 
         /// <summary>
-        /// Opens the ledger of the CA <paramref name="caId"/> (e.g. <see cref="CaIdOf"/> of the CA certificate, or a name
+        /// Opens the ledger of the CA <paramref name="caId"/> (e.g. <see cref="CaLedgerLocation.CaIdOf"/> of the CA certificate, or a name
         /// the caller chooses) in the database <paramref name="connectionString"/> names. Nothing is contacted yet: the
         /// first call connects and creates or migrates the schema.
         /// </summary>
@@ -130,12 +130,6 @@ namespace PkiTools.PostgreSql
         /// <summary>How long to wait for another host's hold of this CA's lock before <see cref="PkiErrorCode.LockTimeout"/>.</summary>
         public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-        /// <summary>The CA id for a CA certificate: the lower-case hex SHA-256 of its DER encoding.</summary>
-        public static string CaIdOf(byte[] caCertificateDer)
-        {
-            using var sha = SHA256.Create();
-            return Convert.ToHexString(sha.ComputeHash(caCertificateDer)).ToLowerInvariant();
-        }
 
         /// <summary>Always empty: a database ledger has no torn lines to repair (kept for the ICaLedger contract).</summary>
         public IReadOnlyList<string> Warnings

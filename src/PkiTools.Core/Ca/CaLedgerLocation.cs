@@ -64,11 +64,7 @@ namespace PkiTools.Core.Ca
         public string CaId { get; }
 
         /// <summary>The CA id for a CA certificate: lower-case hex SHA-256 of its DER encoding.</summary>
-        public static string CaIdOf(byte[] caCertificateDer)
-        {
-            using var sha = System.Security.Cryptography.SHA256.Create();
-            return BitConverter.ToString(sha.ComputeHash(caCertificateDer)).Replace("-", "").ToLowerInvariant();
-        }
+        public static string CaIdOf(byte[] caCertificateDer) => Hex.Sha256(caCertificateDer).ToLowerInvariant();
 
         /// <summary>
         /// InvalidArgument when <paramref name="connection"/> is not keyword=value pairs or holds a password: the
