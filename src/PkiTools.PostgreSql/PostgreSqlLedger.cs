@@ -88,17 +88,7 @@ namespace PkiTools.PostgreSql
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument, "The CA id of a PostgreSQL ledger cannot be empty.");
             }
-            NpgsqlConnectionStringBuilder builder;
-            try
-            {
-                builder = new NpgsqlConnectionStringBuilder(connectionString);
-            }
-            catch (ArgumentException ex)
-            {
-                // Npgsql's text can quote the string (and a password in it): not passed on.
-                throw new PkiException(PkiErrorCode.InvalidArgument,
-                    "The PostgreSQL connection string is not valid: use keyword=value pairs such as 'Host=db.example;Port=5432;Database=pki;Username=pki;SSL Mode=Require'.", ex);
-            }
+            NpgsqlConnectionStringBuilder builder = Parse(connectionString);
             Host = string.IsNullOrEmpty(builder.Host) ? Environment.GetEnvironmentVariable("PGHOST") ?? "localhost" : builder.Host!;
             Port = builder.Port;
             Database = builder.Database ?? builder.Username ?? Environment.GetEnvironmentVariable("PGDATABASE") ?? "(default)";
@@ -107,6 +97,20 @@ namespace PkiTools.PostgreSql
             CaId = caId;
             _lockKey = LockKey("ca:" + caId);
             _connectionString = builder.ConnectionString;
+        }
+
+        /// <summary>The connection string's keywords; InvalidArgument (without Npgsql's text, which can quote a password) when it is not one.</summary>
+        internal static NpgsqlConnectionStringBuilder Parse(string connectionString)
+        {
+            try
+            {
+                return new NpgsqlConnectionStringBuilder(connectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    "The PostgreSQL connection string is not valid: use keyword=value pairs such as 'Host=db.example;Port=5432;Database=pki;Username=pki;SSL Mode=Require'.", ex);
+            }
         }
 
         /// <summary>The CA this ledger belongs to (the <c>ca</c> column of every row).</summary>

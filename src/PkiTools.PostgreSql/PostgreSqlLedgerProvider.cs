@@ -17,16 +17,7 @@ namespace PkiTools.PostgreSql
             string full = connection;
             if (!string.IsNullOrEmpty(password))
             {
-                NpgsqlConnectionStringBuilder builder;
-                try
-                {
-                    builder = new NpgsqlConnectionStringBuilder(connection);
-                }
-                catch (System.ArgumentException ex)
-                {
-                    throw new PkiException(PkiErrorCode.InvalidArgument,
-                        "The PostgreSQL connection string is not valid: use keyword=value pairs such as 'Host=db.example;Port=5432;Database=pki;Username=pki;SSL Mode=Require'.", ex);
-                }
+                NpgsqlConnectionStringBuilder builder = PostgreSqlLedger.Parse(connection);
                 builder.Password = password;
                 full = builder.ConnectionString;
             }
