@@ -8,12 +8,6 @@
 #   - PEBBLE_VA_NOSLEEP=1, PEBBLE_AUTHZREUSE=0 (every order answers its own challenge); pebble's random nonce
 #     rejection (5 %) stays on, as the ACME client retries badNonce.
 
-function Get-FreeTcpPort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-}
-
 # challtestsrv's DNS listens on TCP and UDP: a port free for both.
 function Get-FreeDnsPort {
     for ($i = 0; $i -lt 50; $i++) {

@@ -11,6 +11,23 @@ function Get-PkiErrorId {
     "$Id,PkiTools.Commands.$verb$($noun)Command"
 }
 
+# A TCP port of 127.0.0.1 free at the time of asking (bound, then released for the server the test starts), taken at
+# random below the kernel's ephemeral range: a port the kernel handed out (bind to port 0) is one it may give the next
+# outgoing connection of any process before that server starts. The same choice as tests/Shared/Nginx.cs FreePort.
+function Get-FreeTcpPort {
+    $low = 32768
+    if (Test-Path -LiteralPath '/proc/sys/net/ipv4/ip_local_port_range') {
+        $low = [int](((Get-Content -Raw -LiteralPath '/proc/sys/net/ipv4/ip_local_port_range') -split '\s+')[0])
+    }
+    $floor = [Math]::Min(10000, [int]($low / 2))
+    for ($i = 0; $i -lt 200; $i++) {
+        $port = Get-Random -Minimum $floor -Maximum $low
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $port)
+        try { $listener.Start(); $listener.Stop(); return $port } catch { }
+    }
+    throw 'no free TCP port on 127.0.0.1 below the ephemeral range'
+}
+
 # Unix permission bits of a file as an octal string such as '600'.
 function Get-UnixPermission {
     param([Parameter(Mandatory)][string] $LiteralPath)

@@ -14,12 +14,6 @@ function Invoke-PgTool {
     if ($LASTEXITCODE -ne 0) { throw "$Tool $($Arguments -join ' ') exited with ${LASTEXITCODE}: $out" }
 }
 
-function Get-FreeTcpPort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-}
-
 function Start-TestPostgres {
     if (-not (Test-Path (Join-Path $script:PgBin 'initdb'))) { return $null }
     $folder = Join-Path ([IO.Path]::GetTempPath()) ('pkitools-pg-' + [guid]::NewGuid().ToString('N').Substring(0, 12))

@@ -6,19 +6,12 @@ BeforeDiscovery {
 BeforeAll {
     . "$PSScriptRoot/Common.ps1"
 
-    # A free TCP port on 127.0.0.1 (bound, then released for nginx).
-    function Get-FreePort {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-    }
-
     # nginx in the foreground with its own folder, serving $CertFile/$KeyFile over HTTPS; stop it with Stop-TestNginx.
     function Start-TestNginx {
         param([string] $CertFile, [string] $KeyFile, [string] $ClientCaFile)
         $folder = Join-Path $TestDrive ("nginx-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
         New-Item -ItemType Directory -Path (Join-Path $folder 'tmp') | Out-Null
-        $port = Get-FreePort
+        $port = Get-FreeTcpPort
         $client = if ($ClientCaFile) { "ssl_client_certificate $ClientCaFile; ssl_verify_client on;" } else { '' }
         $temps = ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi' | ForEach-Object { "${_}_temp_path $folder/tmp/$_;" }) -join ' '
         @"
@@ -163,7 +156,7 @@ Describe 'Many endpoints at once' {
     It 'gives one result per endpoint, in order, unreachable ones included' -Skip:$NoNginx {
         $server = Start-TestNginx -CertFile $FullChain -KeyFile "$SiteStem.key"
         try {
-            $closed = Get-FreePort
+            $closed = Get-FreeTcpPort
             $endpoints = "localhost:$($server.Port)", "127.0.0.1:$closed", "127.0.0.1:$($server.Port)"
             $results = $endpoints | Test-TlsEndpoint -TrustedRoot $RootCrt -TimeoutSec 5
             $results.Count | Should -Be 3
@@ -175,7 +168,7 @@ Describe 'Many endpoints at once' {
     }
 
     It 'reports each unreachable host as its own error and goes on' {
-        $ports = 1..3 | ForEach-Object { Get-FreePort }
+        $ports = 1..3 | ForEach-Object { Get-FreeTcpPort }
         $errors = $null
         $out = Get-TlsCert ($ports | ForEach-Object { "127.0.0.1:$_" }) -ErrorVariable errors -ErrorAction SilentlyContinue
         $out | Should -BeNullOrEmpty

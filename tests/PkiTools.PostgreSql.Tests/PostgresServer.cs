@@ -41,7 +41,7 @@ namespace PkiTools.PostgreSql.Tests
                 Pg("initdb", "-D", DataDir, "-U", "postgres", "--pwfile=" + pwFile, "--auth-local=trust", "--auth-host=scram-sha-256",
                     "-E", "UTF8", "--locale=C", "--no-sync");
                 File.Delete(pwFile);
-                Port = FreePort();
+                Port = PkiTools.Tests.Nginx.FreePort();
                 Start();
             }
             catch
@@ -157,15 +157,6 @@ namespace PkiTools.PostgreSql.Tests
             {
                 throw new InvalidOperationException($"{file} {string.Join(" ", args)} exited with {process.ExitCode}: {stderr}{stdout.Result}");
             }
-        }
-
-        private static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
         }
     }
 }
