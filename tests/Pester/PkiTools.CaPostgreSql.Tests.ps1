@@ -92,6 +92,10 @@ Describe 'New-Ca -Ledger PostgreSql' -Skip:$NoPostgres {
             $made = New-Ca -Path $path -Subject 'CN=Credential CA' -Ledger PostgreSql -LedgerConnection (New-Db) -LedgerCredential $cred
             $made.IssuedCount | Should -Be 0
             Get-Content -Raw (Join-Path $path 'ledger.json') | Should -Not -Match ([regex]::Escape($Server.Password))
+            # and moving back opens the CA folder (a path) with it too
+            $back = Move-CaLedger -Ca $path -To IndexTxt -LedgerCredential $cred
+            $back.Ledger | Should -BeOfType ([PkiTools.Core.Ca.OpenSslIndexLedger])
+            Test-Path (Join-Path $path 'ledger.json') | Should -BeFalse
         } finally { $env:PGPASSWORD = $Server.Password }
     }
 

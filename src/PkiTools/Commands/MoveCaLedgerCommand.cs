@@ -36,6 +36,7 @@ namespace PkiTools.Commands
             Guard(() =>
             {
                 string? password = _ledger.Password();
+                CaEnvironment? environment = password == null ? null : new CaEnvironment { LedgerPassword = password };
                 if (To == CaLedgerType.PostgreSql)
                 {
                     string connection = _ledger.Connection(To)!;
@@ -43,14 +44,12 @@ namespace PkiTools.Commands
                     if (!ShouldProcess(ca.Folder, $"Move the ledger of '{ca.Subject}' from index.txt into PostgreSQL ({connection}); index.txt becomes index.txt.moved")) return;
                     int count = CaLedgerMove.ToPostgreSql(ca, connection, password);
                     WriteVerbose($"Copied {count} ledger entries of '{ca.Subject}' into PostgreSQL and checked them; wrote {System.IO.Path.Combine(ca.Folder, CaLedgerLocation.FileName)}, renamed index.txt to index.txt{CaDirectory.MovedSuffix}.");
-                    WriteObject(CaDirectory.Open(ca.Folder, password == null ? null : new CaEnvironment { LedgerPassword = password }));
+                    WriteObject(CaDirectory.Open(ca.Folder, environment));
                 }
                 else
                 {
                     if (_ledger.LedgerConnection != null) WriteWarning("-LedgerConnection has no effect with -To IndexTxt: the CA folder's ledger.json says where the ledger is.");
-                    CaDirectory ca = password != null && Ca?.Path != null
-                        ? CaDirectory.Open(ResolveOutputPath(Ca.Path), new CaEnvironment { LedgerPassword = password })
-                        : OpenCa(Ca);
+                    CaDirectory ca = OpenCa(Ca, environment);
                     if (!ShouldProcess(ca.Folder, $"Move the ledger of '{ca.Subject}' from {ca.Ledger} back to index.txt; ledger.json is removed")) return;
                     int count = CaLedgerMove.ToIndexTxt(ca);
                     WriteVerbose($"Wrote {count} ledger entries of '{ca.Subject}' to index.txt and removed ledger.json; the rows stay in the database.");

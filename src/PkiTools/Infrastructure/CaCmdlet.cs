@@ -18,13 +18,19 @@ namespace PkiTools.Commands.Infrastructure
         private CaDirectory? _lastOpened;
 
         /// <summary>The CA an argument names; each directory is opened once per command (and the same argument, bound once for a whole pipeline, resolved once).</summary>
-        protected CaDirectory OpenCa(CaArgument? ca)
+        protected CaDirectory OpenCa(CaArgument? ca) => OpenCa(ca, null);
+
+        /// <summary>
+        /// The CA an argument names, a path opened with <paramref name="environment"/> (a ledger password from
+        /// -LedgerCredential); a CA object is used as it was opened.
+        /// </summary>
+        protected CaDirectory OpenCa(CaArgument? ca, CaEnvironment? environment)
         {
             if (ca?.Ca != null) return ca.Ca;
             if (ca != null && ReferenceEquals(ca, _lastArgument)) return _lastOpened!;
             if (ca?.Path != null)
             {
-                CaDirectory opened = Open(ResolveOutputPath(ca.Path));
+                CaDirectory opened = Open(ResolveOutputPath(ca.Path), environment);
                 _lastArgument = ca;
                 _lastOpened = opened;
                 return opened;
@@ -34,10 +40,10 @@ namespace PkiTools.Commands.Infrastructure
                 $"-Ca takes a CA from New-Ca or Get-Ca, or the path of a CA directory; got {(value == null || value as string == string.Empty ? "nothing" : "a " + value.GetType().Name)}.", null, value);
         }
 
-        private CaDirectory Open(string path)
+        private CaDirectory Open(string path, CaEnvironment? environment)
         {
             if (_opened.TryGetValue(path, out CaDirectory? known)) return known;
-            CaDirectory ca = CaDirectory.Open(path);
+            CaDirectory ca = CaDirectory.Open(path, environment);
             WriteVerbose($"Opened the CA '{ca.Subject}' ({ca.Layout} layout) at {ca.Folder}.");
             WriteWarnings(ca.Warnings);
             _opened[path] = ca;
