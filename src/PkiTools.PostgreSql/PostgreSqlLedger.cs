@@ -451,6 +451,7 @@ namespace PkiTools.PostgreSql
             {
                 throw Unavailable(null, "the connection holding the CA's lock was lost, and the lock with it");
             }
+            bool committing = false;
             try
             {
                 if (!change) return Guard(() => body(connection));
@@ -459,9 +460,16 @@ namespace PkiTools.PostgreSql
                     using NpgsqlTransaction transaction = connection.BeginTransaction();
                     if (!held) WaitLock(connection, "SELECT pg_advisory_xact_lock($1)", local: true);
                     T result = body(connection);
+                    committing = true;
                     transaction.Commit();
                     return result;
                 });
+            }
+            catch (PkiException ex) when (committing && ex.Code == PkiErrorCode.LedgerUnavailable)
+            {
+                // The server may have committed before the connection went: "nothing was recorded" would be a guess.
+                throw new PkiException(PkiErrorCode.LedgerUnavailable,
+                    $"The connection to the PostgreSQL server {_where} was lost while the ledger of CA '{CaId}' committed: the change may or may not be recorded, and nothing was handed out. Retry when the server is back (an issuance retried gets a new serial number).", ex.InnerException, _where);
             }
             finally
             {

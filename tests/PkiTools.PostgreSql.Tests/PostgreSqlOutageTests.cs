@@ -130,6 +130,45 @@ namespace PkiTools.PostgreSql.Tests
         }
 
         [Fact]
+        public async Task A_connection_lost_during_COMMIT_says_the_change_may_or_may_not_be_recorded()
+        {
+            string db = _server.NewDatabase();
+            var ledger = new PostgreSqlLedger(db, "ca");
+            ledger.Append(Entry("01"));
+            // A deferred constraint trigger runs at COMMIT: it sleeps there while an administrator ends the session.
+            _server.Scalar(db,
+                "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$; " +
+                "CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON pkitools.certificates DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();");
+            Task<PkiException?> append = Task.Run(() =>
+            {
+                try
+                {
+                    ledger.Append(Entry("02"));
+                    return null;
+                }
+                catch (PkiException ex)
+                {
+                    return ex;
+                }
+            });
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Convert.ToInt64(_server.Scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'COMMIT'")) == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the COMMIT never started");
+                Thread.Sleep(20);
+            }
+            _server.Scalar(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'COMMIT'");
+            PkiException? failure = await append;
+            Assert.NotNull(failure);
+            AssertUnavailable(failure!);
+            Assert.Contains("may or may not be recorded, and nothing was handed out", failure!.Message);
+            Assert.DoesNotContain("nothing was recorded", failure.Message);
+            _server.Scalar(db, "DROP TRIGGER slow ON pkitools.certificates");
+            ledger.Append(Entry("02")); // here the server rolled back: the retry records it
+            Assert.Equal(new[] { "01", "02" }, ledger.Entries().Select(e => e.SerialNumber));
+        }
+
+        [Fact]
         public void A_lost_connection_inside_WithLock_is_LedgerUnavailable_and_the_lock_is_free_afterwards()
         {
             string db = _server.NewDatabase();
