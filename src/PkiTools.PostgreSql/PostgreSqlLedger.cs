@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -104,14 +105,60 @@ namespace PkiTools.PostgreSql
         {
             try
             {
-                return new NpgsqlConnectionStringBuilder(connectionString);
+                var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+                var builder = new NpgsqlConnectionStringBuilder();
+                foreach (string key in given.Keys.Cast<string>())
+                {
+                    string value = Convert.ToString(given[key], CultureInfo.InvariantCulture) ?? "";
+                    if (LibpqKeywords.TryGetValue(key, out string? npgsqlKey)) builder[npgsqlKey] = LibpqValue(npgsqlKey, value);
+                    else builder[key] = LibpqValue(key, value);
+                }
+                // libpq's environment defaults for TLS, where the keywords say nothing.
+                string? mode = Environment.GetEnvironmentVariable("PGSSLMODE");
+                if (!given.Keys.Cast<string>().Any(k => IsKey(k, "SSL Mode")) && !string.IsNullOrEmpty(mode)) builder["SSL Mode"] = LibpqValue("SSL Mode", mode!);
+                string? root = Environment.GetEnvironmentVariable("PGSSLROOTCERT");
+                if (!given.Keys.Cast<string>().Any(k => IsKey(k, "Root Certificate")) && !string.IsNullOrEmpty(root)) builder["Root Certificate"] = root;
+                return builder;
             }
             catch (ArgumentException ex)
             {
                 throw new PkiException(PkiErrorCode.InvalidArgument,
-                    "The PostgreSQL connection string is not valid: use keyword=value pairs such as 'Host=db.example;Port=5432;Database=pki;Username=pki;SSL Mode=Require'.", ex);
+                    "The PostgreSQL connection string is not valid: use keyword=value pairs such as 'Host=db.example;Port=5432;Database=pki;Username=pki;sslmode=verify-full' (libpq's or Npgsql's spelling; sslmode is one of disable, allow, prefer, require, verify-ca, verify-full).", ex);
             }
         }
+
+        /// <summary>libpq's connection keywords (as psql and PGSERVICE files spell them) and the Npgsql keyword for each.</summary>
+        private static readonly Dictionary<string, string> LibpqKeywords = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["dbname"] = "Database",
+            ["user"] = "Username",
+            ["sslmode"] = "SSL Mode",
+            ["sslrootcert"] = "Root Certificate",
+            ["sslcert"] = "SSL Certificate",
+            ["sslkey"] = "SSL Key",
+            ["sslpassword"] = "SSL Password",
+            ["connect_timeout"] = "Timeout",
+            ["application_name"] = "Application Name",
+            ["target_session_attrs"] = "Target Session Attributes",
+        };
+
+        /// <summary>libpq's sslmode values and Npgsql's names for them.</summary>
+        private static readonly Dictionary<string, string> LibpqSslModes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["disable"] = "Disable",
+            ["allow"] = "Allow",
+            ["prefer"] = "Prefer",
+            ["require"] = "Require",
+            ["verify-ca"] = "VerifyCA",
+            ["verify-full"] = "VerifyFull",
+        };
+
+        private static bool IsKey(string key, string npgsqlKey) =>
+            string.Equals(key.Replace(" ", ""), npgsqlKey.Replace(" ", ""), StringComparison.OrdinalIgnoreCase)
+            || (LibpqKeywords.TryGetValue(key, out string? mapped) && mapped == npgsqlKey);
+
+        private static string LibpqValue(string key, string value) =>
+            IsKey(key, "SSL Mode") && LibpqSslModes.TryGetValue(value.Trim(), out string? mode) ? mode : value;
 
         /// <summary>The CA this ledger belongs to (the <c>ca</c> column of every row).</summary>
         public string CaId { get; }
@@ -547,6 +594,17 @@ namespace PkiTools.PostgreSql
             try
             {
                 return body();
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidAuthorizationSpecification && ex.MessageText.EndsWith("no encryption", StringComparison.Ordinal))
+            {
+                throw new PkiException(PkiErrorCode.LedgerUnavailable,
+                    $"The PostgreSQL server {_where} accepts only TLS connections from this host: add sslmode=verify-full (with sslrootcert=<the server's CA certificate>) or sslmode=require to the connection keywords.", ex, _where);
+            }
+            catch (NpgsqlException ex) when (ex is not PostgresException && ex.InnerException is System.Security.Authentication.AuthenticationException)
+            {
+                ClearPool();
+                throw new PkiException(PkiErrorCode.LedgerUnavailable,
+                    $"The TLS certificate of the PostgreSQL server {_where} is not trusted for sslmode verify-ca or verify-full: give its CA certificate as sslrootcert (or PGSSLROOTCERT, ~/.postgresql/root.crt), and for verify-full connect with a host name the certificate names.", ex, _where);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidPassword || ex.SqlState == PostgresErrorCodes.InvalidAuthorizationSpecification)
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
@@ -94,6 +95,28 @@ namespace PkiTools.PostgreSql.Tests
             Pg("pg_ctl", "-D", DataDir, "-l", Path.Combine(Folder, "server.log"), "-w", "-t", "60",
                 "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories={Folder} -c fsync=off -c max_connections=60", "start");
             Running = true;
+        }
+
+        /// <summary>
+        /// Serves TLS with <paramref name="certificatePem"/> and <paramref name="keyPem"/> (files in the data folder, the key
+        /// owner-only as PostgreSQL demands) and, when <paramref name="requireTls"/>, accepts TCP logins over TLS only
+        /// (pg_hba.conf hostssl); restarts the server.
+        /// </summary>
+        public void EnableTls(string certificatePem, string keyPem, bool requireTls)
+        {
+            string cert = Path.Combine(DataDir, "server.crt"), key = Path.Combine(DataDir, "server.key");
+            File.WriteAllText(cert, certificatePem);
+            File.WriteAllText(key, keyPem);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.AppendAllText(Path.Combine(DataDir, "postgresql.conf"), "\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+            if (requireTls)
+            {
+                string hba = Path.Combine(DataDir, "pg_hba.conf");
+                File.WriteAllLines(hba, File.ReadAllLines(hba).Select(l => l.StartsWith("host ", StringComparison.Ordinal) ? "hostssl" + l.Substring(4) : l));
+            }
+            if (_asRoot) Run("chown", RunAs + ":", cert, key, Path.Combine(DataDir, "pg_hba.conf"), Path.Combine(DataDir, "postgresql.conf"));
+            Stop();
+            Start();
         }
 
         /// <summary>Stops the server: "fast" (clean) or "immediate" (a crash: no checkpoint, recovery at the next start).</summary>
