@@ -99,6 +99,21 @@ Describe 'New-Ca -Ledger PostgreSql' -Skip:$NoPostgres {
         } finally { $env:PGPASSWORD = $Server.Password }
     }
 
+    It 'takes the user name of -LedgerCredential when the keywords name none, and refuses a different one' {
+        $cred = [pscredential]::new('postgres', (ConvertTo-SecureString $Server.Password -AsPlainText -Force))
+        $noUser = (New-Db) -replace ';Username=postgres', ''
+        $path = New-CaPath
+        New-Ca -Path $path -Subject 'CN=User From Credential CA' -Ledger PostgreSql -LedgerConnection $noUser -LedgerCredential $cred | Out-Null
+        (Get-Content -Raw (Join-Path $path 'ledger.json') | ConvertFrom-Json).connection | Should -Match ';Username=postgres$'
+        $other = [pscredential]::new('someone', (ConvertTo-SecureString 'x' -AsPlainText -Force))
+        $err = $null
+        $path2 = New-CaPath
+        New-Ca -Path $path2 -Subject 'CN=Mismatch CA' -Ledger PostgreSql -LedgerConnection (New-Db) -LedgerCredential $other -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId -Id InvalidArgument -Command New-Ca)
+        [string]$err[0] | Should -Match "for the user 'someone' but -LedgerConnection names the user 'postgres'"
+        Test-Path $path2 | Should -BeFalse
+    }
+
     It 'refuses connection keywords holding a password before anything is written' {
         $path = New-CaPath
         $err = $null

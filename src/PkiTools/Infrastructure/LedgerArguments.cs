@@ -25,7 +25,7 @@ namespace PkiTools.Commands.Infrastructure
         [ValidateNotNullOrEmpty]
         public string? LedgerConnection { get; set; }
 
-        /// <summary>The database password (the user name comes from -LedgerConnection); otherwise PGPASSWORD, PGPASSFILE or ~/.pgpass.</summary>
+        /// <summary>The database user and password (the user is added to -LedgerConnection when it names none); otherwise PGPASSWORD, PGPASSFILE or ~/.pgpass.</summary>
         [Parameter]
         [Credential]
         public PSCredential? LedgerCredential { get; set; }
@@ -46,7 +46,28 @@ namespace PkiTools.Commands.Infrastructure
                 throw new PkiException(PkiErrorCode.InvalidArgument, "A ledger in PostgreSQL needs -LedgerConnection with the connection keywords ('Host=db.example;Database=pki;Username=pki').", null, null, null, "LedgerConnection");
             }
             CaLedgerLocation.CheckConnection(LedgerConnection);
-            return LedgerConnection;
+            return WithCredentialUser(LedgerConnection);
+        }
+
+        /// <summary>
+        /// The keywords with the user name of -LedgerCredential added when they name none (a user name is not a secret:
+        /// it goes to ledger.json, so every host logs in as that user); InvalidArgument when they name another user.
+        /// </summary>
+        private string WithCredentialUser(string connection)
+        {
+            string? user = LedgerCredential?.UserName;
+            if (string.IsNullOrEmpty(user)) return connection;
+            var builder = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connection };
+            foreach (string key in builder.Keys)
+            {
+                string k = key.Replace(" ", "").ToLowerInvariant();
+                if (k != "username" && k != "user" && k != "userid" && k != "uid") continue;
+                string named = System.Convert.ToString(builder[key], System.Globalization.CultureInfo.InvariantCulture) ?? "";
+                if (named == user) return connection;
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    $"-LedgerCredential is for the user '{user}' but -LedgerConnection names the user '{named}': give the same user in both (or leave it out of -LedgerConnection).", null, null, null, "LedgerCredential");
+            }
+            return connection.TrimEnd().TrimEnd(';') + ";Username=" + user;
         }
 
         /// <summary>The password of -LedgerCredential (null: PGPASSWORD, PGPASSFILE or ~/.pgpass).</summary>
