@@ -91,11 +91,13 @@ namespace PkiTools.Core.Ca
             foreach (string key in builder.Keys.Cast<string>())
             {
                 string k = key.Replace(" ", "").ToLowerInvariant();
-                if (k == "password" || k == "pwd" || k == "passfile")
+                if (k == "password" || k == "pwd" || k == "passfile" || k == "sslpassword")
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument,
                         k == "passfile"
                             ? "The PostgreSQL connection keywords name a password file: it would be recorded in the CA folder's ledger.json. Set PGPASSFILE instead (or use ~/.pgpass). Nothing was written."
+                            : k == "sslpassword"
+                            ? "The PostgreSQL connection keywords hold the password of the TLS client key: it would be recorded in the CA folder's ledger.json. Use an unencrypted client key readable by this user only (sslkey), or password authentication. Nothing was written."
                             : "The PostgreSQL connection keywords hold a password: the password never sits in the CA folder. Give it as a credential, or through PGPASSWORD, PGPASSFILE or ~/.pgpass. Nothing was written.",
                         null, null, new PkiHint("Remove the password from {0} and give {1}, or set PGPASSWORD / ~/.pgpass.", "LedgerConnection", "LedgerCredential"), "LedgerConnection");
                 }

@@ -16,6 +16,8 @@ namespace PkiTools.Core.Tests.Ca
         [InlineData("Host=db;Database=pki;Username=pki;PWD=s3cret-value")]
         [InlineData("password = s3cret-value;Host=db")]
         [InlineData("Host=db;Passfile=/home/pki/s3cret-value")]
+        [InlineData("host=db;sslmode=verify-full;sslkey=/etc/pki/db.key;sslpassword=s3cret-value")]
+        [InlineData("Host=db;SSL Password=s3cret-value")]
         public void Keywords_with_a_password_are_refused_without_repeating_it(string connection)
         {
             var ex = Assert.Throws<PkiException>(() => CaLedgerLocation.CheckConnection(connection));
