@@ -74,6 +74,7 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
             string work = Path.Combine(Root, "work");
             Directory.CreateDirectory(work);
 
+            WaitForReadyToRunCopies();
             PackageLog = Run("dotnet", PwshSession.RepoRoot, null,
                 "msbuild", Path.Combine(PwshSession.RepoRoot, "src", "PkiTools", "PkiTools.csproj"), "-t:Package", "-p:NoBuild=true",
                 "-p:Configuration=" + Configuration, "-p:ModulePackageRoot=" + ModulesDir + Path.DirectorySeparatorChar,
@@ -87,6 +88,27 @@ $r | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultFile -Encoding ut
                 "pwsh", "-NoProfile", "-NonInteractive", "-File", script, "-ModulesDir", ModulesDir, "-WorkDir", work, "-ResultFile", result);
             if (File.Exists(result)) Result = JsonDocument.Parse(File.ReadAllText(result)).RootElement.Clone();
             WorkDir = work;
+        }
+
+        /// <summary>
+        /// `dotnet test` at the root builds the test projects in parallel, and src/PkiTools' ReadyToRun step (after its
+        /// build) can still be writing bin/net10.0-&lt;rid&gt;/ when this project's tests start (it did on a loaded machine:
+        /// the package then held copies older than bin/PkiTools.Core.dll, which the loader rightly ignores). Waits, up to
+        /// ten minutes, until the copies are as new as the assemblies in bin/ (the loader's own test); never skips the
+        /// checks: copies that do not come in time fail them as before.
+        /// </summary>
+        private static void WaitForReadyToRunCopies()
+        {
+            string bin = Path.Combine(PwshSession.RepoRoot, "bin");
+            string[] folders = Directory.Exists(bin) ? Directory.GetDirectories(bin, "net10.0-*") : Array.Empty<string>();
+            bool Current() => folders.All(folder => new[] { "PkiTools.Core", "BouncyCastle.Cryptography" }.All(name =>
+            {
+                var copy = new FileInfo(Path.Combine(folder, name + ".dll"));
+                var il = new FileInfo(Path.Combine(bin, name + ".dll"));
+                return copy.Exists && il.LastWriteTimeUtc - copy.LastWriteTimeUtc <= TimeSpan.FromMinutes(1);
+            }));
+            DateTime deadline = DateTime.UtcNow.AddMinutes(10);
+            while (!Current() && DateTime.UtcNow < deadline) System.Threading.Thread.Sleep(1000);
         }
 
         public static string Configuration =>
