@@ -564,12 +564,14 @@ namespace PkiTools.PostgreSql
                 {
                     set.ExecuteNonQuery();
                 }
+                bool locked = false;
                 try
                 {
                     using var command = new NpgsqlCommand(sql, connection);
                     command.Parameters.Add(new NpgsqlParameter { Value = _lockKey });
                     command.CommandTimeout = 0;
                     command.ExecuteNonQuery();
+                    locked = true;
                 }
                 catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
                 {
@@ -578,10 +580,19 @@ namespace PkiTools.PostgreSql
                 }
                 finally
                 {
-                    if (!local)
+                    // Not on a connection the failure closed (a server shutting down ends the session waiting for the
+                    // lock): "Connection is not open" from the reset would hide the LedgerUnavailable a caller retries on.
+                    if (!local && connection.State == System.Data.ConnectionState.Open)
                     {
-                        using var reset = new NpgsqlCommand("SELECT set_config('lock_timeout', '0', false)", connection);
-                        reset.ExecuteNonQuery();
+                        try
+                        {
+                            using var reset = new NpgsqlCommand("SELECT set_config('lock_timeout', '0', false)", connection);
+                            reset.ExecuteNonQuery();
+                        }
+                        catch (Exception ex) when (!locked && (ex is NpgsqlException || ex is InvalidOperationException))
+                        {
+                            // The lock's own failure is what the caller hears.
+                        }
                     }
                 }
                 return 0;

@@ -87,6 +87,52 @@ namespace PkiTools.PostgreSql.Tests
         }
 
         [Fact]
+        public async Task The_server_shut_down_while_waiting_for_the_CA_lock_is_LedgerUnavailable_and_the_retry_succeeds()
+        {
+            // Found by the several-hosts proof run: the server's shutdown ended the session waiting in pg_advisory_lock,
+            // and resetting lock_timeout on that closed connection afterwards threw "Connection is not open"
+            // (InvalidOperationException), hiding the LedgerUnavailable an issuing process retries on.
+            string db = _server.NewDatabase();
+            var ledger = new PostgreSqlLedger(db, "ca");
+            ledger.Append(Entry("01"));
+            Task<Exception?> waiting;
+            using (var holder = new NpgsqlConnection(db + ";Pooling=false"))
+            {
+                holder.Open();
+                using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({ledger.AdvisoryLockKey})", holder)) take.ExecuteNonQuery();
+                waiting = Task.Run(() =>
+                {
+                    try
+                    {
+                        ledger.WithLock(_ => 0);
+                        return null;
+                    }
+                    catch (Exception ex)
+                    {
+                        return ex;
+                    }
+                });
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (Convert.ToInt64(_server.Scalar(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")) == 0)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "WithLock never waited for the lock");
+                    Thread.Sleep(20);
+                }
+                _server.Stop("fast");
+            }
+            try
+            {
+                Exception? failure = await waiting;
+                AssertUnavailable(Assert.IsType<PkiException>(failure));
+            }
+            finally
+            {
+                _server.Start();
+            }
+            Assert.Equal(new[] { "01" }, ledger.WithLock(entries => entries.Select(e => e.SerialNumber).ToArray()));
+        }
+
+        [Fact]
         public async Task The_server_killed_mid_batch_leaves_nothing_of_it_and_the_retry_records_it_all()
         {
             string db = _server.NewDatabase();
