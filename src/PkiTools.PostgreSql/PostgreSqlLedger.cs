@@ -77,6 +77,7 @@ namespace PkiTools.PostgreSql
         private NpgsqlConnection? _lockConnection;
         private volatile int _lockOwner = -1;
         private int _lockDepth;
+        private readonly List<LazyEntries> _snapshots = new List<LazyEntries>();
 
         /// <summary>
         /// Opens the ledger of the CA <paramref name="caId"/> (e.g. <see cref="CaLedgerLocation.CaIdOf"/> of the CA certificate, or a name
@@ -263,6 +264,7 @@ namespace PkiTools.PostgreSql
                     command.ExecuteNonQuery();
                     return 0;
                 });
+                Changed(serials, null);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
@@ -296,6 +298,7 @@ namespace PkiTools.PostgreSql
             }
             string[] wanted = serials.OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
             if (wanted.Length == 0) return outcomes;
+            var before = new List<LedgerEntry>();
             Run(true, connection =>
             {
                 var current = new Dictionary<string, LedgerEntry>(StringComparer.Ordinal);
@@ -311,6 +314,7 @@ namespace PkiTools.PostgreSql
                         current[entry.SerialNumber] = entry;
                     }
                 }
+                var original = new Dictionary<string, LedgerEntry>(current, StringComparer.Ordinal);
                 var changed = new Dictionary<string, LedgerEntry>(StringComparer.Ordinal);
                 for (int i = 0; i < revocations.Count; i++)
                 {
@@ -333,6 +337,7 @@ namespace PkiTools.PostgreSql
                 }
                 if (changed.Count == 0) return 0;
                 LedgerEntry[] rows = changed.Values.ToArray();
+                foreach (string serial in changed.Keys) before.Add(original[serial]);
                 using var update = new NpgsqlCommand(
                     @"UPDATE pkitools.certificates c SET status = u.st, revoked_at = u.ra, reason = u.rr
                       FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::smallint[]) AS u(s, st, ra, rr)
@@ -345,6 +350,7 @@ namespace PkiTools.PostgreSql
                 update.ExecuteNonQuery();
                 return 0;
             });
+            Changed(null, before);
             return outcomes;
         }
 
@@ -447,7 +453,19 @@ namespace PkiTools.PostgreSql
                 _lockDepth++;
                 try
                 {
-                    return work(Entries());
+                    // The entries are read only when the work looks at them (a CRL, a move): an issuance under the lock
+                    // never does, and reading every row of a large ledger per certificate made issuance slow down as
+                    // the ledger grew. They are still the entries as the lock found them (see LazyEntries).
+                    var entries = new LazyEntries(this);
+                    _snapshots.Add(entries);
+                    try
+                    {
+                        return work(entries);
+                    }
+                    finally
+                    {
+                        _snapshots.Remove(entries);
+                    }
                 }
                 finally
                 {
@@ -475,6 +493,66 @@ namespace PkiTools.PostgreSql
             {
                 Monitor.Exit(_gate);
             }
+        }
+
+        /// <summary>
+        /// The holder's own Append or Revoke inside <see cref="WithLock{T}"/> (on the lock thread): every snapshot not read
+        /// yet remembers it, to take it out again when read.
+        /// </summary>
+        private void Changed(string[]? appended, List<LedgerEntry>? revokedBefore)
+        {
+            if (_lockOwner != Environment.CurrentManagedThreadId) return;
+            foreach (LazyEntries snapshot in _snapshots) snapshot.Undo(appended, revokedBefore);
+        }
+
+        /// <summary>
+        /// The entries handed to <see cref="WithLock{T}"/>'s work, read (on the lock connection, inside the lock) at the
+        /// first look. Nobody else changes the ledger while the lock is held, so what is read then is what the lock found,
+        /// except for the holder's own changes meanwhile: rows it appended are left out and rows it revoked are shown as
+        /// they were, as if the entries had been read when the lock was taken.
+        /// </summary>
+        private sealed class LazyEntries : IReadOnlyList<LedgerEntry>
+        {
+            private readonly PostgreSqlLedger _ledger;
+            private readonly HashSet<string> _appended = new HashSet<string>(StringComparer.Ordinal);
+            private readonly Dictionary<string, LedgerEntry> _revoked = new Dictionary<string, LedgerEntry>(StringComparer.Ordinal);
+            private IReadOnlyList<LedgerEntry>? _entries;
+
+            public LazyEntries(PostgreSqlLedger ledger) => _ledger = ledger;
+
+            public void Undo(string[]? appended, List<LedgerEntry>? revokedBefore)
+            {
+                if (_entries != null) return;
+                if (appended != null) _appended.UnionWith(appended);
+                if (revokedBefore == null) return;
+                foreach (LedgerEntry old in revokedBefore)
+                {
+                    if (!_appended.Contains(old.SerialNumber)) _revoked.TryAdd(old.SerialNumber, old);
+                }
+            }
+
+            private IReadOnlyList<LedgerEntry> Entries => _entries ??= Read();
+
+            private IReadOnlyList<LedgerEntry> Read()
+            {
+                IReadOnlyList<LedgerEntry> now = _ledger.Entries();
+                if (_appended.Count == 0 && _revoked.Count == 0) return now;
+                var list = new List<LedgerEntry>(now.Count);
+                foreach (LedgerEntry e in now)
+                {
+                    if (_appended.Contains(e.SerialNumber)) continue;
+                    list.Add(_revoked.TryGetValue(e.SerialNumber, out LedgerEntry? old) ? old : e);
+                }
+                return list;
+            }
+
+            public LedgerEntry this[int index] => Entries[index];
+
+            public int Count => Entries.Count;
+
+            public IEnumerator<LedgerEntry> GetEnumerator() => Entries.GetEnumerator();
+
+            System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
         }
 
         /// <summary>Closes the idle pooled connections of this ledger's connection string.</summary>

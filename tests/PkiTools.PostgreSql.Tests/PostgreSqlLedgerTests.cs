@@ -166,6 +166,38 @@ namespace PkiTools.PostgreSql.Tests
         }
 
         [Fact]
+        public void WithLock_reads_the_entries_only_when_the_work_looks_at_them()
+        {
+            // An issuance holds the CA lock without looking at the entries: reading every row there made each
+            // certificate cost a read of the whole ledger. Shown with a login that may not read the certificates table:
+            // a work that ignores the entries runs, one that counts them is refused by the server.
+            string db = _server.NewDatabase();
+            var owner = new PostgreSqlLedger(db, "ca");
+            owner.Append(new[] { Entry("01"), Entry("02") });
+            string role = "lazy_" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            string database = new NpgsqlConnectionStringBuilder(db).Database!;
+            _server.Sql(database, $"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'; GRANT CREATE ON DATABASE {database} TO {role}; " +
+                $"GRANT USAGE, CREATE ON SCHEMA pkitools TO {role}; GRANT SELECT ON pkitools.schema_version, pkitools.ledgers TO {role}");
+            var limited = new PostgreSqlLedger(new NpgsqlConnectionStringBuilder(db) { Username = role, Password = "pw-" + role }.ConnectionString, "ca");
+            Assert.Equal(42, limited.WithLock(_ => 42));
+            var ex = Assert.Throws<PkiException>(() => limited.WithLock(entries => entries.Count));
+            Assert.Equal(PkiErrorCode.LedgerUnavailable, ex.Code);
+            Assert.Contains("refused an operation", ex.Message);
+            // Looked at, they are the ledger's, read once inside the lock.
+            Assert.Equal(new[] { "01", "02" }, owner.WithLock(entries => entries.Select(e => e.SerialNumber).ToArray()));
+            Assert.Equal("02", owner.WithLock(entries => entries.Count == 2 ? entries[1].SerialNumber : "count " + entries.Count));
+            // The holder's own changes before the first look are not in them: they are the entries the lock found.
+            string[] seen = owner.WithLock(entries =>
+            {
+                owner.Revoke("01", RevocationReason.KeyCompromise, DateTimeOffset.UtcNow);
+                owner.Append(Entry("03"));
+                return entries.Select(e => e.SerialNumber + ":" + e.Status).ToArray();
+            });
+            Assert.Equal(new[] { "01:Valid", "02:Valid" }, seen);
+            Assert.Equal(new[] { "01:Revoked", "02:Valid", "03:Valid" }, owner.WithLock(entries => entries.Select(e => e.SerialNumber + ":" + e.Status).ToArray()));
+        }
+
+        [Fact]
         public void The_CA_lock_held_by_another_process_holds_off_changes()
         {
             string db = _server.NewDatabase();
