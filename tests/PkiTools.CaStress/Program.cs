@@ -10,7 +10,9 @@ using PkiTools.Core.X509;
 //        PkiTools.CaStress issue-batch <ca-dir> <count> <tag> <batch>   (CaDirectory.IssueBatch)
 //        PkiTools.CaStress revoke-batch <ca-dir> <batch>                (CaDirectory.RevokeBatch)
 // Prints "ISSUED <serial>" / "REVOKED <serial>" after each operation returned (so a test knows what was handed out).
+//        PkiTools.CaStress pg-issue|pg-revoke|pg-crl ...                (a CA whose ledger is in PostgreSQL: PgModes.cs)
 string mode = args[0];
+if (PgModes.Handles(mode)) return PgModes.Run(args);
 if (mode == "create")
 {
     // Usage: PkiTools.CaStress create <ca-dir>: New-Ca, one issuance, a revocation and a CRL (run under a umask by a test).
