@@ -193,6 +193,19 @@ namespace PkiTools.Core.Ca
                             item.Error = ex;
                         }
                     }
+                    // A ledger that looks serials up in one call was asked nothing per request: the drawn serials now,
+                    // at once, and any already recorded drawn again (one at a time, as for any other ledger).
+                    if (_ca.Ledger is ILedgerSerialLookup lookup)
+                    {
+                        List<Pending> drawn = items.Where(i => i.Error == null).ToList();
+                        var taken = new HashSet<string>(lookup.ExistingSerials(drawn.Select(i => i.Serial).ToList()), StringComparer.Ordinal);
+                        foreach (Pending item in drawn.Where(i => taken.Contains(OpenSslIndexLedger.NormalizeSerial(i.Serial))))
+                        {
+                            serials.Remove(item.Serial);
+                            item.Serial = ReserveSerial(serials, askLedger: true);
+                            serials.Add(item.Serial);
+                        }
+                    }
                     // Signing and the self-check are pure computation: over all cores for a batch.
                     List<Pending> toSign = items.Where(i => i.Error == null).ToList();
                     OnAllCores(toSign.Count, i => SignChecked(toSign[i]));
@@ -272,7 +285,7 @@ namespace PkiTools.Core.Ca
             // of the CA's own files ever).
             item.Output?.Check(_ca, claimed);
             // (b) A random serial unique in the ledger, on disk and in the batch.
-            item.Serial = ReserveSerial(serials);
+            item.Serial = ReserveSerial(serials, askLedger: !(_ca.Ledger is ILedgerSerialLookup));
             serials.Add(item.Serial);
             if (issuedPath != null) claimed.Add(issuedPath);
             if (item.Output != null && !item.Output.Force) foreach (string target in item.Output.KnownTargets) claimed.Add(target);
@@ -314,9 +327,12 @@ namespace PkiTools.Core.Ca
         {
             var groups = new List<FileGroup>(ready.Count);
             var writing = new List<Pending>(ready.Count);
+            HashSet<string>? recorded = _ca.Ledger is ILedgerSerialLookup lookup
+                ? new HashSet<string>(lookup.ExistingSerials(ready.Select(i => i.Serial).ToList()), StringComparer.Ordinal)
+                : null;
             foreach (Pending item in ready)
             {
-                if (_ca.Ledger.SerialExists(item.Serial) || File.Exists(_ca.CertificatePath(item.Serial)))
+                if ((recorded != null ? recorded.Contains(OpenSslIndexLedger.NormalizeSerial(item.Serial)) : _ca.Ledger.SerialExists(item.Serial)) || File.Exists(_ca.CertificatePath(item.Serial)))
                 {
                     item.Error = new PkiException(PkiErrorCode.SerialConflict, $"Another process issued serial {item.Serial} at the same moment; nothing was issued. Try again.", null, item.Serial);
                     continue;
@@ -390,7 +406,8 @@ namespace PkiTools.Core.Ca
         }
 
 
-        private string ReserveSerial(HashSet<string> batch)
+        /// <summary>A random serial not in <paramref name="batch"/>, nor on disk, nor (with <paramref name="askLedger"/>) in the ledger.</summary>
+        private string ReserveSerial(HashSet<string> batch, bool askLedger)
         {
             var bytes = new byte[16];
             for (int attempt = 0; attempt < 100; attempt++)
@@ -399,7 +416,7 @@ namespace PkiTools.Core.Ca
                 bytes[0] &= 0x7F; // positive
                 if (bytes[0] == 0) bytes[0] = 0x01; // 16 octets always: 120+ random bits
                 string serial = Hex.Encode(bytes);
-                if (!batch.Contains(serial) && !_ca.Ledger.SerialExists(serial) && !File.Exists(_ca.CertificatePath(serial))) return serial;
+                if (!batch.Contains(serial) && !(askLedger && _ca.Ledger.SerialExists(serial)) && !File.Exists(_ca.CertificatePath(serial))) return serial;
             }
             throw new PkiException(PkiErrorCode.SerialConflict, "No unused serial number was found in 100 attempts: the random source is broken.");
         }

@@ -151,6 +151,16 @@ namespace PkiTools.Core.Ca
     }
 
     /// <summary>
+    /// A ledger that says in one call which of many serials are recorded (a database: one query instead of one round
+    /// trip per serial). A batch issuance asks it once for the serials it drew and once more before recording them.
+    /// </summary>
+    public interface ILedgerSerialLookup
+    {
+        /// <summary>Those of <paramref name="serialNumbers"/> (normalized upper-case hex) that are recorded, normalized.</summary>
+        IReadOnlyCollection<string> ExistingSerials(IReadOnlyList<string> serialNumbers);
+    }
+
+    /// <summary>
     /// The issuance ledger of a CA. Every method is safe across threads and processes sharing one ledger. The default
     /// implementation is <see cref="OpenSslIndexLedger"/>; a database-backed one can replace it.
     /// </summary>
