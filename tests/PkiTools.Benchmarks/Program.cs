@@ -23,6 +23,8 @@ namespace PkiTools.Benchmarks
                     return InventoryBenchmarks.RunMode(args.Skip(1).ToArray());
                 case "cabulk":
                     return CaBulkMode.Run(args.Skip(1).ToArray());
+                case "pgledger":
+                    return PgLedgerMode.Run(args.Skip(1).ToArray());
                 default:
                     // Each benchmark class carries its own short job (see the attributes), so the suite stays short on 2 cores.
                     BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -70,13 +71,27 @@ internal static class PgModes
     {
         CaDirectory ca = Retry(() => CaDirectory.Open(dir));
         var key = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+        // For the benchmark (PkiTools.Benchmarks pgledger): PKITOOLS_STRESS_WARMUP certificates first (printed WARM, they
+        // pay the JIT), then START, then wait for the file PKITOOLS_STRESS_GO so that all processes begin at once.
+        int warm = int.TryParse(Environment.GetEnvironmentVariable("PKITOOLS_STRESS_WARMUP"), out int w) ? w : 0;
+        for (int i = 0; i < warm; i += batch)
+        {
+            var requests = Enumerable.Range(i, Math.Min(batch, warm - i))
+                .Select(n => new IssueRequest(CertificateSigningRequest.Create(key, $"CN={tag}-warm-{n}.example", new[] { $"{tag}-warm-{n}.example" }, Array.Empty<string>())))
+                .ToList();
+            foreach (IssueOutcome outcome in Retry(() => Checked(ca.IssueBatch(requests)))) Console.WriteLine("WARM " + outcome.SerialNumber);
+        }
+        // The requests are made before START: what follows is the CA's work.
+        var all = Enumerable.Range(0, count)
+            .Select(n => new IssueRequest(CertificateSigningRequest.Create(key, $"CN={tag}-{n}.example", new[] { $"{tag}-{n}.example" }, Array.Empty<string>())))
+            .ToList();
         Console.WriteLine("START");
         Console.Out.Flush();
+        string? go = Environment.GetEnvironmentVariable("PKITOOLS_STRESS_GO");
+        while (go != null && !File.Exists(go)) Thread.Sleep(5);
         for (int i = 0; i < count; i += batch)
         {
-            var requests = Enumerable.Range(i, Math.Min(batch, count - i))
-                .Select(n => new IssueRequest(CertificateSigningRequest.Create(key, $"CN={tag}-{n}.example", new[] { $"{tag}-{n}.example" }, Array.Empty<string>())))
-                .ToList();
+            List<IssueRequest> requests = all.GetRange(i, Math.Min(batch, count - i));
             if (batch == 1)
             {
                 IssuedCertificate issued = Retry(() => ca.Issue(requests[0].Csr));
