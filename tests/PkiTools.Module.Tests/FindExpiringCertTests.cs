@@ -138,7 +138,7 @@ namespace PkiTools.Module.Tests
         {
             S.Run("$root = Import-Cert ./certs/root.crt; Import-Cert ./certs/soon.crt | Export-Cert -Path ./site.pem").ThrowOnError();
             using var web = Nginx.Start(S.File("site.pem"), S.File("certs/soon.key"));
-            var r = S.Run($"Find-ExpiringCert -HostName localhost:{web.Port}, 127.0.0.1:{Nginx.FreePort()} -TimeoutSec 5");
+            var r = S.Run($"Find-ExpiringCert -HostName localhost:{web.Port}, 127.0.0.1:{FreePorts.Tcp()} -TimeoutSec 5");
             dynamic item = r.Single();
             Assert.Equal("Endpoint", item.SourceKind.ToString());
             Assert.Equal($"localhost:{web.Port}", (string)item.Source);

@@ -60,7 +60,7 @@ namespace PkiTools.Module.Tests
         {
             using var web = Web(plainHttp: true);
             using var silent = new HoldingListener(hold: null);
-            int closed = Nginx.FreePort();
+            int closed = FreePorts.Tcp();
             var r = S.Run($"Get-TlsCert 127.0.0.1:{closed}, 127.0.0.1:{web.HttpPort}, 'bad host', 127.0.0.1:{silent.Port}, localhost:{web.Port} -TimeoutSec 2");
             Assert.Null(r.Terminating);
             Assert.Single(r.Output);
@@ -150,7 +150,7 @@ namespace PkiTools.Module.Tests
         [Fact]
         public void Test_TlsEndpoint_reports_an_unreachable_endpoint_as_a_result_not_an_error()
         {
-            int closed = Nginx.FreePort();
+            int closed = FreePorts.Tcp();
             var r = S.Run($"Test-TlsEndpoint 127.0.0.1:{closed} -UseSystemTrust").ThrowOnError();
             dynamic result = r.Single();
             Assert.False((bool)result.IsValid);

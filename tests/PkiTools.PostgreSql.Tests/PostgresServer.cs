@@ -42,7 +42,7 @@ namespace PkiTools.PostgreSql.Tests
                 Pg("initdb", "-D", DataDir, "-U", "postgres", "--pwfile=" + pwFile, "--auth-local=trust", "--auth-host=scram-sha-256",
                     "-E", "UTF8", "--locale=C", "--no-sync");
                 File.Delete(pwFile);
-                Port = PkiTools.Tests.Nginx.FreePort();
+                Port = PkiTools.Tests.FreePorts.Tcp();
                 Start();
             }
             catch

@@ -84,53 +84,11 @@ namespace PkiTools.Tests
             throw new InvalidOperationException("nginx could not bind a free port in 3 attempts", last);
         }
 
-        /// <summary>A port on 127.0.0.1 nothing listens on (just released by the OS).</summary>
-        /// <summary>
-        /// A TCP port of 127.0.0.1 free at the time of asking, taken at random below the kernel's ephemeral range: a port
-        /// the kernel handed out (bind to port 0) is one it may give the next outgoing connection of any process before
-        /// the server that was to listen on it starts ("Address already in use" failed a CI run so).
-        /// </summary>
-        public static int FreePort()
-        {
-            for (int attempt = 0; attempt < 200; attempt++)
-            {
-                int port = PortBelowEphemeral();
-                try
-                {
-                    var listener = new TcpListener(IPAddress.Loopback, port);
-                    listener.Start();
-                    listener.Stop();
-                    return port;
-                }
-                catch (SocketException)
-                {
-                }
-            }
-            throw new InvalidOperationException("no free TCP port on 127.0.0.1 below the ephemeral range");
-        }
-
-        private static readonly Random Ports = new Random();
-
-        private static int PortBelowEphemeral()
-        {
-            int low = 32768;
-            try
-            {
-                string[] range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split(new[] { ' ', '\t', '\n' }, StringSplitOptions.RemoveEmptyEntries);
-                low = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is FormatException || ex is IndexOutOfRangeException)
-            {
-            }
-            int floor = Math.Min(10000, low / 2);
-            lock (Ports) return Ports.Next(floor, low);
-        }
-
         private static Nginx StartIn(string folder, string certFile, string keyFile, string? clientCaFile, bool plainHttp, string? serverDirectives, bool reloadable)
         {
             Directory.CreateDirectory(Path.Combine(folder, "tmp"));
-            int port = FreePort();
-            int httpPort = plainHttp ? FreePort() : 0;
+            int port = FreePorts.Tcp();
+            int httpPort = plainHttp ? FreePorts.Tcp() : 0;
             string Quote(string path) => "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
             var conf = new StringBuilder();
             conf.AppendLine("daemon off;");

@@ -306,7 +306,7 @@ namespace PkiTools.Core.Tests.Acme
         [Fact]
         public async Task Nothing_listening_is_AcmeUnavailable_in_plain_words()
         {
-            int port = PkiTools.Tests.Nginx.FreePort();
+            int port = PkiTools.Tests.FreePorts.Tcp();
             var ex = await Assert.ThrowsAsync<PkiException>(() => AcmeClient.ConnectAsync(new AcmeClientOptions(new Uri($"https://127.0.0.1:{port}/dir"))));
             Assert.Equal(PkiErrorCode.AcmeUnavailable, ex.Code);
             Assert.Contains("refused the connection", ex.Message);
@@ -349,7 +349,7 @@ namespace PkiTools.Core.Tests.Acme
             // A free port can be taken by a parallel test before we bind it: try a few.
             for (int attempt = 0; ; attempt++)
             {
-                int port = PkiTools.Tests.Nginx.FreePort();
+                int port = PkiTools.Tests.FreePorts.Tcp();
                 Url = new Uri($"http://127.0.0.1:{port}/");
                 _listener.Prefixes.Clear();
                 _listener.Prefixes.Add(Url.AbsoluteUri);

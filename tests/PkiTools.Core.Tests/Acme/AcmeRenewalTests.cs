@@ -175,7 +175,7 @@ namespace PkiTools.Core.Tests.Acme
                 File.WriteAllText(dir.File(name + ".crt"), cert.Pem);
                 File.WriteAllText(dir.File(name + ".key"), cert.Key!.ExportPem());
             }
-            int port = PkiTools.Tests.Nginx.FreePort();
+            int port = PkiTools.Tests.FreePorts.Tcp();
             int connects = 0;
             using var acme = new AcmeRenewalIssuer(new Uri($"http://127.0.0.1:{port}/dir"), cancel =>
             {

@@ -78,10 +78,10 @@ namespace PkiTools.Core.Tests.Acme
 
         private void StartOnce(PebbleSettings settings)
         {
-            int listen = Nginx.FreePort(), management = Nginx.FreePort();
-            HttpPort = Nginx.FreePort();
-            TlsPort = Nginx.FreePort();
-            int dns = FreeUdpAndTcpPort(), dnsManagement = Nginx.FreePort();
+            int listen = FreePorts.Tcp(), management = FreePorts.Tcp();
+            HttpPort = FreePorts.Tcp();
+            TlsPort = FreePorts.Tcp();
+            int dns = FreeUdpAndTcpPort(), dnsManagement = FreePorts.Tcp();
             ChallengeManagementUrl = new Uri($"http://127.0.0.1:{dnsManagement}");
 
             Start("challtestsrv", "pebble-challtestsrv", new Dictionary<string, string>(),
@@ -279,7 +279,7 @@ namespace PkiTools.Core.Tests.Acme
         {
             for (int i = 0; i < 50; i++)
             {
-                int port = Nginx.FreePort();
+                int port = FreePorts.Tcp();
                 try
                 {
                     using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));

@@ -19,7 +19,7 @@ namespace PkiTools.Core.Tests.Tls
 
         public OpenSslServer(params string[] args)
         {
-            Port = Nginx.FreePort();
+            Port = FreePorts.Tcp();
             var start = new ProcessStartInfo("openssl") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
             foreach (string a in new[] { "s_server", "-accept", "127.0.0.1:" + Port, "-quiet" }) start.ArgumentList.Add(a);
             foreach (string a in args) start.ArgumentList.Add(a);

@@ -120,7 +120,7 @@ namespace PkiTools.Core.Tests.Tls
         [Fact]
         public void An_unreachable_endpoint_is_a_result_with_EndpointUnreachable_not_an_exception()
         {
-            int port = Nginx.FreePort();
+            int port = FreePorts.Tcp();
             TlsEndpointTestResult r = Test("127.0.0.1:" + port);
             Assert.False(r.IsValid);
             Assert.Equal(new[] { (ChainProblemCode.EndpointUnreachable, -1) }, Codes(r));

@@ -115,7 +115,7 @@ namespace PkiTools.Core.Tests.Tls
         [Fact]
         public void A_closed_port_is_EndpointUnreachable_at_once()
         {
-            int port = Nginx.FreePort();
+            int port = FreePorts.Tcp();
             var clock = Stopwatch.StartNew();
             PkiException ex = Fails("127.0.0.1:" + port, timeoutSec: 30);
             Assert.Equal(PkiErrorCode.EndpointUnreachable, ex.Code);
