@@ -51,6 +51,8 @@ namespace PkiTools.Core
         KeyMismatch,
         /// <summary>The signature just produced does not verify with the issuer's public key (a broken signer).</summary>
         SignatureSelfCheckFailed,
+        /// <summary>The signature algorithm asked for does not fit the key: RSA-PSS or PKCS#1 v1.5 with an ECDSA or Ed25519 key, PKCS#1 v1.5 with an RSA-PSS key.</summary>
+        SignatureAlgorithmMismatch,
         /// <summary>A certificate revocation list could not be parsed.</summary>
         CrlInvalid,
         /// <summary>A request falls outside the CA's policy (names, validity, profile): nothing was issued or recorded.</summary>

@@ -76,6 +76,7 @@ namespace PkiTools.Core.Acme
             _key = key;
             if (key.Rsa != null)
             {
+                if (key.PssOnly) throw new PkiException(PkiErrorCode.SignatureAlgorithmMismatch, "An RSA-PSS key cannot be an ACME account key: ACME signs with RS256 (PKCS#1 v1.5), which an RSA-PSS key refuses. Use an RSA or ECDSA key.");
                 if (key.KeySize < 2048) throw new PkiException(PkiErrorCode.WeakKey, $"An ACME account key must be RSA of at least 2048 bits; this one has {key.KeySize}.");
                 RSAParameters p = key.Rsa.ExportParameters(false);
                 Algorithm = "RS256";

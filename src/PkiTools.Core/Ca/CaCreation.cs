@@ -47,6 +47,7 @@ namespace PkiTools.Core.Ca
             }
             DateTimeOffset when = now ?? parent?.Clock() ?? DateTimeOffset.UtcNow;
             PrivateKey key = PrivateKey.Generate(keyAlgorithm);
+            if (policy.SignatureAlgorithm != null) key.DefaultSignatureAlgorithm(null, policy.SignatureAlgorithm); // an RSA scheme for an RSA key, before anything is made
             IssuedCertificate caCertificate;
             var chain = new List<X509Certificate2>();
             if (parent == null)
@@ -54,6 +55,7 @@ namespace PkiTools.Core.Ca
                 caCertificate = CertificateIssuer.SelfSign(key, new CertificateTemplate
                 {
                     Subject = subject, Profile = CertificateProfile.RootCa, PathLength = pathLength, NotAfter = when.AddYears(validYears),
+                    SignatureScheme = policy.SignatureAlgorithm,
                     PermittedDnsDomains = policy.PermittedDnsSuffixes, PermittedIpRanges = policy.PermittedIpRanges,
                 }, when);
             }

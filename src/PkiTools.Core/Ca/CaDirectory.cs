@@ -350,12 +350,16 @@ namespace PkiTools.Core.Ca
 
         /// <summary>Signs and publishes a CRL of every revocation in the ledger (see <see cref="CrlPublisher"/>).</summary>
         public CertificateRevocationList NewCrl(int? nextUpdateDays = null, char[]? password = null, string? publishPath = null, bool force = false) =>
-            _crls.Publish(nextUpdateDays, password, publishPath, force);
+            _crls.Publish(nextUpdateDays, password, publishPath, force, null);
+
+        /// <summary>As above, signed with <paramref name="scheme"/> (an RSA CA key: PKCS#1 v1.5 or RSASSA-PSS; null: the policy's signatureAlgorithm or the key's default).</summary>
+        public CertificateRevocationList NewCrl(int? nextUpdateDays, char[]? password, string? publishPath, bool force, Keys.SignatureScheme? scheme) =>
+            _crls.Publish(nextUpdateDays, password, publishPath, force, scheme);
 
         internal string CrlNumberPath => _crlNumberPath;
 
         /// <summary>The CA key as a signer, read (and checked against the certificate) at first use.</summary>
-        internal ICertificateSigner Signer(char[]? password) => SigningKey.Signer(password);
+        internal ICertificateSigner Signer(char[]? password, Keys.SignatureScheme? scheme = null) => SigningKey.Signer(password, scheme);
 
         /// <summary>
         /// Marks a certificate revoked in the ledger (the CRL is made from it). A certificate on hold

@@ -43,6 +43,12 @@ namespace PkiTools.Core.Ca
         /// <summary>Where this CA's certificate can be fetched: written into every certificate it issues (authorityInfoAccess caIssuers).</summary>
         public List<string> AuthorityInfoAccess { get; set; } = new List<string>();
 
+        /// <summary>
+        /// How the CA's RSA key signs certificates and CRLs when a request does not say (signatureAlgorithm: "RsaPkcs1" or
+        /// "RsaPss"). Null (the setting absent): the key's default, PKCS#1 v1.5 for an RSA key, RSASSA-PSS for an RSA-PSS key.
+        /// </summary>
+        public Keys.SignatureScheme? SignatureAlgorithm { get; set; }
+
         /// <summary>Throws <see cref="PkiErrorCode.PolicyViolation"/> unless the profile, every name and the lifetime fit.</summary>
         public void Check(CertificateProfile profile, IEnumerable<string> dnsNames, IEnumerable<string> ipAddresses, int validDays)
         {
@@ -319,7 +325,8 @@ namespace PkiTools.Core.Ca
             b.Append("  \"defaultProfile\": ").Append(Str(DefaultProfile.ToString())).Append(",\n");
             b.Append("  \"defaultCrlDays\": ").Append(DefaultCrlDays.ToString(CultureInfo.InvariantCulture)).Append(",\n");
             b.Append("  \"crlDistributionPoints\": ").Append(List(CrlDistributionPoints)).Append(",\n");
-            b.Append("  \"authorityInfoAccess\": ").Append(List(AuthorityInfoAccess)).Append('\n');
+            b.Append("  \"authorityInfoAccess\": ").Append(List(AuthorityInfoAccess)).Append(SignatureAlgorithm == null ? "\n" : ",\n");
+            if (SignatureAlgorithm != null) b.Append("  \"signatureAlgorithm\": ").Append(Str(SignatureAlgorithm.ToString()!)).Append('\n');
             b.Append("}\n");
             return b.ToString();
         }
@@ -361,6 +368,7 @@ namespace PkiTools.Core.Ca
                         case "crlDistributionPoints": policy.CrlDistributionPoints = Strings(kv.Value); break;
                         case "authorityInfoAccess": policy.AuthorityInfoAccess = Strings(kv.Value); break;
                         case "defaultProfile": policy.DefaultProfile = ParseProfile((string)kv.Value!); break;
+                        case "signatureAlgorithm": policy.SignatureAlgorithm = kv.Value == null ? null : ParseScheme((string)kv.Value); break;
                         default: throw new FormatException($"unknown setting '{kv.Key}'");
                     }
                 }
@@ -371,6 +379,7 @@ namespace PkiTools.Core.Ca
                     {
                         "maxValidityDays" or "defaultCrlDays" => "a number of days",
                         "defaultProfile" => "a profile name in quotes",
+                        "signatureAlgorithm" => "RsaPkcs1 or RsaPss in quotes",
                         _ => "a list of strings in quotes",
                     };
                     throw new PkiException(PkiErrorCode.InvalidArgument, $"The CA policy {source}: '{kv.Key}' is invalid (it must be {expected}).", ex, source);
@@ -386,6 +395,15 @@ namespace PkiTools.Core.Ca
             }
             policy.Validate();
             return policy;
+        }
+
+        private static Keys.SignatureScheme ParseScheme(string name)
+        {
+            foreach (Keys.SignatureScheme scheme in (Keys.SignatureScheme[])Enum.GetValues(typeof(Keys.SignatureScheme)))
+            {
+                if (string.Equals(scheme.ToString(), name, StringComparison.OrdinalIgnoreCase)) return scheme;
+            }
+            throw new FormatException($"'{name}' is not a signature algorithm; use one of {string.Join(", ", Enum.GetNames(typeof(Keys.SignatureScheme)))}");
         }
 
         private static CertificateProfile ParseProfile(string name)

@@ -21,10 +21,11 @@ namespace PkiTools.Core.Ca
         public CaSigningKey(CaDirectory ca) => _ca = ca;
 
         /// <summary>The CA key as a signer, read (and checked against the certificate) at first use.</summary>
-        public ICertificateSigner Signer(char[]? password)
+        /// <remarks><paramref name="scheme"/>: how an RSA key signs (null: the policy's signatureAlgorithm, else the key's default).</remarks>
+        public ICertificateSigner Signer(char[]? password, SignatureScheme? scheme = null)
         {
             Issuer(password);
-            return new KeySigner(_key!, null);
+            return new KeySigner(_key!, null, scheme ?? _ca.Policy.SignatureAlgorithm);
         }
 
         /// <summary>The CA key as an issuer, read from the key file (and checked against the certificate) at first use.</summary>
@@ -71,7 +72,7 @@ namespace PkiTools.Core.Ca
                     throw new PkiException(PkiErrorCode.KeyMismatch, $"The CA key '{_ca.KeyPath}' does not belong to the CA certificate.", null, _ca.KeyPath);
                 }
                 _key = key;
-                _issuer = new CertificateIssuer(_ca.Certificate, key, _ca.Chain) { Clock = () => _ca.Clock() };
+                _issuer = new CertificateIssuer(_ca.Certificate, key, _ca.Chain, null, _ca.Policy.SignatureAlgorithm) { Clock = () => _ca.Clock() };
                 return _issuer;
             }
         }

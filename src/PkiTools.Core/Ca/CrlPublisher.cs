@@ -74,7 +74,7 @@ namespace PkiTools.Core.Ca
         /// without <paramref name="force"/> (<see cref="PkiErrorCode.FileExists"/>, nothing written); this CA's previous
         /// CRL there is replaced, as scheduled publication needs.
         /// </summary>
-        public CertificateRevocationList Publish(int? nextUpdateDays, char[]? password, string? publishPath, bool force)
+        public CertificateRevocationList Publish(int? nextUpdateDays, char[]? password, string? publishPath, bool force, Keys.SignatureScheme? scheme = null)
         {
             int days = nextUpdateDays ?? _ca.Policy.DefaultCrlDays;
             if (days < 1 || days > 3650) throw new PkiException(PkiErrorCode.InvalidArgument, "The CRL lifetime in days must be between 1 and 3650.", null, days, new PkiHint("Give {0} from 1 to 3650.", "NextUpdateDays"), "NextUpdateDays");
@@ -95,7 +95,7 @@ namespace PkiTools.Core.Ca
                 RefuseForeignFile(System.IO.Path.GetFullPath(publishPath));
                 RefuseForeignFile(publishDer!);
             }
-            ICertificateSigner signer = _ca.Signer(password); // the key first: a wrong password must not cost a CRL number
+            ICertificateSigner signer = _ca.Signer(password, scheme); // the key first: a wrong password must not cost a CRL number
             string numberPath = _ca.CrlNumberPath;
             return _ca.Ledger.WithLock(entries =>
             {

@@ -12,6 +12,19 @@ namespace PkiTools.Core.Keys
         Ed25519,
     }
 
+    /// <summary>
+    /// How an RSA key signs (-SignatureAlgorithm). The names are part of the cmdlet contract. Without a choice an RSA key
+    /// signs with PKCS#1 v1.5, an RSA-PSS key with RSASSA-PSS; ECDSA and Ed25519 keys have one algorithm each.
+    /// </summary>
+    public enum SignatureScheme
+    {
+        /// <summary>RSASSA-PKCS1-v1_5 (sha256WithRSAEncryption ...).</summary>
+        RsaPkcs1,
+
+        /// <summary>RSASSA-PSS (RFC 4055): MGF1 with the same hash, a salt as long as the hash, parameters written out.</summary>
+        RsaPss,
+    }
+
     /// <summary>The family of a key.</summary>
     public enum KeyType
     {

@@ -30,9 +30,12 @@ namespace PkiTools.Core.Keys
         private string? _publicKeyPem;
         private string? _keyId;
 
-        private PrivateKey(RSA? rsa, ECDsa? ecdsa, Ed25519PrivateKeyParameters? ed25519, KeyType type, int size, string? curveOid, byte[] spki)
+        private PrivateKey(RSA? rsa, ECDsa? ecdsa, Ed25519PrivateKeyParameters? ed25519, KeyType type, int size, string? curveOid, byte[] spki,
+            bool pssOnly = false, RsaPssParameters? pssRestriction = null)
         {
             _rsa = rsa;
+            PssOnly = pssOnly;
+            PssRestriction = pssRestriction;
             _ecdsa = ecdsa;
             _ed25519 = ed25519;
             KeyType = type;
@@ -46,6 +49,15 @@ namespace PkiTools.Core.Keys
         public string Algorithm { get; }
 
         public KeyType KeyType { get; }
+
+        /// <summary>
+        /// An RSA-PSS key (PKCS#8 algorithm id-RSASSA-PSS, as <c>openssl genpkey -algorithm RSA-PSS</c> writes): it signs
+        /// with RSASSA-PSS only, never PKCS#1 v1.5. <see cref="Algorithm"/> stays Rsa2048, Rsa3072 ... as for any RSA key.
+        /// </summary>
+        public bool PssOnly { get; }
+
+        /// <summary>The RSASSA-PSS-params the key carries (hash, MGF1 hash, minimum salt length), or null when it carries none.</summary>
+        internal RsaPssParameters? PssRestriction { get; }
 
         /// <summary>Modulus bits for RSA, field bits for ECDSA, 256 for Ed25519.</summary>
         public int KeySize { get; }
@@ -65,7 +77,7 @@ namespace PkiTools.Core.Keys
 
         internal bool IsEd25519 => _ed25519 != null;
 
-        public override string ToString() => $"{Algorithm} key {KeyId}";
+        public override string ToString() => PssOnly ? $"{Algorithm} (RSA-PSS only) key {KeyId}" : $"{Algorithm} key {KeyId}";
 
         /// <summary>Generates a key with the platform's crypto (BouncyCastle only for Ed25519).</summary>
         public static PrivateKey Generate(KeyAlgorithm algorithm)
@@ -112,13 +124,30 @@ namespace PkiTools.Core.Keys
         }
 
         /// <summary>Wraps a platform RSA key (it may be non-exportable: only its public half is read).</summary>
-        public static PrivateKey FromRsa(RSA rsa)
+        public static PrivateKey FromRsa(RSA rsa) => FromRsa(rsa, false, null);
+
+        /// <summary>
+        /// Wraps a platform RSA key; <paramref name="pssOnly"/> makes it an RSA-PSS key (SubjectPublicKeyInfo id-RSASSA-PSS,
+        /// with <paramref name="restriction"/> as its parameters when given, absent otherwise, as OpenSSL writes it).
+        /// </summary>
+        internal static PrivateKey FromRsa(RSA rsa, bool pssOnly, RsaPssParameters? restriction)
         {
             RSAParameters p = rsa.ExportParameters(false);
-            var spki = new SubjectPublicKeyInfo(
-                new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance),
+            var spki = new SubjectPublicKeyInfo(RsaAlgorithmIdentifier(pssOnly, restriction),
                 new RsaPublicKeyStructure(new BigInteger(1, p.Modulus), new BigInteger(1, p.Exponent)));
-            return new PrivateKey(rsa, null, null, KeyType.Rsa, rsa.KeySize, null, spki.GetDerEncoded());
+            return new PrivateKey(rsa, null, null, KeyType.Rsa, rsa.KeySize, null, spki.GetDerEncoded(), pssOnly, restriction);
+        }
+
+        private static AlgorithmIdentifier RsaAlgorithmIdentifier(bool pssOnly, RsaPssParameters? restriction) =>
+            !pssOnly ? new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance)
+            : restriction == null ? new AlgorithmIdentifier(new DerObjectIdentifier(RsaPssParameters.Oid))
+            : new AlgorithmIdentifier(new DerObjectIdentifier(RsaPssParameters.Oid), restriction.ToAsn1());
+
+        /// <summary>This RSA key as an RSA-PSS key (the same platform key), optionally restricted to <paramref name="restriction"/>.</summary>
+        internal PrivateKey AsPssOnly(RsaPssParameters? restriction)
+        {
+            if (_rsa == null) throw new PkiException(PkiErrorCode.InvalidArgument, $"Only an RSA key can be an RSA-PSS key; this is {Words.A(Algorithm)} key.");
+            return FromRsa(_rsa, true, restriction);
         }
 
         /// <summary>Wraps a platform ECDSA key on a named curve.</summary>
@@ -152,7 +181,17 @@ namespace PkiTools.Core.Keys
             }
             if (_rsa != null)
             {
-                return _rsa.SignData(data, algorithm.Hash, RSASignaturePadding.Pkcs1);
+                if (!algorithm.IsPss)
+                {
+                    if (PssOnly) throw PkcsWithPssKey();
+                    return _rsa.SignData(data, algorithm.Hash, RSASignaturePadding.Pkcs1);
+                }
+                RsaPssParameters p = algorithm.PssParameters ?? throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, "RSASSA-PSS needs its parameters to sign.");
+                CheckPssRestriction(p);
+                // .NET's PSS is MGF1 on the same hash with a salt as long as the hash (what PkiTools chooses). A key whose
+                // parameters demand more (OpenSSL's rsa_pss_keygen_md:sha256 alone: MGF1 with SHA-1) signs through BouncyCastle.
+                if (p.MgfHash == p.Hash && p.SaltLength == RsaPssParameters.HashLength(p.Hash)) return _rsa.SignData(data, p.Hash, RSASignaturePadding.Pss);
+                return SignPssWithBouncyCastle(data, p);
             }
             if (_ecdsa != null)
             {
@@ -167,8 +206,68 @@ namespace PkiTools.Core.Keys
             }
         }
 
-        /// <summary>The default signature algorithm for this key.</summary>
-        internal SignatureAlgorithm DefaultSignatureAlgorithm(HashAlgorithmName? hash = null) => SignatureAlgorithm.For(KeyType, KeySize, hash);
+        private byte[] SignPssWithBouncyCastle(byte[] data, RsaPssParameters p)
+        {
+            RSAParameters k;
+            try
+            {
+                k = _rsa!.ExportParameters(true);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new PkiException(PkiErrorCode.KeyNotExportable, $"This RSA-PSS key's parameters ({p.Name}) need a signature the platform cannot make, and the key cannot be exported to make it otherwise.", ex);
+            }
+            var key = new RsaPrivateCrtKeyParameters(U(k.Modulus), U(k.Exponent), U(k.D), U(k.P), U(k.Q), U(k.DP), U(k.DQ), U(k.InverseQ));
+            var signer = new PssSigner(new Org.BouncyCastle.Crypto.Engines.RsaBlindedEngine(),
+                DigestUtilities.GetDigest(RsaPssParameters.HashOid(p.Hash)), DigestUtilities.GetDigest(RsaPssParameters.HashOid(p.MgfHash)), p.SaltLength);
+            signer.Init(true, new ParametersWithRandom(key, Random));
+            signer.BlockUpdate(data, 0, data.Length);
+            return signer.GenerateSignature();
+        }
+
+        /// <summary>
+        /// The signature algorithm for this key: <paramref name="scheme"/> when given (RsaPss and RsaPkcs1 fit RSA keys
+        /// only, and an RSA-PSS key signs with RsaPss only), else PKCS#1 v1.5 for an RSA key, RSASSA-PSS for an RSA-PSS key
+        /// (with the hash its parameters name, SHA-256 without), the curve's hash for ECDSA, Ed25519 for Ed25519.
+        /// </summary>
+        internal SignatureAlgorithm DefaultSignatureAlgorithm(HashAlgorithmName? hash = null, SignatureScheme? scheme = null)
+        {
+            if (scheme != null && KeyType != KeyType.Rsa)
+            {
+                string wanted = scheme == SignatureScheme.RsaPss ? "RSASSA-PSS (RsaPss)" : "PKCS#1 v1.5 (RsaPkcs1)";
+                throw new PkiException(PkiErrorCode.SignatureAlgorithmMismatch,
+                    $"{Words.Capital(Words.A(Algorithm))} key cannot sign with {wanted}: that is an RSA signature algorithm; {Algorithm} keys sign with {SignatureAlgorithm.For(KeyType, KeySize, hash).Name}.",
+                    null, null, new PkiHint("Leave out {0}, or sign with an RSA key.", "SignatureAlgorithm"), "SignatureAlgorithm");
+            }
+            if (scheme == SignatureScheme.RsaPkcs1 && PssOnly) throw PkcsWithPssKey();
+            if (KeyType == KeyType.Rsa && (scheme == SignatureScheme.RsaPss || PssOnly))
+            {
+                HashAlgorithmName h = hash ?? PssRestriction?.Hash ?? HashAlgorithmName.SHA256;
+                SignatureAlgorithm.For(KeyType.Rsa, KeySize, h); // SHA-256, SHA-384 or SHA-512 only
+                // MGF1 on the same hash and a salt as long as the hash, unless the key's own parameters ask for another
+                // MGF1 hash or a longer salt (RFC 4055 §3.1: the key's saltLength is a minimum).
+                var p = PssRestriction is RsaPssParameters r
+                    ? new RsaPssParameters(h, r.MgfHash, Math.Max(RsaPssParameters.HashLength(h), r.SaltLength))
+                    : RsaPssParameters.For(h);
+                CheckPssRestriction(p);
+                return SignatureAlgorithm.ForPss(p);
+            }
+            return SignatureAlgorithm.For(KeyType, KeySize, hash);
+        }
+
+        private PkiException PkcsWithPssKey() => new PkiException(PkiErrorCode.SignatureAlgorithmMismatch,
+            $"This {Algorithm} key is an RSA-PSS key (id-RSASSA-PSS): it may sign with RSASSA-PSS only, not PKCS#1 v1.5.",
+            null, null, new PkiHint("Use {0}, or leave {1} out.", "SignatureAlgorithm=RsaPss", "SignatureAlgorithm"), "SignatureAlgorithm");
+
+        /// <summary>An RSA-PSS key with parameters signs only with its hashes and at least its salt length (RFC 4055 §3.1, as OpenSSL enforces).</summary>
+        private void CheckPssRestriction(RsaPssParameters p)
+        {
+            if (PssRestriction is RsaPssParameters r && (r.Hash != p.Hash || r.MgfHash != p.MgfHash || p.SaltLength < r.SaltLength))
+            {
+                throw new PkiException(PkiErrorCode.SignatureAlgorithmMismatch,
+                    $"This RSA-PSS key is restricted to {r.Name} (at least {r.SaltLength} bytes of salt); it cannot sign with {p.Name}.");
+            }
+        }
 
         /// <summary>Unencrypted PKCS#8 DER. Secret material: only for writing a key file.</summary>
         public byte[] ExportPkcs8()
@@ -180,7 +279,7 @@ namespace PkiTools.Core.Keys
                     RSAParameters p = _rsa.ExportParameters(true);
                     var structure = new RsaPrivateKeyStructure(
                         U(p.Modulus), U(p.Exponent), U(p.D), U(p.P), U(p.Q), U(p.DP), U(p.DQ), U(p.InverseQ));
-                    return new PrivateKeyInfo(new AlgorithmIdentifier(PkcsObjectIdentifiers.RsaEncryption, DerNull.Instance), structure).GetDerEncoded();
+                    return new PrivateKeyInfo(RsaAlgorithmIdentifier(PssOnly, PssRestriction), structure).GetDerEncoded();
                 }
                 if (_ecdsa != null)
                 {
@@ -200,7 +299,7 @@ namespace PkiTools.Core.Keys
 
 
         /// <summary>
-        /// Reads a private key: PKCS#8 (RSA, EC, Ed25519), encrypted PKCS#8 (with <paramref name="password"/>), PKCS#1 RSA
+        /// Reads a private key: PKCS#8 (RSA, RSA-PSS, EC, Ed25519), encrypted PKCS#8 (with <paramref name="password"/>), PKCS#1 RSA
         /// or SEC1 EC, as PEM or DER. A wrong password is PasswordIncorrect; a missing one PasswordRequired.
         /// </summary>
         public static PrivateKey Import(byte[] data, char[]? password = null)
@@ -329,6 +428,11 @@ namespace PkiTools.Core.Keys
             {
                 KeyType wanted = format == PrivateKeyFormat.Pkcs1 ? KeyType.Rsa : format == PrivateKeyFormat.Sec1 ? KeyType.Ecdsa
                     : throw new PkiException(PkiErrorCode.InvalidArgument, $"Unknown key format '{format}'.");
+                if (format == PrivateKeyFormat.Pkcs1 && PssOnly)
+                {
+                    throw new PkiException(PkiErrorCode.InvalidArgument, $"The Pkcs1 format cannot say that this {Algorithm} key is an RSA-PSS key (only PKCS#8 can: id-RSASSA-PSS).", null, null,
+                        new PkiHint("Use {0}.", "Format=Pkcs8"), "Format");
+                }
                 if (KeyType != wanted)
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument, $"The {format} format is for {(wanted == KeyType.Rsa ? "RSA" : "ECDSA")} keys; this is {Words.A(Algorithm.ToString())} key.", null, null,
@@ -397,6 +501,21 @@ namespace PkiTools.Core.Keys
             {
                 return FromRsaStructure(RsaPrivateKeyStructure.GetInstance(info.ParsePrivateKey()));
             }
+            if (alg.Id == RsaPssParameters.Oid)
+            {
+                // RFC 4055 §1.2: an RSA key restricted to RSASSA-PSS, its parameters (when present) restricting the hashes and salt.
+                RsaPssParameters? restriction = null;
+                Asn1Encodable? parameters = info.PrivateKeyAlgorithm.Parameters;
+                if (parameters != null)
+                {
+                    restriction = RsaPssParameters.Decode(parameters, out string? reason);
+                    if (restriction == null)
+                    {
+                        throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"This RSA-PSS private key cannot be used: {reason}.");
+                    }
+                }
+                return FromRsaStructure(RsaPrivateKeyStructure.GetInstance(info.ParsePrivateKey()), true, restriction);
+            }
             if (alg.Equals(X9ObjectIdentifiers.IdECPublicKey))
             {
                 var curve = DerObjectIdentifier.GetInstance(info.PrivateKeyAlgorithm.Parameters);
@@ -409,7 +528,7 @@ namespace PkiTools.Core.Keys
             throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"Private keys of algorithm {alg.Id} are not supported.");
         });
 
-        private static PrivateKey FromRsaStructure(RsaPrivateKeyStructure k)
+        private static PrivateKey FromRsaStructure(RsaPrivateKeyStructure k, bool pssOnly = false, RsaPssParameters? restriction = null)
         {
             var p = new RSAParameters
             {
@@ -426,7 +545,7 @@ namespace PkiTools.Core.Keys
             p.InverseQ = Pad(k.Coefficient, half);
             RSA rsa = NativeKeys.NewRsa();
             rsa.ImportParameters(p);
-            return FromRsa(rsa);
+            return FromRsa(rsa, pssOnly, restriction);
         }
 
         private static PrivateKey FromSec1(ECPrivateKeyStructure k, DerObjectIdentifier? curve)

@@ -26,9 +26,11 @@ namespace PkiTools.Core.Keys
         private readonly ConcurrentBag<AsymmetricAlgorithm> _platformKeys = new ConcurrentBag<AsymmetricAlgorithm>();
         private volatile bool _platformFailed;
 
-        private PublicKeyInfo(SubjectPublicKeyInfo spki, KeyType? type, int size, string? curveOid)
+        private PublicKeyInfo(SubjectPublicKeyInfo spki, KeyType? type, int size, string? curveOid, bool pssOnly = false, RsaPssParameters? pssRestriction = null)
         {
             _spki = spki;
+            PssOnly = pssOnly;
+            PssRestriction = pssRestriction;
             KeyType = type;
             KeySize = size;
             CurveOid = curveOid;
@@ -40,6 +42,12 @@ namespace PkiTools.Core.Keys
         public int KeySize { get; }
 
         public string? CurveOid { get; }
+
+        /// <summary>An id-RSASSA-PSS key (RFC 4055): it verifies RSASSA-PSS signatures only.</summary>
+        public bool PssOnly { get; }
+
+        /// <summary>The RSASSA-PSS-params of a PSS key that carries them: signatures must use its hashes and at least its salt length.</summary>
+        public RsaPssParameters? PssRestriction { get; }
 
         /// <summary>Rsa2048, EcdsaP256, Ed25519, or the algorithm OID for a family we do not support.</summary>
         public string Algorithm => KeyType is KeyType t ? Curves.DescribeKey(t, KeySize, CurveOid) : _spki.Algorithm.Algorithm.Id;
@@ -58,6 +66,22 @@ namespace PkiTools.Core.Keys
                     throw new ArgumentException("RSA public key has a non-positive modulus or exponent.");
                 }
                 return new PublicKeyInfo(spki, Keys.KeyType.Rsa, rsa.Modulus.BitLength, null);
+            }
+            if (alg.Id == RsaPssParameters.Oid)
+            {
+                var rsa = RsaPublicKeyStructure.GetInstance(spki.ParsePublicKey());
+                if (rsa.Modulus.SignValue <= 0 || rsa.PublicExponent.SignValue <= 0)
+                {
+                    throw new ArgumentException("RSA public key has a non-positive modulus or exponent.");
+                }
+                // Parameters absent: any PSS signature; present: a restriction we must be able to read (else the family is unusable).
+                RsaPssParameters? restriction = null;
+                if (spki.Algorithm.Parameters != null)
+                {
+                    restriction = RsaPssParameters.Decode(spki.Algorithm.Parameters, out string? reason);
+                    if (restriction == null) return new PublicKeyInfo(spki, null, 0, null);
+                }
+                return new PublicKeyInfo(spki, Keys.KeyType.Rsa, rsa.Modulus.BitLength, null, pssOnly: true, restriction);
             }
             if (alg.Equals(X9ObjectIdentifiers.IdECPublicKey))
             {
@@ -94,7 +118,7 @@ namespace PkiTools.Core.Keys
                 {
                     case Keys.KeyType.Rsa:
                         if (alg.IsPss) return VerifyPss(algorithmId, data, signature);
-                        if (!RsaParametersAreNullOrAbsent(algorithmId)) return false;
+                        if (PssOnly || !RsaParametersAreNullOrAbsent(algorithmId)) return false;
                         RSA rsa = RentRsa();
                         try
                         {
@@ -150,6 +174,7 @@ namespace PkiTools.Core.Keys
         /// </summary>
         public void AdoptPlatformKeyOf(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
         {
+            if (PssOnly) return; // .NET reads rsaEncryption keys only from a certificate
             try
             {
                 AsymmetricAlgorithm? key = KeyType switch
@@ -193,18 +218,35 @@ namespace PkiTools.Core.Keys
             return bc.VerifySignature(signature);
         }
 
+        /// <summary>
+        /// RSASSA-PSS: the parameters must be present and readable (MGF1, SHA-1/256/384/512, trailer field 1),
+        /// and within the key's own restriction (same hashes, at least its salt length, RFC 4055 §3.1). MGF1 on the same
+        /// hash with a salt as long as it (what PkiTools, .NET and openssl's rsa_pss_saltlen:digest make) is verified by the
+        /// platform; any other salt or MGF1 hash by BouncyCastle's PssSigner.
+        /// </summary>
         private bool VerifyPss(AlgorithmIdentifier algorithmId, byte[] data, byte[] signature)
         {
-            if (algorithmId.Parameters == null) return false;
-            RsassaPssParameters p = RsassaPssParameters.GetInstance(algorithmId.Parameters);
-            if (!p.MaskGenAlgorithm.Algorithm.Equals(PkcsObjectIdentifiers.IdMgf1)) return false;
-            if (p.TrailerField.IntValueExact != 1) return false;
-            var mgfHash = AlgorithmIdentifier.GetInstance(p.MaskGenAlgorithm.Parameters);
-            IDigest digest = DigestUtilities.GetDigest(p.HashAlgorithm.Algorithm);
-            IDigest mgfDigest = DigestUtilities.GetDigest(mgfHash.Algorithm);
-            if (digest.AlgorithmName == "SHA-1" || digest.AlgorithmName == "MD5") return false;
-            var signer = new PssSigner(new RsaBlindedEngine(), digest, mgfDigest, p.SaltLength.IntValueExact);
-            signer.Init(false, PublicKeyFactory.CreateKey(_spki));
+            if (algorithmId.Parameters == null || SignatureAlgorithm.UnsupportedReason(algorithmId) != null) return false;
+            RsaPssParameters? p = RsaPssParameters.Decode(algorithmId.Parameters, out _);
+            if (p == null) return false;
+            if (PssRestriction is RsaPssParameters r && (r.Hash != p.Hash || r.MgfHash != p.MgfHash || p.SaltLength < r.SaltLength)) return false;
+            if (p.MgfHash == p.Hash && p.SaltLength == RsaPssParameters.HashLength(p.Hash))
+            {
+                RSA rsa = RentRsa();
+                try
+                {
+                    return rsa.VerifyData(data, signature, p.Hash, RSASignaturePadding.Pss);
+                }
+                finally
+                {
+                    _platformKeys.Add(rsa);
+                }
+            }
+            IDigest digest = DigestUtilities.GetDigest(RsaPssParameters.HashOid(p.Hash));
+            IDigest mgfDigest = DigestUtilities.GetDigest(RsaPssParameters.HashOid(p.MgfHash));
+            var signer = new PssSigner(new RsaBlindedEngine(), digest, mgfDigest, p.SaltLength);
+            var k = RsaPublicKeyStructure.GetInstance(_spki.ParsePublicKey());
+            signer.Init(false, new RsaKeyParameters(false, k.Modulus, k.PublicExponent));
             signer.BlockUpdate(data, 0, data.Length);
             return signer.VerifySignature(signature);
         }

@@ -23,8 +23,9 @@ namespace PkiTools.Core.Keys
         public static readonly SignatureAlgorithm EcdsaSha512 = Add("1.2.840.10045.4.3.4", "ecdsa-with-SHA512", KeyType.Ecdsa, HashAlgorithmName.SHA512);
         public static readonly SignatureAlgorithm Ed25519 = Add("1.3.101.112", "Ed25519", KeyType.Ed25519, default);
 
-        private SignatureAlgorithm(string oid, string name, KeyType keyType, HashAlgorithmName hash, bool weak, bool pss)
+        private SignatureAlgorithm(string oid, string name, KeyType keyType, HashAlgorithmName hash, bool weak, bool pss, RsaPssParameters? pssParameters = null)
         {
+            PssParameters = pssParameters;
             Oid = oid;
             Name = name;
             KeyType = keyType;
@@ -33,7 +34,9 @@ namespace PkiTools.Core.Keys
             IsPss = pss;
             // PKCS#1 v1.5 RSA identifiers carry an explicit NULL; ECDSA and EdDSA carry no parameters (RFC 5758, RFC 8410).
             var id = new DerObjectIdentifier(oid);
-            Identifier = keyType == KeyType.Rsa && !pss ? new AlgorithmIdentifier(id, DerNull.Instance) : new AlgorithmIdentifier(id);
+            // RSASSA-PSS carries its RSASSA-PSS-params explicitly (RFC 4055 §3.1: required with a signature value).
+            Identifier = pssParameters != null ? pssParameters.ToAlgorithmIdentifier()
+                : keyType == KeyType.Rsa && !pss ? new AlgorithmIdentifier(id, DerNull.Instance) : new AlgorithmIdentifier(id);
             IdentifierDer = Identifier.GetDerEncoded();
         }
 
@@ -43,6 +46,9 @@ namespace PkiTools.Core.Keys
         public HashAlgorithmName Hash { get; }
         public bool IsWeak { get; }
         public bool IsPss { get; }
+
+        /// <summary>The parameters of an RSASSA-PSS algorithm made with <see cref="ForPss"/>; null for the bare OID entry and every other algorithm.</summary>
+        public RsaPssParameters? PssParameters { get; }
         public AlgorithmIdentifier Identifier { get; }
         public byte[] IdentifierDer { get; }
 
@@ -54,6 +60,10 @@ namespace PkiTools.Core.Keys
         }
 
         public static SignatureAlgorithm? FromOid(string oid) => ByOid.TryGetValue(oid, out var a) ? a : null;
+
+        /// <summary>RSASSA-PSS with <paramref name="parameters"/> (not registered by OID: the OID alone does not say the hash).</summary>
+        public static SignatureAlgorithm ForPss(RsaPssParameters parameters) =>
+            new SignatureAlgorithm(RsaPssParameters.Oid, parameters.Name, KeyType.Rsa, parameters.Hash, parameters.IsWeak, pss: true, parameters);
 
         /// <summary>
         /// DSA signature algorithms (FIPS 186, RFC 3279/5758): verified only, never made, and always weak (no TLS client
@@ -71,6 +81,28 @@ namespace PkiTools.Core.Keys
         /// <summary>The name of a weak signature algorithm (MD5, SHA-1, DSA), or null for a strong or unknown one.</summary>
         internal static string? WeakName(string oid) =>
             FromOid(oid) is SignatureAlgorithm a ? (a.IsWeak ? a.Name : null) : DsaSignatures.TryGetValue(oid, out string? dsa) ? dsa : null;
+
+        /// <summary>
+        /// The name of a weak signature algorithm, or null: as <see cref="WeakName(string)"/>, and RSASSA-PSS with SHA-1
+        /// (as its hash or MGF1 hash, the defaults of empty RSASSA-PSS-params) counts as weak like sha1WithRSAEncryption.
+        /// </summary>
+        internal static string? WeakName(AlgorithmIdentifier id)
+        {
+            if (id.Algorithm.Id != RsaPssParameters.Oid) return WeakName(id.Algorithm.Id);
+            RsaPssParameters? p = id.Parameters == null ? null : RsaPssParameters.Decode(id.Parameters, out _);
+            return p != null && p.IsWeak ? p.Name : null;
+        }
+
+        /// <summary>
+        /// Why a signature with this AlgorithmIdentifier cannot be verified by PkiTools, in words ("RSASSA-PSS with the
+        /// trailer field 2 is not supported"), or null when it can be (or the algorithm is simply unknown).
+        /// </summary>
+        internal static string? UnsupportedReason(AlgorithmIdentifier id)
+        {
+            if (id.Algorithm.Id != RsaPssParameters.Oid) return null;
+            if (id.Parameters == null) return "its RSASSA-PSS signature algorithm carries no parameters (RFC 4055 requires them with a signature)";
+            return RsaPssParameters.Decode(id.Parameters, out string? reason) == null ? reason : null;
+        }
 
         /// <summary>Human name of an algorithm OID, known or not.</summary>
         public static string NameOf(string oid) => FromOid(oid)?.Name ?? (DsaSignatures.TryGetValue(oid, out string? dsa) ? dsa : oid);

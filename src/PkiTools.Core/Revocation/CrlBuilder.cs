@@ -22,20 +22,20 @@ namespace PkiTools.Core.Revocation
 
         /// <summary>Signs with the issuer certificate's own private key (attached by PkiTools or held by the platform).</summary>
         public static CertificateRevocationList Build(X509Certificate2 issuer, IReadOnlyList<RevokedEntry> entries,
-            System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, HashAlgorithmName? hash = null)
+            System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, HashAlgorithmName? hash = null, SignatureScheme? scheme = null)
         {
             if (issuer == null) throw new ArgumentNullException(nameof(issuer));
             CheckIssuer(issuer);
-            return Build(issuer, CertificateIssuer.SignerFor(issuer, hash), entries, crlNumber, thisUpdate, nextUpdate);
+            return Build(issuer, CertificateIssuer.SignerFor(issuer, hash, scheme), entries, crlNumber, thisUpdate, nextUpdate);
         }
 
         /// <summary>Signs with <paramref name="key"/>, the issuer certificate's private key given explicitly (Ed25519 keys travel only this way).</summary>
         public static CertificateRevocationList Build(X509Certificate2 issuer, PrivateKey key, IReadOnlyList<RevokedEntry> entries,
-            System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, HashAlgorithmName? hash = null)
+            System.Numerics.BigInteger crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, HashAlgorithmName? hash = null, SignatureScheme? scheme = null)
         {
             if (issuer == null) throw new ArgumentNullException(nameof(issuer));
             CheckIssuer(issuer);
-            return Build(issuer, CertificateIssuer.MatchingSigner(issuer, key, hash), entries, crlNumber, thisUpdate, nextUpdate);
+            return Build(issuer, CertificateIssuer.MatchingSigner(issuer, key, hash, scheme), entries, crlNumber, thisUpdate, nextUpdate);
         }
 
         /// <summary>Signs with an external signer (a store key, an HSM, a test's broken signer).</summary>

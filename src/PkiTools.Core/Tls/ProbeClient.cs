@@ -219,6 +219,15 @@ namespace PkiTools.Core.Tls
             var ours = new List<SignatureAndHashAlgorithm>();
             switch (key.KeyType)
             {
+                case KeyType.Rsa when key.PssOnly:
+                    // An id-RSASSA-PSS key signs with the rsa_pss_pss schemes only (RFC 8446 4.2.3), with its own hash when it names one.
+                    foreach (SignatureAndHashAlgorithm pss in new[] { SignatureAndHashAlgorithm.rsa_pss_pss_sha256, SignatureAndHashAlgorithm.rsa_pss_pss_sha384, SignatureAndHashAlgorithm.rsa_pss_pss_sha512 })
+                    {
+                        // TLS's PSS schemes use MGF1 on the same hash and a salt as long as it: a key demanding otherwise has none.
+                        RsaPssParameters? r = key.PssRestriction;
+                        if (r == null || (PssHash(pss.Signature) == r.Hash && r.MgfHash == r.Hash && r.SaltLength <= RsaPssParameters.HashLength(r.Hash))) ours.Add(pss);
+                    }
+                    break;
                 case KeyType.Rsa:
                     ours.Add(SignatureAndHashAlgorithm.rsa_pss_rsae_sha256);
                     ours.Add(SignatureAndHashAlgorithm.rsa_pss_rsae_sha384);
@@ -243,15 +252,21 @@ namespace PkiTools.Core.Tls
             return offered.FirstOrDefault(o => ours.Any(a => a.Equals(o)));
         }
 
+        /// <summary>The hash of a TLS RSA-PSS scheme (rsae or pss), or null for any other signature.</summary>
+        private static HashAlgorithmName? PssHash(short signature) =>
+            signature == BcSignature.rsa_pss_rsae_sha256 || signature == BcSignature.rsa_pss_pss_sha256 ? HashAlgorithmName.SHA256
+            : signature == BcSignature.rsa_pss_rsae_sha384 || signature == BcSignature.rsa_pss_pss_sha384 ? HashAlgorithmName.SHA384
+            : signature == BcSignature.rsa_pss_rsae_sha512 || signature == BcSignature.rsa_pss_pss_sha512 ? HashAlgorithmName.SHA512
+            : (HashAlgorithmName?)null;
+
         private byte[] Sign(byte[] data)
         {
             SignatureAndHashAlgorithm a = SignatureAndHashAlgorithm;
             if (_key.Rsa != null)
             {
-                bool pss = a.Signature == BcSignature.rsa_pss_rsae_sha256 || a.Signature == BcSignature.rsa_pss_rsae_sha384 || a.Signature == BcSignature.rsa_pss_rsae_sha512;
-                HashAlgorithmName hash = pss
-                    ? (a.Signature == BcSignature.rsa_pss_rsae_sha256 ? HashAlgorithmName.SHA256 : a.Signature == BcSignature.rsa_pss_rsae_sha384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA512)
-                    : HashName(a.Hash);
+                HashAlgorithmName? pssHash = PssHash(a.Signature);
+                bool pss = pssHash != null;
+                HashAlgorithmName hash = pssHash ?? HashName(a.Hash);
                 return _key.Rsa.SignData(data, hash, pss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
             }
             if (_key.Ecdsa != null)

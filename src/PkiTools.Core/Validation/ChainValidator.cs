@@ -639,7 +639,7 @@ namespace PkiTools.Core.Validation
                     }
                     if (!isAnchor && !(isEnd && terminal == Terminal.SelfSigned) && !_options.AllowWeakSignatures)
                     {
-                        if (SignatureAlgorithm.WeakName(n.P.Structure.SignatureAlgorithm.Algorithm.Id) is string weakName)
+                        if (SignatureAlgorithm.WeakName(n.P.Structure.SignatureAlgorithm) is string weakName)
                         {
                             problems.Add(Problem(ChainProblemCode.WeakSignatureAlgorithm, i, n,
                                 $"The certificate is signed with {weakName}, which is no longer secure; reissue it with SHA-256 or better (or allow weak signatures for a legacy device)."));
@@ -681,7 +681,9 @@ namespace PkiTools.Core.Validation
                 {
                     case Terminal.BadSignature:
                         problems.Add(Problem(ChainProblemCode.SignatureInvalid, last - 1, path[last - 1],
-                            $"The signature on this certificate does not verify with the public key of '{path[last].Subject}': it was issued by another CA with the same name, or it is corrupt."));
+                            SignatureAlgorithm.UnsupportedReason(path[last - 1].P.Structure.SignatureAlgorithm) is string unsupported
+                                ? $"The signature on this certificate cannot be verified: {unsupported}."
+                                : $"The signature on this certificate does not verify with the public key of '{path[last].Subject}': it was issued by another CA with the same name, or it is corrupt."));
                         break;
                     case Terminal.SelfSigned:
                         problems.Add(Problem(ChainProblemCode.UntrustedRoot, last, path[last],

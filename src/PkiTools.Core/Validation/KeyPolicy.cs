@@ -25,7 +25,7 @@ namespace PkiTools.Core.Validation
             {
                 AlgorithmIdentifier algorithm = certificate.Tbs.SubjectPublicKeyInfo.Algorithm;
                 string oid = algorithm.Algorithm.Id;
-                if (oid == PkcsObjectIdentifiers.RsaEncryption.Id)
+                if (oid == PkcsObjectIdentifiers.RsaEncryption.Id || oid == RsaPssParameters.Oid) // an RSA-PSS key is an RSA key
                 {
                     if (!(certificate.PublicKey is PublicKeyInfo rsa)) return null; // malformed: no signature verifies with it
                     if (rsa.KeySize < 2048) return $"an RSA key of {rsa.KeySize} bits (2048 or more are required)";

@@ -47,6 +47,9 @@ namespace PkiTools.Core.X509
                 SignatureAlgorithm = AlgorithmIdentifier.GetInstance(signer.SignatureAlgorithm);
             }
 
+            /// <summary>The same issuer signing with another signer (another signature algorithm of the same key).</summary>
+            public IssuerSide WithSigner(ICertificateSigner signer) => new IssuerSide(Name, KeyIdentifier, signer, PublicKey, NotBefore, NotAfter, PathLength);
+
             public X509Name Name { get; }
 
             public byte[] KeyIdentifier { get; }

@@ -14,6 +14,10 @@ namespace PkiTools.Core.X509
     public sealed class CertificateIssuer
     {
         private readonly CertificateBuilder.IssuerSide _side;
+        private readonly PrivateKey? _key;
+        private readonly System.Security.Cryptography.HashAlgorithmName? _hash;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<SignatureScheme, CertificateBuilder.IssuerSide> _sides =
+            new System.Collections.Concurrent.ConcurrentDictionary<SignatureScheme, CertificateBuilder.IssuerSide>();
         private IReadOnlyList<X509Certificate2> _above = Array.Empty<X509Certificate2>();
 
         /// <summary>Uses the private key the certificate object holds the platform way (RSA or ECDSA, <see cref="PlatformKeys"/>); pass other keys explicitly.</summary>
@@ -29,9 +33,20 @@ namespace PkiTools.Core.X509
         /// carried into every <see cref="IssuedCertificate.Chain"/> after the issuer itself.
         /// </summary>
         public CertificateIssuer(X509Certificate2 issuer, PrivateKey key, IReadOnlyList<X509Certificate2>? chain = null, System.Security.Cryptography.HashAlgorithmName? hash = null)
-            : this(issuer, RequireCa(issuer), MatchingSigner(issuer, key, hash))
+            : this(issuer, key, chain, hash, null)
+        {
+        }
+
+        /// <summary>
+        /// As above, signing by default with <paramref name="scheme"/> (PKCS#1 v1.5 or RSASSA-PSS for an RSA key; null:
+        /// the key's own default); a template's <see cref="CertificateTemplate.SignatureScheme"/> overrides it per certificate.
+        /// </summary>
+        public CertificateIssuer(X509Certificate2 issuer, PrivateKey key, IReadOnlyList<X509Certificate2>? chain, System.Security.Cryptography.HashAlgorithmName? hash, SignatureScheme? scheme)
+            : this(issuer, RequireCa(issuer), MatchingSigner(issuer, key, hash, scheme))
         {
             _above = chain ?? Array.Empty<X509Certificate2>();
+            _key = key;
+            _hash = hash;
         }
 
         /// <summary>Uses an external signer (a store key, an HSM, a test's broken signer).</summary>
@@ -43,6 +58,8 @@ namespace PkiTools.Core.X509
         private CertificateIssuer(X509Certificate2 issuer, ParsedCertificate parsed, System.Security.Cryptography.HashAlgorithmName? hash)
             : this(issuer, parsed, SignerFor(issuer, hash))
         {
+            _key = (_side.Signer as KeySigner)?.Key;
+            _hash = hash;
         }
 
         private CertificateIssuer(X509Certificate2 issuer, ParsedCertificate parsed, ICertificateSigner signer)
@@ -64,6 +81,10 @@ namespace PkiTools.Core.X509
         /// </summary>
         public IssuedCertificate Sign(CertificateSigningRequest csr, CertificateTemplate template)
         {
+            if (!csr.SignatureValid && csr.SignatureUnsupported is string why)
+            {
+                throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"The signature on the certificate signing request for '{csr.Subject}' cannot be verified: {why}.", null, csr);
+            }
             if (!csr.SignatureValid)
             {
                 throw new PkiException(PkiErrorCode.CsrSignatureInvalid,
@@ -88,9 +109,22 @@ namespace PkiTools.Core.X509
             {
                 warnings.Add("Requested extensions ignored (the profile decides): " + string.Join(", ", csr.RequestedExtensions));
             }
+            CertificateBuilder.IssuerSide side = SideFor(template);
             byte[] der = CertificateBuilder.Build(template, subject, names.Count == 0 ? null : new GeneralNames(names.ToArray()), empty,
-                csr.SubjectPublicKeyInfo, keyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
+                csr.SubjectPublicKeyInfo, keyType, side, side.Signer, side.PublicKey, Clock(), warnings);
             return new IssuedCertificate(der, csr.GetPrivateKey(), warnings, ChainAbove);
+        }
+
+        /// <summary>The issuer side signing with the template's signature scheme, or the issuer's default without one.</summary>
+        private CertificateBuilder.IssuerSide SideFor(CertificateTemplate template)
+        {
+            if (template.SignatureScheme is not SignatureScheme scheme) return _side;
+            if (_key == null)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument, "This issuer signs through an external signer, which decides its signature algorithm itself.", null, Certificate,
+                    new PkiHint("Leave out {0}.", "SignatureAlgorithm"), "SignatureAlgorithm");
+            }
+            return _sides.GetOrAdd(scheme, s => _side.WithSigner(new KeySigner(_key, _hash, s)));
         }
 
         /// <summary>Issues directly for a key, with names from the template (no CSR round trip).</summary>
@@ -99,8 +133,9 @@ namespace PkiTools.Core.X509
             CheckSubjectKey(subjectKey.KeyType, subjectKey.Algorithm, subjectKey.KeySize, template);
             CertificateBuilder.ResolvedNames names = CertificateBuilder.ResolveNames(template);
             var warnings = new List<string>();
+            CertificateBuilder.IssuerSide side = SideFor(template);
             byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
-                subjectKey.SubjectPublicKeyInfo, subjectKey.KeyType, _side, _side.Signer, _side.PublicKey, Clock(), warnings);
+                subjectKey.SubjectPublicKeyInfo, subjectKey.KeyType, side, side.Signer, side.PublicKey, Clock(), warnings);
             return new IssuedCertificate(der, subjectKey, warnings, ChainAbove);
         }
 
@@ -110,7 +145,7 @@ namespace PkiTools.Core.X509
             CheckSubjectKey(key.KeyType, key.Algorithm, key.KeySize, template);
             CertificateBuilder.ResolvedNames names = CertificateBuilder.ResolveNames(template);
             var warnings = new List<string>();
-            var signer = new KeySigner(key, template.HashAlgorithm);
+            var signer = new KeySigner(key, template.HashAlgorithm, template.SignatureScheme);
             PublicKeyInfo publicKey = PublicKeyInfo.Create(SubjectPublicKeyInfo.GetInstance(key.SubjectPublicKeyInfo));
             byte[] der = CertificateBuilder.Build(template, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty,
                 key.SubjectPublicKeyInfo, key.KeyType, null, signer, publicKey, now ?? DateTimeOffset.UtcNow, warnings);
@@ -148,14 +183,14 @@ namespace PkiTools.Core.X509
             return parsed;
         }
 
-        internal static ICertificateSigner MatchingSigner(X509Certificate2 issuer, PrivateKey key, System.Security.Cryptography.HashAlgorithmName? hash)
+        internal static ICertificateSigner MatchingSigner(X509Certificate2 issuer, PrivateKey key, System.Security.Cryptography.HashAlgorithmName? hash, SignatureScheme? scheme = null)
         {
             if (key == null) throw new ArgumentNullException(nameof(key));
             if (!CertificateFacts.KeyMatches(issuer, key))
             {
                 throw new PkiException(PkiErrorCode.KeyMismatch, $"The private key given for '{issuer.Subject}' does not match its certificate.", null, issuer);
             }
-            return new KeySigner(key, hash);
+            return new KeySigner(key, hash, scheme);
         }
 
         /// <summary>The issuers above the certificates this issuer signs: the issuer, then what sits above it.</summary>
@@ -169,12 +204,12 @@ namespace PkiTools.Core.X509
             }
         }
 
-        internal static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash)
+        internal static ICertificateSigner SignerFor(X509Certificate2 issuer, System.Security.Cryptography.HashAlgorithmName? hash, SignatureScheme? scheme = null)
         {
             PrivateKey key = PlatformKeys.Find(issuer) ?? throw new PkiException(PkiErrorCode.IssuerKeyMissing,
                 $"The issuer certificate '{issuer.Subject}' has no private key. Pass the certificate object that was issued with its key, or one imported together with its key.",
                 null, issuer);
-            return MatchingSigner(issuer, key, hash);
+            return MatchingSigner(issuer, key, hash, scheme);
         }
     }
 }

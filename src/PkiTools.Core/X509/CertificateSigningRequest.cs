@@ -64,6 +64,7 @@ namespace PkiTools.Core.X509
             RequestedExtensions = requested.ToArray();
             SignatureAlgorithm = Keys.SignatureAlgorithm.NameOf(request.SignatureAlgorithm.Algorithm.Id);
             SignatureValid = signatureValid;
+            SignatureUnsupported = signatureValid ? null : Keys.SignatureAlgorithm.UnsupportedReason(request.SignatureAlgorithm);
             PublicKeyInfo? publicKey = null;
             try
             {
@@ -109,6 +110,9 @@ namespace PkiTools.Core.X509
 
         public bool HasPrivateKey => _privateKey != null;
 
+        /// <summary>Why the signature could not be verified at all (RSASSA-PSS parameters PkiTools does not support), in words; null otherwise.</summary>
+        internal string? SignatureUnsupported { get; }
+
         internal KeyType? KeyType { get; }
 
         internal byte[] SubjectDer { get; }
@@ -143,6 +147,10 @@ namespace PkiTools.Core.X509
 
         /// <summary>Creates and signs a CSR for <paramref name="key"/> asking for the given subject and SANs.</summary>
         public static CertificateSigningRequest Create(PrivateKey key, string? subject, IReadOnlyList<string> dnsNames, IReadOnlyList<string> ipAddresses, HashAlgorithmName? hash = null)
+            => Create(key, subject, dnsNames, ipAddresses, hash, null);
+
+        /// <summary>As above, signed with <paramref name="scheme"/> (RSA keys: PKCS#1 v1.5 or RSASSA-PSS; null: the key's default).</summary>
+        public static CertificateSigningRequest Create(PrivateKey key, string? subject, IReadOnlyList<string> dnsNames, IReadOnlyList<string> ipAddresses, HashAlgorithmName? hash, SignatureScheme? scheme)
         {
             var template = new CertificateTemplate { Subject = subject, DnsNames = dnsNames, IpAddresses = ipAddresses };
             CertificateBuilder.ResolvedNames names = CertificateBuilder.ResolveNames(template);
@@ -153,7 +161,7 @@ namespace PkiTools.Core.X509
                 generator.AddExtension(X509Extensions.SubjectAlternativeName, names.SubjectIsEmpty, names.SubjectAltNames);
                 attributes.Add(new AttributePkcs(new DerObjectIdentifier(ExtensionRequestOid), new DerSet(generator.Generate())));
             }
-            var signer = new KeySigner(key, hash);
+            var signer = new KeySigner(key, hash, scheme);
             var info = new CertificationRequestInfo(names.Subject, Org.BouncyCastle.Asn1.X509.SubjectPublicKeyInfo.GetInstance(key.SubjectPublicKeyInfo), new DerSet(attributes));
             byte[] infoDer = info.GetDerEncoded();
             byte[] signature = signer.Sign(infoDer);

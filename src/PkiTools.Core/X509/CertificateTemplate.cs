@@ -46,6 +46,12 @@ namespace PkiTools.Core.X509
         /// <summary>Signature hash. Null: SHA-256 (SHA-384 for P-384 issuers, SHA-512 for P-521).</summary>
         public HashAlgorithmName? HashAlgorithm { get; init; }
 
+        /// <summary>
+        /// How an RSA issuer key signs: PKCS#1 v1.5 or RSASSA-PSS. Null: the issuer's default (PKCS#1 v1.5 for an RSA key,
+        /// RSASSA-PSS for an RSA-PSS key, a CA's policy signatureAlgorithm). A non-RSA issuer refuses either.
+        /// </summary>
+        public Keys.SignatureScheme? SignatureScheme { get; init; }
+
         /// <summary>Accept RSA subject keys of 1024 to 2047 bits (legacy devices). Off by default.</summary>
         public bool AllowWeakKey { get; init; }
 
@@ -75,6 +81,7 @@ namespace PkiTools.Core.X509
             PathLength = PathLength,
             SerialNumber = serialNumber ?? SerialNumber,
             HashAlgorithm = HashAlgorithm,
+            SignatureScheme = SignatureScheme,
             AllowWeakKey = AllowWeakKey,
             PermittedDnsDomains = PermittedDnsDomains,
             PermittedIpRanges = PermittedIpRanges,

@@ -25,13 +25,15 @@ namespace PkiTools.Core.X509
         private readonly PrivateKey _key;
         private readonly SignatureAlgorithm _algorithm;
 
-        public KeySigner(PrivateKey key, System.Security.Cryptography.HashAlgorithmName? hash)
+        public KeySigner(PrivateKey key, System.Security.Cryptography.HashAlgorithmName? hash, SignatureScheme? scheme = null)
         {
             _key = key;
-            _algorithm = key.DefaultSignatureAlgorithm(hash);
+            _algorithm = key.DefaultSignatureAlgorithm(hash, scheme);
         }
 
         public byte[] SignatureAlgorithm => _algorithm.IdentifierDer;
+
+        internal PrivateKey Key => _key;
 
         public byte[] PublicKey => _key.SubjectPublicKeyInfo;
 

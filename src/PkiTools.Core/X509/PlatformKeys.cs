@@ -28,7 +28,8 @@ namespace PkiTools.Core.X509
             if (certificate == null) throw new ArgumentNullException(nameof(certificate));
             if (key == null) throw new ArgumentNullException(nameof(key));
             if (certificate.HasPrivateKey) return certificate;
-            if (key.Rsa != null && CopyWithRsa != null) return CopyWithRsa(certificate, key.Rsa);
+            // An RSA-PSS key stays out: .NET takes only rsaEncryption keys into a certificate (the module's table carries it, as Ed25519).
+            if (key.Rsa != null && !key.PssOnly && CopyWithRsa != null) return CopyWithRsa(certificate, key.Rsa);
             if (key.Ecdsa != null && CopyWithEcdsa != null) return CopyWithEcdsa(certificate, key.Ecdsa);
             return certificate;
         }

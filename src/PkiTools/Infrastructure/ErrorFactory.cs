@@ -47,6 +47,7 @@ namespace PkiTools.Commands.Infrastructure
             PkiErrorCode.WeakKey => ErrorCategory.InvalidArgument,
             PkiErrorCode.KeyMismatch => ErrorCategory.InvalidArgument,
             PkiErrorCode.SignatureSelfCheckFailed => ErrorCategory.SecurityError,
+            PkiErrorCode.SignatureAlgorithmMismatch => ErrorCategory.InvalidArgument,
             PkiErrorCode.CrlInvalid => ErrorCategory.InvalidData,
             PkiErrorCode.PolicyViolation => ErrorCategory.PermissionDenied,
             PkiErrorCode.LedgerCorrupt => ErrorCategory.InvalidData,
