@@ -10,6 +10,7 @@ using PkiTools.Core;
 using PkiTools.Core.Ca;
 using PkiTools.Core.Formats;
 using PkiTools.Core.IO;
+using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
 
 namespace PkiTools.Commands
@@ -93,6 +94,13 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter AllowWeakKey { get; set; }
 
+        /// <summary>
+        /// How an RSA key signs: RsaPkcs1 (PKCS#1 v1.5) or RsaPss (RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt).
+        /// Default: RsaPkcs1 for an RSA key, RsaPss for an RSA-PSS key (with -Ca: the CA policy's signatureAlgorithm first). Other keys refuse it (SignatureAlgorithmMismatch).
+        /// </summary>
+        [Parameter]
+        public SignatureScheme SignatureAlgorithm { get; set; }
+
         /// <summary>File stem: writes &lt;Path&gt;.crt, and &lt;Path&gt;.key when the CSR carried its private key.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -135,10 +143,10 @@ namespace PkiTools.Commands
                 {
                     _ca = OpenCa(Ca);
                     CertificateProfile profile = MyInvocation.BoundParameters.ContainsKey(nameof(Profile)) ? Profile : _ca.Policy.DefaultProfile;
-                    _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), profile, _lifetime, PathLength, AllowWeakKey);
+                    _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), profile, _lifetime, PathLength, AllowWeakKey, Templates.Scheme(this, SignatureAlgorithm));
                     return;
                 }
-                _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, _lifetime, PathLength, AllowWeakKey);
+                _template = Templates.Build(this, null, Array.Empty<string>(), Array.Empty<string>(), Profile, _lifetime, PathLength, AllowWeakKey, Templates.Scheme(this, SignatureAlgorithm));
                 _issuer = PipelineCertificates.IssuerFor(LoadIssuer());
             }
             catch (PkiException ex)

@@ -93,6 +93,14 @@ namespace PkiTools.Commands
         [ValidateRange(0, 32)]
         public int PathLength { get; set; }
 
+        /// <summary>
+        /// How the CA's RSA key signs: RsaPkcs1 (PKCS#1 v1.5, the default) or RsaPss (RSASSA-PSS). Kept in policy.json as
+        /// signatureAlgorithm, so the certificates and CRLs the CA signs later use it too; a root CA's own certificate is
+        /// signed with it. ECDSA and Ed25519 keys refuse it (SignatureAlgorithmMismatch).
+        /// </summary>
+        [Parameter]
+        public SignatureScheme SignatureAlgorithm { get; set; }
+
         /// <summary>policy.json's maxValidityDays: the longest lifetime this CA issues (default 825).</summary>
         [Parameter]
         [ValidateRange(1, 36500)]
@@ -124,6 +132,7 @@ namespace PkiTools.Commands
                 };
                 if (bound.ContainsKey(nameof(MaxValidityDays))) policy.MaxValidityDays = MaxValidityDays;
                 if (bound.ContainsKey(nameof(CrlDays))) policy.DefaultCrlDays = CrlDays;
+                policy.SignatureAlgorithm = Templates.Scheme(this, SignatureAlgorithm);
                 policy.Validate();
                 int years = bound.ContainsKey(nameof(ValidYears)) ? ValidYears : parent == null ? 10 : 5;
                 if ((ParentPassword != null || ParentPasswordFile != null || ParentPasswordCredential != null) && parent == null)

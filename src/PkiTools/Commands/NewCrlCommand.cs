@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Security;
 using PkiTools.Commands.Infrastructure;
 using PkiTools.Core.Ca;
+using PkiTools.Core.Keys;
 using PkiTools.Core.Revocation;
 
 namespace PkiTools.Commands
@@ -78,13 +79,20 @@ namespace PkiTools.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>
+        /// How an RSA key signs: RsaPkcs1 (PKCS#1 v1.5) or RsaPss (RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt).
+        /// Default: RsaPkcs1 for an RSA key, RsaPss for an RSA-PSS key (the CA policy's signatureAlgorithm first). Other keys refuse it (SignatureAlgorithmMismatch).
+        /// </summary>
+        [Parameter]
+        public SignatureScheme SignatureAlgorithm { get; set; }
+
         protected void Issue(CaDirectory ca, string action)
         {
             string? publish = Path == null ? null : ResolveOutputPath(Path);
             string targets = ca.CrlPath + (publish == null ? "" : ", " + publish);
             if (!ShouldProcess(targets, action)) return;
             int? days = MyInvocation.BoundParameters.ContainsKey(nameof(NextUpdateDays)) ? NextUpdateDays : (int?)null;
-            CertificateRevocationList crl = WithCaPassword(ca, pw => ca.NewCrl(days, pw, publish, Force));
+            CertificateRevocationList crl = WithCaPassword(ca, pw => ca.NewCrl(days, pw, publish, Force, Templates.Scheme(this, SignatureAlgorithm)));
             WriteVerbose($"Wrote CRL number {crl.CrlNumber} of '{ca.Subject}' with {crl.RevokedCount} revoked certificate(s), next update {PkiTools.Core.Words.Date(crl.NextUpdate)}, to {targets} (and the .der copies).");
             WriteObject(crl);
         }

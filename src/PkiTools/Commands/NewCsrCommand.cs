@@ -20,7 +20,7 @@ namespace PkiTools.Commands
             {
                 PrivateKey key = SubjectKey();
                 WarnPasswordUnused(Password, Path != null && KeyGenerated, Path == null ? "without -Path no key file is written." : "the key came from -Key, so New-Csr writes no key file.");
-                CertificateSigningRequest csr = CertificateSigningRequest.Create(key, Subject, DnsName, IpAddress);
+                CertificateSigningRequest csr = CertificateSigningRequest.Create(key, Subject, DnsName, IpAddress, null, Scheme);
                 WriteVerbose($"Created a CSR for '{csr.Subject}' with {csr.DnsNames.Length} DNS name(s) and {csr.IpAddresses.Length} IP address(es).");
                 if (Path != null && !Passwords.With(Password, pw => WriteFiles(OutputPlan.CsrAndKey(ResolveOutputPath(Path), csr, includeKey: KeyGenerated, pw), Force, "Write certificate signing request")))
                 {

@@ -32,7 +32,7 @@ namespace PkiTools.Commands
         {
             Guard(() =>
             {
-                var template = Templates.Build(this, Subject, DnsName, IpAddress, Profile, _lifetime, PathLength);
+                var template = Templates.Build(this, Subject, DnsName, IpAddress, Profile, _lifetime, PathLength, scheme: Scheme);
                 PrivateKey key = SubjectKey();
                 WarnPasswordUnused(Password, Path != null, "without -Path no key file is written.");
                 IssuedCertificate issued = CertificateIssuer.SelfSign(key, template);

@@ -43,6 +43,16 @@ namespace PkiTools.Commands.Infrastructure
         [Parameter]
         public SecureString? Password { get; set; }
 
+        /// <summary>
+        /// How an RSA key signs: RsaPkcs1 (PKCS#1 v1.5) or RsaPss (RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt).
+        /// Default: RsaPkcs1 for an RSA key, RsaPss for an RSA-PSS key. Other keys refuse it (SignatureAlgorithmMismatch).
+        /// </summary>
+        [Parameter]
+        public SignatureScheme SignatureAlgorithm { get; set; }
+
+        /// <summary>-SignatureAlgorithm when given, else null.</summary>
+        protected SignatureScheme? Scheme => Templates.Scheme(this, SignatureAlgorithm);
+
         /// <summary>True when the key was generated here (and so belongs in the output files).</summary>
         protected bool KeyGenerated => Key == null;
 

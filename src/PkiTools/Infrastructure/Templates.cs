@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using PkiTools.Core;
+using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
 
 namespace PkiTools.Commands.Infrastructure
@@ -9,7 +10,7 @@ namespace PkiTools.Commands.Infrastructure
     internal static class Templates
     {
         public static CertificateTemplate Build(PSCmdlet cmdlet, string? subject, string[] dnsNames, string[] ipAddresses,
-            CertificateProfile profile, LifetimeParameters lifetime, int pathLength, bool allowWeakKey = false)
+            CertificateProfile profile, LifetimeParameters lifetime, int pathLength, bool allowWeakKey = false, SignatureScheme? scheme = null)
         {
             var bound = cmdlet.MyInvocation.BoundParameters;
             return new CertificateTemplate
@@ -22,8 +23,13 @@ namespace PkiTools.Commands.Infrastructure
                 NotAfter = lifetime.Until,
                 PathLength = bound.ContainsKey("PathLength") ? pathLength : (int?)null,
                 AllowWeakKey = allowWeakKey,
+                SignatureScheme = scheme,
             };
         }
+
+        /// <summary>-SignatureAlgorithm when given, else null (the key's or the CA's default).</summary>
+        public static SignatureScheme? Scheme(PSCmdlet cmdlet, SignatureScheme value) =>
+            cmdlet.MyInvocation.BoundParameters.ContainsKey("SignatureAlgorithm") ? value : (SignatureScheme?)null;
 
         /// <summary>A DateTime typed by the user is local unless it says otherwise.</summary>
         public static DateTimeOffset ToUtc(DateTime value) =>
