@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
+using PkiTools.Core.Ca;
 using PkiTools.Core.Formats;
 using PkiTools.Core.Keys;
 using PkiTools.Core.Revocation;
@@ -135,6 +136,8 @@ namespace PkiTools.Core.Tests
             // The key's parameters restrict the hash: SHA-384 is refused, as openssl refuses it.
             var sha384 = Assert.Throws<PkiException>(() => CertificateIssuer.SelfSign(key, new CertificateTemplate { DnsNames = new[] { "pss.example" }, HashAlgorithm = HashAlgorithmName.SHA384 }));
             Assert.Equal(PkiErrorCode.SignatureAlgorithmMismatch, sha384.Code);
+            // ACME signs with RS256 (PKCS#1 v1.5): an RSA-PSS key cannot be an account key.
+            Assert.Equal(PkiErrorCode.SignatureAlgorithmMismatch, Assert.Throws<PkiException>(() => new PkiTools.Core.Acme.AcmeJws(key)).Code);
         }
 
         [Theory]
@@ -304,6 +307,33 @@ namespace PkiTools.Core.Tests
             var ex = Assert.Throws<PkiException>(() => new CertificateIssuer(root.Certificate, caKey).Sign(csr, new CertificateTemplate()));
             Assert.Equal(PkiErrorCode.UnsupportedAlgorithm, ex.Code);
             Assert.Contains("mask generation function", ex.Message);
+        }
+
+        [Fact]
+        public void A_ca_keeps_its_signature_algorithm_in_policy_json_for_later_issuance_renewal_and_crls()
+        {
+            using var dir = new TempDir();
+            string folder = dir.File("ca");
+            CaDirectory.Create(folder, "CN=PSS CA", KeyAlgorithm.Rsa2048, 5, null, new CaPolicy { SignatureAlgorithm = SignatureScheme.RsaPss });
+            Assert.Contains("\"signatureAlgorithm\": \"RsaPss\"", File.ReadAllText(Path.Combine(folder, "policy.json")));
+
+            // Opened afresh, as Invoke-CaSign and Invoke-CertRenewal (CaRenewalIssuer: Issue with the old key) open it.
+            CaDirectory ca = CaDirectory.Open(folder);
+            Assert.Equal(SignatureScheme.RsaPss, ca.Policy.SignatureAlgorithm);
+            PrivateKey subject = PrivateKey.Generate(KeyAlgorithm.EcdsaP256);
+            IssuedCertificate renewed = ca.Issue(subject, new CertificateTemplate { DnsNames = new[] { "renew.example" } });
+            Assert.Equal(RsaPssParameters.Oid, renewed.Certificate.SignatureAlgorithm.Value);
+            IssuedCertificate pkcs1 = ca.Issue(subject, new CertificateTemplate { DnsNames = new[] { "renew.example" }, SignatureScheme = SignatureScheme.RsaPkcs1 });
+            Assert.Equal("1.2.840.113549.1.1.11", pkcs1.Certificate.SignatureAlgorithm.Value);
+            Assert.Equal("rsassaPss", ca.NewCrl().SignatureAlgorithm);
+            Assert.Equal("sha256WithRSAEncryption", ca.NewCrl(null, null, null, false, SignatureScheme.RsaPkcs1).SignatureAlgorithm);
+
+            // policy.json: the setting is optional, case-insensitive, and a wrong value says what it takes.
+            Assert.Null(CaPolicy.FromJson("{}").SignatureAlgorithm);
+            Assert.Equal(SignatureScheme.RsaPkcs1, CaPolicy.FromJson("{\"signatureAlgorithm\": \"rsapkcs1\"}").SignatureAlgorithm);
+            var bad = Assert.Throws<PkiException>(() => CaPolicy.FromJson("{\"signatureAlgorithm\": \"Pss\"}"));
+            Assert.Contains("RsaPkcs1, RsaPss", bad.Message);
+            Assert.DoesNotContain("signatureAlgorithm", new CaPolicy().ToJson());
         }
 
         /// <summary>The DER with every id-mgf1 (1.2.840.113549.1.1.8) turned into id-pSpecified (…1.9): an unknown mask function, same length.</summary>
