@@ -40,6 +40,10 @@ Describe 'RSA-PSS' {
         $key.PssOnly | Should -BeTrue
         $cert = $key | New-SelfSignedCert -DnsName key.corp.example -Path "$TestDrive/key"
         $cert.SignatureAlgorithm.Value | Should -Be $PssOid
+        $cert.HasPrivateKey | Should -BeFalse       # .NET takes rsaEncryption keys only ...
+        $cert.HasPkiPrivateKey | Should -BeTrue     # ... so the key rides with the certificate through the module
+        $cert | Export-Cert -Path "$TestDrive/again.crt" -IncludeKey
+        (Import-PrivateKey "$TestDrive/again.crt").PssOnly | Should -BeTrue
         { $key | New-Csr -DnsName key.corp.example -SignatureAlgorithm RsaPkcs1 -ErrorAction Stop } |
             Should -Throw -ErrorId (Get-PkiErrorId SignatureAlgorithmMismatch New-Csr)
         $key | Export-PrivateKey -Path "$TestDrive/back.key"

@@ -143,12 +143,7 @@ namespace PkiTools.Core.Keys
             : restriction == null ? new AlgorithmIdentifier(new DerObjectIdentifier(RsaPssParameters.Oid))
             : new AlgorithmIdentifier(new DerObjectIdentifier(RsaPssParameters.Oid), restriction.ToAsn1());
 
-        /// <summary>This RSA key as an RSA-PSS key (the same platform key), optionally restricted to <paramref name="restriction"/>.</summary>
-        internal PrivateKey AsPssOnly(RsaPssParameters? restriction)
-        {
-            if (_rsa == null) throw new PkiException(PkiErrorCode.InvalidArgument, $"Only an RSA key can be an RSA-PSS key; this is {Words.A(Algorithm)} key.");
-            return FromRsa(_rsa, true, restriction);
-        }
+
 
         /// <summary>Wraps a platform ECDSA key on a named curve.</summary>
         public static PrivateKey FromECDsa(ECDsa ecdsa)
