@@ -206,6 +206,28 @@ namespace PkiTools.Core.Tests.Tls
             Assert.Contains("refused the client certificate", refused.Message);
         }
 
+        [Theory]
+        [InlineData("-tls1_3", "none")]
+        [InlineData("-tls1_2", "none")]
+        [InlineData("-tls1_3", "sha384")]
+        public void Mutual_TLS_with_an_rsa_pss_client_key_signs_with_the_rsa_pss_pss_schemes(string version, string hash)
+        {
+            // An id-RSASSA-PSS key (issue 18) may sign only rsa_pss_pss_* (RFC 8446 4.2.3), with its own hash when it names one.
+            using var dir = new TempDir();
+            string keyFile = dir.File("pss.key");
+            var args = new System.Collections.Generic.List<string> { "genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048", "-out", keyFile };
+            if (hash != "none") args.AddRange(new[] { "-pkeyopt", "rsa_pss_keygen_md:" + hash, "-pkeyopt", "rsa_pss_keygen_mgf1_md:" + hash, "-pkeyopt", "rsa_pss_keygen_saltlen:48" });
+            OpenSsl.Ok(args.ToArray());
+            PrivateKey key = PrivateKey.Import(System.IO.File.ReadAllBytes(keyFile));
+            Assert.True(key.PssOnly);
+            var issuer = new X509.CertificateIssuer(_pki.Intermediate.Certificate, _pki.Intermediate.Key!);
+            var client = issuer.Issue(key, new X509.CertificateTemplate { Subject = "CN=client pss", Profile = X509.CertificateProfile.TlsClient });
+            using var server = new OpenSslServer("-cert", _pki.FullChainFile, "-key", _pki.KeyFile, "-CAfile", _pki.CaBundleFile, "-Verify", "2", "-verify_return_error", version);
+            TlsHandshakeInfo ok = Probe("localhost:" + server.Port, client: new TlsClientCredential(client.Certificate, client.Key!, new[] { _pki.Intermediate.Certificate }));
+            Assert.True(ok.ClientCertificateSent);
+            Assert.True(server.Printed("CN = client pss"), "s_server verified our certificate: " + server.Output);
+        }
+
         [NginxFact]
         public void Mutual_TLS_with_nginx_the_client_certificate_is_sent_when_asked_and_only_then()
         {
