@@ -143,8 +143,6 @@ namespace PkiTools.Core.Keys
             : restriction == null ? new AlgorithmIdentifier(new DerObjectIdentifier(RsaPssParameters.Oid))
             : new AlgorithmIdentifier(new DerObjectIdentifier(RsaPssParameters.Oid), restriction.ToAsn1());
 
-
-
         /// <summary>Wraps a platform ECDSA key on a named curve.</summary>
         public static PrivateKey FromECDsa(ECDsa ecdsa)
         {
@@ -212,12 +210,22 @@ namespace PkiTools.Core.Keys
             {
                 throw new PkiException(PkiErrorCode.KeyNotExportable, $"This RSA-PSS key's parameters ({p.Name}) need a signature the platform cannot make, and the key cannot be exported to make it otherwise.", ex);
             }
-            var key = new RsaPrivateCrtKeyParameters(U(k.Modulus), U(k.Exponent), U(k.D), U(k.P), U(k.Q), U(k.DP), U(k.DQ), U(k.InverseQ));
-            var signer = new PssSigner(new Org.BouncyCastle.Crypto.Engines.RsaBlindedEngine(),
-                DigestUtilities.GetDigest(RsaPssParameters.HashOid(p.Hash)), DigestUtilities.GetDigest(RsaPssParameters.HashOid(p.MgfHash)), p.SaltLength);
-            signer.Init(true, new ParametersWithRandom(key, Random));
-            signer.BlockUpdate(data, 0, data.Length);
-            return signer.GenerateSignature();
+            try
+            {
+                var key = new RsaPrivateCrtKeyParameters(U(k.Modulus), U(k.Exponent), U(k.D), U(k.P), U(k.Q), U(k.DP), U(k.DQ), U(k.InverseQ));
+                var signer = new PssSigner(new Org.BouncyCastle.Crypto.Engines.RsaBlindedEngine(),
+                    DigestUtilities.GetDigest(RsaPssParameters.HashOid(p.Hash)), DigestUtilities.GetDigest(RsaPssParameters.HashOid(p.MgfHash)), p.SaltLength);
+                signer.Init(true, new ParametersWithRandom(key, Random));
+                signer.BlockUpdate(data, 0, data.Length);
+                return signer.GenerateSignature();
+            }
+            finally
+            {
+                foreach (byte[]? secret in new[] { k.D, k.P, k.Q, k.DP, k.DQ, k.InverseQ })
+                {
+                    if (secret != null) Array.Clear(secret, 0, secret.Length);
+                }
+            }
         }
 
         /// <summary>

@@ -226,7 +226,7 @@ namespace PkiTools.Core.Keys
         /// </summary>
         private bool VerifyPss(AlgorithmIdentifier algorithmId, byte[] data, byte[] signature)
         {
-            if (algorithmId.Parameters == null || SignatureAlgorithm.UnsupportedReason(algorithmId) != null) return false;
+            if (algorithmId.Parameters == null) return false; // RFC 4055: required with a signature
             RsaPssParameters? p = RsaPssParameters.Decode(algorithmId.Parameters, out _);
             if (p == null) return false;
             if (PssRestriction is RsaPssParameters r && (r.Hash != p.Hash || r.MgfHash != p.MgfHash || p.SaltLength < r.SaltLength)) return false;
