@@ -95,6 +95,8 @@ namespace PkiTools.Core
         AcmeChallengeFailed,
         /// <summary>The CA's database ledger (PostgreSQL) could not be reached or the connection was lost mid-operation; nothing was recorded, retry when it is back.</summary>
         LedgerUnavailable,
+        /// <summary>The file is a PKI object of another kind (a CRL, a CSR or a public key where a certificate or private key is read); the message says what it is.</summary>
+        WrongFileType,
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ namespace PkiTools.Core
             }
             if ("AEIOUaeiou".IndexOf(first) >= 0) return !word.StartsWith("Uni", StringComparison.OrdinalIgnoreCase) && !word.StartsWith("Use", StringComparison.OrdinalIgnoreCase);
             // Initialisms are spelled out: RSA, SHA, MD5, X509, HTTP. Our enum names spell them as words (Rsa2048).
-            bool initialism = (word.Length > 1 && char.IsUpper(word[0]) && char.IsUpper(word[1]))
+            bool initialism = (word.Length > 1 && char.IsUpper(word[0]) && (char.IsUpper(word[1]) || char.IsDigit(word[1])))
                 || word.StartsWith("Rsa", StringComparison.Ordinal);
             return initialism && "FHLMNRSX".IndexOf(char.ToUpperInvariant(first)) >= 0;
         }

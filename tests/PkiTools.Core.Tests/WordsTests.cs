@@ -25,6 +25,10 @@ namespace PkiTools.Core.Tests
         [InlineData("8-bit", "an 8-bit")]
         [InlineData("11-bit", "an 11-bit")]
         [InlineData("1024-bit", "a 1024-bit")]
+        [InlineData("X25519", "an X25519")]
+        [InlineData("X448", "an X448")]
+        [InlineData("DSA", "a DSA")]
+        [InlineData("Diffie-Hellman (DH)", "a Diffie-Hellman (DH)")]
         public void A_or_an_by_sound(string word, string expected) => Assert.Equal(expected, Words.A(word));
 
         [Fact]

@@ -324,7 +324,13 @@ namespace PkiTools.Core.Keys
         }
 
         /// <summary>DER of any of the three forms, told apart by shape (openssl pkey -outform DER writes PKCS#1 and SEC1).</summary>
-        private static PrivateKey ImportDer(byte[] der, char[]? password) => Guard(() =>
+        private static PrivateKey ImportDer(byte[] der, char[]? password)
+        {
+            if (LooksLikePfx(der)) return ImportPfx(der, password);
+            return ImportDerKey(der, password);
+        }
+
+        private static PrivateKey ImportDerKey(byte[] der, char[]? password) => Guard(() =>
         {
             var (sequence, shape, encrypted) = DerShape(der);
             if (encrypted) return ImportPkcs8(PasswordBasedEncryption.DecryptPkcs8(der, RequirePassword(password)));
@@ -336,6 +342,46 @@ namespace PkiTools.Core.Keys
             };
         });
 
+        private static bool LooksLikePfx(byte[] der)
+        {
+            try
+            {
+                return CertificateFiles.Detect(der) == CertificateFormat.Pfx;
+            }
+            catch (PkiException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>The private key of a PFX/PKCS#12 file (with or without certificates), checked like every other key read.</summary>
+        private static PrivateKey ImportPfx(byte[] pfx, char[]? password)
+        {
+            Pkcs12.Contents contents;
+            try
+            {
+                contents = Pkcs12.Read(pfx, password, "The PFX file");
+            }
+            catch (PkiException ex) when (ex.Code == PkiErrorCode.CertificateInvalid)
+            {
+                throw new PkiException(PkiErrorCode.KeyInvalid, ex.Reason, ex, ex.Target, ex.Hint, ex.Input);
+            }
+            foreach (var certificate in contents.Certificates) certificate.Dispose();
+            if (contents.Keys.Count == 0)
+            {
+                throw new PkiException(PkiErrorCode.WrongFileType, "The PFX file holds certificates and no private key.");
+            }
+            PrivateKey first = contents.Keys[0];
+            foreach (PrivateKey other in contents.Keys)
+            {
+                if (other.KeyId != first.KeyId)
+                {
+                    throw new PkiException(PkiErrorCode.KeyInvalid, $"The PFX file holds {contents.Keys.Count} different private keys; a PFX is read as a key file only when it holds one.");
+                }
+            }
+            return first;
+        }
+
         private static (Asn1Sequence Sequence, PrivateKeyFormat Format, bool Encrypted) DerShape(byte[] der)
         {
             if (der.Length == 0 || der[0] != 0x30)
@@ -344,10 +390,25 @@ namespace PkiTools.Core.Keys
             }
             var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(der));
             if (sequence.Count == 2 && sequence[0] is Asn1Sequence && sequence[1] is Asn1OctetString) return (sequence, PrivateKeyFormat.Pkcs8, true);
+            if (sequence.Count == 2 && sequence[0] is Asn1Sequence && sequence[1] is DerBitString) throw PublicKeyOnly();
+            // OpenSSL's traditional DSA form: SEQUENCE { 0, p, q, g, y, x }.
+            if (sequence.Count == 6 && sequence[0] is DerInteger v0 && v0.HasValue(0) && IsIntegers(sequence)) throw KeyFamilies.UnusedKey("The private key", "DSA");
             if (sequence.Count == 9 && sequence[1] is DerInteger) return (sequence, PrivateKeyFormat.Pkcs1, false);
             if (sequence.Count >= 2 && sequence[0] is DerInteger version && version.HasValue(1) && sequence[1] is Asn1OctetString) return (sequence, PrivateKeyFormat.Sec1, false);
             return (sequence, PrivateKeyFormat.Pkcs8, false);
         }
+
+        private static bool IsIntegers(Asn1Sequence sequence)
+        {
+            foreach (Asn1Encodable element in sequence)
+            {
+                if (!(element is DerInteger)) return false;
+            }
+            return true;
+        }
+
+        private static PkiException PublicKeyOnly() =>
+            new PkiException(PkiErrorCode.WrongFileType, "The data is a public key (SubjectPublicKeyInfo), not a private key.");
 
         /// <summary>The first key block of PEM text and its encoding; no block for the obsolete "Proc-Type: 4,ENCRYPTED" form (read whole by BouncyCastle).</summary>
         private static (PemBlock? Block, PrivateKeyEncoding Encoding) PemKey(string text)
@@ -361,6 +422,11 @@ namespace PkiTools.Core.Keys
                     case "RSA PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs1, pem: true, encrypted: false));
                     case "EC PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Sec1, pem: true, encrypted: false));
                     case "ENCRYPTED PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs8, pem: true, encrypted: true));
+                    case "DSA PRIVATE KEY": throw KeyFamilies.UnusedKey("The private key", "DSA");
+                    case "PUBLIC KEY":
+                    case "RSA PUBLIC KEY": throw PublicKeyOnly();
+                    case "OPENSSH PRIVATE KEY":
+                        throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds an OpenSSH private key, which PkiTools does not read; convert it to PKCS#8 with ssh-keygen -p -m PKCS8 (on a copy).");
                 }
             }
             throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block.");
@@ -500,6 +566,7 @@ namespace PkiTools.Core.Keys
         {
             PrivateKeyInfo info = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(der));
             DerObjectIdentifier alg = info.PrivateKeyAlgorithm.Algorithm;
+            KeyFamilies.RefuseUnusedPrivateKey(alg);
             if (alg.Equals(PkcsObjectIdentifiers.RsaEncryption))
             {
                 return FromRsaStructure(RsaPrivateKeyStructure.GetInstance(info.ParsePrivateKey()));
@@ -521,18 +588,25 @@ namespace PkiTools.Core.Keys
             }
             if (alg.Equals(X9ObjectIdentifiers.IdECPublicKey))
             {
-                var curve = DerObjectIdentifier.GetInstance(info.PrivateKeyAlgorithm.Parameters);
-                return FromSec1(ECPrivateKeyStructure.GetInstance(info.ParsePrivateKey()), curve);
+                return FromSec1(ECPrivateKeyStructure.GetInstance(info.ParsePrivateKey()), info.PrivateKeyAlgorithm.Parameters);
             }
             if (alg.Equals(EdECObjectIdentifiers.id_Ed25519))
             {
-                return FromEd25519((Ed25519PrivateKeyParameters)PrivateKeyFactory.CreateKey(info));
+                return FromEd25519Checked(info);
             }
             throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"Private keys of algorithm {alg.Id} are not supported.");
         });
 
+        private static PrivateKey FromEd25519Checked(PrivateKeyInfo info)
+        {
+            var key = (Ed25519PrivateKeyParameters)PrivateKeyFactory.CreateKey(info);
+            KeyConsistency.CheckEd25519(key.GeneratePublicKey().GetEncoded(), info.PublicKey);
+            return FromEd25519(key);
+        }
+
         private static PrivateKey FromRsaStructure(RsaPrivateKeyStructure k, bool pssOnly = false, RsaPssParameters? restriction = null)
         {
+            KeyConsistency.CheckRsa(k);
             var p = new RSAParameters
             {
                 Modulus = k.Modulus.ToByteArrayUnsigned(),
@@ -551,18 +625,18 @@ namespace PkiTools.Core.Keys
             return FromRsa(rsa, pssOnly, restriction);
         }
 
-        private static PrivateKey FromSec1(ECPrivateKeyStructure k, DerObjectIdentifier? curve)
+        /// <summary>
+        /// An EC key from SEC1, on the curve <paramref name="algorithmParameters"/> (PKCS#8's) or the SEC1 structure
+        /// names, checked: the private value in range, the public point (when stored) on the curve and equal to d·G.
+        /// </summary>
+        private static PrivateKey FromSec1(ECPrivateKeyStructure k, Asn1Encodable? algorithmParameters)
         {
-            curve ??= k.Parameters as DerObjectIdentifier ?? (k.Parameters != null ? DerObjectIdentifier.GetInstance(k.Parameters) : null);
-            if (curve == null)
-            {
-                throw new PkiException(PkiErrorCode.KeyInvalid, "The EC private key names no curve.");
-            }
+            DerObjectIdentifier curve = CurveOf(algorithmParameters ?? k.Parameters);
             X9ECParameters x9 = ECNamedCurveTable.GetByOid(curve)
                 ?? throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"The EC curve {curve.Id} is not supported.");
             int fieldBytes = (x9.Curve.FieldSize + 7) / 8;
             BigInteger d = k.GetKey();
-            var q = x9.G.Multiply(d).Normalize();
+            var q = KeyConsistency.CheckEc(x9, d, k.PublicKey);
             var p = new ECParameters
             {
                 Curve = Curves.ToCurve(curve.Id),
@@ -570,6 +644,23 @@ namespace PkiTools.Core.Keys
                 Q = new ECPoint { X = Pad(q.AffineXCoord.ToBigInteger(), fieldBytes), Y = Pad(q.AffineYCoord.ToBigInteger(), fieldBytes) },
             };
             return FromECDsa(NativeKeys.Ecdsa(p));
+        }
+
+        /// <summary>The named curve of EC parameters: a curve OID, or explicit parameters equal to a named curve's.</summary>
+        private static DerObjectIdentifier CurveOf(Asn1Encodable? parameters)
+        {
+            switch (parameters?.ToAsn1Object())
+            {
+                case null:
+                case Asn1Null _:
+                    throw new PkiException(PkiErrorCode.KeyInvalid, "The EC private key names no curve.");
+                case DerObjectIdentifier oid:
+                    return oid;
+                case Asn1Sequence explicitCurve:
+                    return KeyFamilies.NamedCurveOf(X9ECParameters.GetInstance(explicitCurve));
+                default:
+                    throw new PkiException(PkiErrorCode.KeyInvalid, "The EC private key's curve is neither named nor given by explicit parameters.");
+            }
         }
 
         private static T Guard<T>(Func<T> parse)

@@ -49,8 +49,11 @@ namespace PkiTools.Core.Keys
         /// <summary>The RSASSA-PSS-params of a PSS key that carries them: signatures must use its hashes and at least its salt length.</summary>
         public RsaPssParameters? PssRestriction { get; }
 
-        /// <summary>Rsa2048, EcdsaP256, Ed25519, or the algorithm OID for a family we do not support.</summary>
-        public string Algorithm => KeyType is KeyType t ? Curves.DescribeKey(t, KeySize, CurveOid) : _spki.Algorithm.Algorithm.Id;
+        /// <summary>Rsa2048, EcdsaP256, Ed25519; DSA, X25519 ... in words for families we recognise and do not use; else the algorithm OID.</summary>
+        public string Algorithm => KeyType is KeyType t ? Curves.DescribeKey(t, KeySize, CurveOid)
+            : KeyFamilies.UnusedName(_spki.Algorithm.Algorithm.Id) ?? (ExplicitCurve ? "ECDSA on an explicit curve" : _spki.Algorithm.Algorithm.Id);
+
+        private bool ExplicitCurve => _spki.Algorithm.Algorithm.Equals(X9ObjectIdentifiers.IdECPublicKey) && !(_spki.Algorithm.Parameters is DerObjectIdentifier);
 
         public byte[] Der => _spki.GetDerEncoded();
 

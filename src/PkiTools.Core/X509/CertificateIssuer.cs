@@ -81,6 +81,9 @@ namespace PkiTools.Core.X509
         /// </summary>
         public IssuedCertificate Sign(CertificateSigningRequest csr, CertificateTemplate template)
         {
+            // The key's family first: a request for a key PkiTools does not use (DSA, Ed448) is refused as such, whether or
+            // not its signature could be verified.
+            if (csr.KeyType == null) CheckSubjectKey(null, csr.KeyAlgorithm, csr.KeySize, template);
             if (!csr.SignatureValid && csr.SignatureUnsupported is string why)
             {
                 throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"The signature on the certificate signing request for '{csr.Subject}' cannot be verified: {why}.", null, csr);

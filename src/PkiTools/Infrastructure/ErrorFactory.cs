@@ -69,6 +69,7 @@ namespace PkiTools.Commands.Infrastructure
             PkiErrorCode.AcmeUnavailable => ErrorCategory.ConnectionError,
             PkiErrorCode.AcmeChallengeFailed => ErrorCategory.AuthenticationError,
             PkiErrorCode.LedgerUnavailable => ErrorCategory.ConnectionError,
+            PkiErrorCode.WrongFileType => ErrorCategory.InvalidType,
             _ => throw new System.ArgumentOutOfRangeException(nameof(code), code, "PkiErrorCode " + code + " has no ErrorCategory: add it to ErrorFactory.CategoryOf."),
         };
     }

@@ -242,7 +242,7 @@ namespace PkiTools.Core.Tests.Fuzzing
             Expect(Parser.Key, PkiErrorCode.KeyInvalid, P("PRIVATE KEY", encrypted), "encrypted PKCS#8 in a PRIVATE KEY block");
             Expect(Parser.Key, PkiErrorCode.KeyInvalid, P("ENCRYPTED PRIVATE KEY", pkcs8), "plain PKCS#8 in an ENCRYPTED PRIVATE KEY block");
             Expect(Parser.Key, PkiErrorCode.FormatUnknown, P("CERTIFICATE", cert), "a certificate file");
-            Expect(Parser.Key, PkiErrorCode.FormatUnknown, P("PUBLIC KEY", pkcs8), "a PUBLIC KEY block");
+            Expect(Parser.Key, PkiErrorCode.WrongFileType, P("PUBLIC KEY", pkcs8), "a PUBLIC KEY block (named as a public key)");
             string mismatched = Pem.Encode("PRIVATE KEY", pkcs8).Replace("END PRIVATE KEY", "END CERTIFICATE");
             foreach (Parser p in All) Expect(p, PkiErrorCode.FormatUnknown, Bytes(mismatched), "BEGIN and END labels that differ");
         }
