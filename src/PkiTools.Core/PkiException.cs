@@ -120,20 +120,32 @@ namespace PkiTools.Core
 
         public IReadOnlyList<string> Inputs => _inputs;
 
-        /// <summary>The sentence with every input spelled by <paramref name="spell"/> (which receives the name and the value or null).</summary>
-        public string Render(Func<string, string?, string> spell)
+        /// <summary>
+        /// The remedy for a caller that has none of these inputs (a cmdlet without the switch the hint names), in plain
+        /// words; null when the hint has no such form.
+        /// </summary>
+        public string? Otherwise { get; init; }
+
+        /// <summary>
+        /// The sentence with every input spelled by <paramref name="spell"/> (which receives the name and the value or
+        /// null). A spell that returns null says the caller has no such input: the result is then <see cref="Otherwise"/>
+        /// (or null when the hint has no such form, and the hint is left out).
+        /// </summary>
+        public string? Render(Func<string, string?, string?> spell)
         {
             var spelled = new object[_inputs.Length];
             for (int i = 0; i < _inputs.Length; i++)
             {
                 int eq = _inputs[i].IndexOf('=');
-                spelled[i] = eq < 0 ? spell(_inputs[i], null) : spell(_inputs[i].Substring(0, eq), _inputs[i].Substring(eq + 1));
+                string? s = eq < 0 ? spell(_inputs[i], null) : spell(_inputs[i].Substring(0, eq), _inputs[i].Substring(eq + 1));
+                if (s == null) return Otherwise;
+                spelled[i] = s;
             }
             return string.Format(CultureInfo.InvariantCulture, Text, spelled);
         }
 
         /// <summary>The plain rendering, for C# callers and logs: the option names as they are ("Force", "Profile IntermediateCa").</summary>
-        public override string ToString() => Render((name, value) => value == null ? name : name + " " + value);
+        public override string ToString() => Render((name, value) => value == null ? name : name + " " + value)!;
     }
 
     /// <summary>
@@ -169,6 +181,6 @@ namespace PkiTools.Core
         public string? Input { get; }
 
         /// <summary>The message with the hint spelled by <paramref name="spell"/> (the cmdlet layer passes "-Name value").</summary>
-        public string Render(Func<string, string?, string> spell) => Hint == null ? Reason : Reason + " " + Hint.Render(spell);
+        public string Render(Func<string, string?, string?> spell) => Hint?.Render(spell) is string hint ? Reason + " " + hint : Reason;
     }
 }

@@ -19,6 +19,15 @@ namespace PkiTools.Core.Formats
         P7b,
     }
 
+    /// <summary>The kinds of PKI file a certificate reader can be handed by mistake (<see cref="CertificateFiles.OtherKindOf"/>).</summary>
+    public enum PkiFileKind
+    {
+        /// <summary>A certificate signing request (PKCS#10).</summary>
+        CertificateRequest,
+        /// <summary>A certificate revocation list.</summary>
+        Crl,
+    }
+
     /// <summary>The algorithms a PFX is written with (-PfxCompatibility).</summary>
     public enum PfxCompatibility
     {
@@ -63,8 +72,15 @@ namespace PkiTools.Core.Formats
                         return ReadPem(data, password, where);
                     case CertificateFormat.Der:
                         {
-                            Asn1Guard.CheckOne(data, 0, data.Length, PkiErrorCode.CertificateInvalid, where);
-                            return new CertificateFileContents(new[] { CertificateFromDer(data, where) });
+                            try
+                            {
+                                Asn1Guard.CheckOne(data, 0, data.Length, PkiErrorCode.CertificateInvalid, where);
+                                return new CertificateFileContents(new[] { CertificateFromDer(data, where) });
+                            }
+                            catch (PkiException ex) when (ex.Code == PkiErrorCode.CertificateInvalid && OtherKindOf(data) is PkiFileKind kind)
+                            {
+                                throw WrongKind(where, kind, ex);
+                            }
                         }
                     case CertificateFormat.P7b:
                         return new CertificateFileContents(Order(ReadP7b(data, where), null));
@@ -88,12 +104,15 @@ namespace PkiTools.Core.Formats
             if (Pem.LooksLikePem(data))
             {
                 bool p7b = false;
+                PkiFileKind? other = null;
                 foreach (PemBlock block in Pem.Decode(System.Text.Encoding.UTF8.GetString(data)))
                 {
                     if (IsCertificateLabel(block.Label)) return CertificateFormat.Pem;
                     if (IsPkcs7Label(block.Label)) p7b = true;
+                    other ??= KindOfLabel(block.Label);
                 }
                 if (p7b) return CertificateFormat.P7b;
+                if (other is PkiFileKind kind) throw WrongKind(where, kind, null);
                 throw new PkiException(PkiErrorCode.FormatUnknown, $"{where} is PEM text with no CERTIFICATE or PKCS7 block (a key or CSR file?).");
             }
             // DER: peek at the headers only, so that a truncated file is still recognised (and then reported as damaged).
@@ -160,6 +179,44 @@ namespace PkiTools.Core.Formats
         }
 
         // ---------------------------------------------------------------- helpers
+
+        /// <summary>
+        /// Whether <paramref name="data"/> is a CSR or a CRL (PEM by its label, DER by its shape) rather than a
+        /// certificate: what a certificate reader was handed by mistake. Null for anything else.
+        /// </summary>
+        public static PkiFileKind? OtherKindOf(byte[] data)
+        {
+            if (data == null) return null;
+            try
+            {
+                if (Pem.LooksLikePem(data))
+                {
+                    foreach (PemBlock block in Pem.Decode(System.Text.Encoding.UTF8.GetString(data)))
+                    {
+                        if (IsCertificateLabel(block.Label)) return null;
+                        if (KindOfLabel(block.Label) is PkiFileKind kind) return kind;
+                    }
+                    return null;
+                }
+                return Inspection.DetailReader.OtherKindOfDer(data);
+            }
+            catch (PkiException)
+            {
+                return null;
+            }
+        }
+
+        private static PkiFileKind? KindOfLabel(string label) => label switch
+        {
+            "X509 CRL" => PkiFileKind.Crl,
+            "CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST" => PkiFileKind.CertificateRequest,
+            _ => null,
+        };
+
+        private static PkiException WrongKind(string where, PkiFileKind kind, Exception? inner) => new PkiException(PkiErrorCode.WrongFileType,
+            kind == PkiFileKind.Crl
+                ? $"{where} is a certificate revocation list (CRL), not a certificate."
+                : $"{where} is a certificate signing request (CSR), not a certificate.", inner);
 
         internal static X509Certificate2 CertificateFromDer(byte[] der, string where)
         {

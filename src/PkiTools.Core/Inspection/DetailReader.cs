@@ -103,6 +103,24 @@ namespace PkiTools.Core.Inspection
             }
         }
 
+        /// <summary>A CSR or CRL by its DER shape (see <see cref="Classify"/>), else null (a certificate, a bundle, or nothing known).</summary>
+        internal static Formats.PkiFileKind? OtherKindOfDer(byte[] data)
+        {
+            try
+            {
+                return Classify(data, "The data", null) switch
+                {
+                    DerKind.Csr => Formats.PkiFileKind.CertificateRequest,
+                    DerKind.Crl => Formats.PkiFileKind.Crl,
+                    _ => null,
+                };
+            }
+            catch (PkiException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>
         /// Which structure a DER blob is, from its shape: Certificate, CertificationRequest and CertificateList are all
         /// SEQUENCE { SEQUENCE tbs, AlgorithmIdentifier, BIT STRING } and differ inside tbs: a certificate starts with

@@ -278,7 +278,7 @@ namespace PkiTools.Core.Renewal
             }
             catch (PkiException ex)
             {
-                return new RenewalResult(path, RenewalAction.Failed, old.Subject, old.NotAfter, null, $"{Words.Capital(issuer!.Name)} did not renew it ({ex.Code}): {ex.Message}", failureCode: ex.Code);
+                return new RenewalResult(path, RenewalAction.Failed, old.Subject, old.NotAfter, null, $"{Words.Capital(issuer!.Name)} did not renew it ({ex.Code}): {(ex.Hint?.Otherwise is string otherwise ? ex.Reason + " " + otherwise : ex.Message)}", failureCode: ex.Code);
             }
             finally
             {

@@ -163,7 +163,7 @@ namespace PkiTools.Core.X509
             }
             if (type == KeyType.Rsa && size < 2048 && !template.AllowWeakKey)
             {
-                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is too weak.", null, null, new PkiHint("Use 2048 bits or more (or {0} for a legacy device).", "AllowWeakKey"));
+                throw new PkiException(PkiErrorCode.WeakKey, $"An RSA key of {size} bits is too weak.", null, null, new PkiHint("Use 2048 bits or more (or {0} for a legacy device).", "AllowWeakKey") { Otherwise = "Use 2048 bits or more." });
             }
             if (type == KeyType.Rsa && size < 1024)
             {

@@ -84,7 +84,7 @@ namespace PkiTools.Commands
             }
             catch (PkiException ex)
             {
-                ThrowTerminatingError(ErrorFactory.Create(ex));
+                ThrowTerminatingError(ErrorFactory.Create(ex, this));
             }
         }
 

@@ -51,7 +51,7 @@ namespace PkiTools.Commands
                 }
                 catch (PkiException ex)
                 {
-                    ThrowTerminatingError(ErrorFactory.Create(ex));
+                    ThrowTerminatingError(ErrorFactory.Create(ex, this));
                 }
             }
         }

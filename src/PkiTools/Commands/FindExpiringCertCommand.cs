@@ -109,7 +109,7 @@ namespace PkiTools.Commands
                         {
                             WriteProgress(new ProgressRecord(1, "Find-ExpiringCert", $"{_filesRead:N0} files read") { CurrentOperation = entry.File });
                         }
-                        if (entry.Error != null) WriteError(ErrorFactory.Create(entry.Error));
+                        if (entry.Error != null) WriteError(ErrorFactory.Create(entry.Error, this));
                         else if (entry.Item != null) Write(entry.Item);
                     }
                 });
@@ -182,7 +182,7 @@ namespace PkiTools.Commands
             {
                 if (outcome.Error is PkiException ex)
                 {
-                    WriteError(ErrorFactory.Create(ex));
+                    WriteError(ErrorFactory.Create(ex, this));
                     continue;
                 }
                 if (outcome.Error is OperationCanceledException) break; // the pipeline is stopping

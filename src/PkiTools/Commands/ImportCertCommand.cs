@@ -20,8 +20,19 @@ namespace PkiTools.Commands
         [Parameter]
         public SecureString? Password { get; set; }
 
-        protected override CertificateFileContents Parse(byte[] data, string source) =>
-            Passwords.With(Password, pw => CertificateFiles.Read(data, pw, source));
+        protected override CertificateFileContents Parse(byte[] data, string source)
+        {
+            try
+            {
+                return Passwords.With(Password, pw => CertificateFiles.Read(data, pw, source));
+            }
+            catch (Core.PkiException ex) when (ex.Code == Core.PkiErrorCode.WrongFileType && ex.Hint == null && CertificateFiles.OtherKindOf(data) is PkiFileKind kind)
+            {
+                // The core says what the file is; which cmdlet reads it is the cmdlet layer's to say.
+                string reader = kind == PkiFileKind.Crl ? "Import-Crl" : "Import-Csr";
+                throw new Core.PkiException(ex.Code, ex.Reason, ex, ex.Target, new Core.PkiHint($"Read it with {reader}."), ex.Input);
+            }
+        }
 
         protected override void Emit(CertificateFileContents contents, string source)
         {

@@ -151,7 +151,7 @@ namespace PkiTools.Commands
             }
             catch (PkiException ex)
             {
-                ThrowTerminatingError(ErrorFactory.Create(ex));
+                ThrowTerminatingError(ErrorFactory.Create(ex, this));
             }
         }
 
@@ -305,7 +305,7 @@ namespace PkiTools.Commands
             catch (PkiException ex)
             {
                 // The password could not be read: nothing of the batch was issued.
-                foreach (var _ in csrs) WriteError(ErrorFactory.Create(ex));
+                foreach (var _ in csrs) WriteError(ErrorFactory.Create(ex, this));
                 return;
             }
             // The .NET objects (a parse of the DER and the key attached) are the largest per-certificate cost left: built
@@ -332,7 +332,7 @@ namespace PkiTools.Commands
                 }
                 WriteObject(Emit(outcome.Certificate!, by));
             }
-            foreach (PkiException error in errors) WriteError(ErrorFactory.Create(error));
+            foreach (PkiException error in errors) WriteError(ErrorFactory.Create(error, this));
         }
 
         /// <summary>The pipeline object of one issued certificate, with its warnings and verbose lines (the verbose text built only when asked for).</summary>

@@ -193,7 +193,7 @@ namespace PkiTools.Commands
                         // Renewed, but not deployed: Failed, with the new files left in place (a hook never undoes them).
                         WriteObject(new RenewalResult(result.Path, RenewalAction.Failed, result.Subject, result.OldNotAfter, result.NewNotAfter,
                             result.Message + " The new files are in place, but the deploy hook failed: " + ex.Reason, result.Files, result.KeyPath, result.ChainPath, PkiErrorCode.HookFailed, result.DnsNames));
-                        WriteError(ErrorFactory.Create(ex));
+                        WriteError(ErrorFactory.Create(ex, this));
                         return;
                     }
                 }
@@ -261,7 +261,7 @@ namespace PkiTools.Commands
                 // folder given inside one is not renewed.
                 foreach (var (folder, files, error) in CertificateInventory.Folders(path, recurse: true, skip: name => name == CertificateRenewer.BackupFolderName))
                 {
-                    if (error != null) WriteError(ErrorFactory.Create(error));
+                    if (error != null) WriteError(ErrorFactory.Create(error, this));
                     if (folder.Split(System.IO.Path.DirectorySeparatorChar).Contains(CertificateRenewer.BackupFolderName)) continue;
                     foreach (string file in files.Where(IsRenewable)) yield return file;
                 }

@@ -108,7 +108,7 @@ namespace PkiTools.Commands
             Guard(() =>
             {
                 Uri? directory = Directory == null ? null : DirectoryUrl(Directory);
-                foreach (StoredAcmeAccount account in AcmeAccountStore.List(StateFolder(StatePath), directory, ex => WriteError(ErrorFactory.Create(ex)))) WriteObject(account);
+                foreach (StoredAcmeAccount account in AcmeAccountStore.List(StateFolder(StatePath), directory, ex => WriteError(ErrorFactory.Create(ex, this)))) WriteObject(account);
             });
         }
     }

@@ -149,7 +149,7 @@ namespace PkiTools.Commands
             catch (PkiException ex)
             {
                 // The lock or the ledger could not be had: nothing of the batch was revoked.
-                foreach (string _ in serials) WriteError(ErrorFactory.Create(ex));
+                foreach (string _ in serials) WriteError(ErrorFactory.Create(ex, this));
                 return;
             }
             var errors = new List<PkiException>();
@@ -168,7 +168,7 @@ namespace PkiTools.Commands
                 }
                 if (PassThru) WriteObject(ca.Record(entry));
             }
-            foreach (PkiException error in errors) WriteError(ErrorFactory.Create(error));
+            foreach (PkiException error in errors) WriteError(ErrorFactory.Create(error, this));
         }
 
         /// <summary>The ledger's subjects of the bare serials of a batch, from one read of the ledger.</summary>

@@ -153,7 +153,7 @@ namespace PkiTools.Commands
             }
             catch (PkiException ex)
             {
-                ThrowTerminatingError(ErrorFactory.Create(ex));
+                ThrowTerminatingError(ErrorFactory.Create(ex, this));
             }
             _options = Options(Array.Empty<X509Certificate2>());
             if (MyInvocation.BoundParameters.ContainsKey(nameof(RevocationFlag)) && _options.EffectiveRevocationMode == RevocationMode.NoCheck)
@@ -228,7 +228,7 @@ namespace PkiTools.Commands
             }
             catch (PkiException ex)
             {
-                WriteError(ErrorFactory.Create(ex));
+                WriteError(ErrorFactory.Create(ex, this));
                 return;
             }
             Write(result);

@@ -6,15 +6,30 @@ namespace PkiTools.Commands.Infrastructure
     /// <summary>The one place core error codes become PowerShell error records: id = code name, a category, the target.</summary>
     public static class ErrorFactory
     {
-        public static ErrorRecord Create(PkiException ex)
+        public static ErrorRecord Create(PkiException ex) => Create(ex, null);
+
+        /// <summary>
+        /// The record for an error raised in <paramref name="cmdlet"/>: a hint naming a switch the cmdlet does not have
+        /// (-AllowWeakKey where only Invoke-CaSign has it) is given in its plain form instead.
+        /// </summary>
+        public static ErrorRecord Create(PkiException ex, PSCmdlet? cmdlet)
         {
             var record = new ErrorRecord(ex, ex.Code.ToString(), CategoryOf(ex.Code), ex.Target);
-            record.ErrorDetails = new ErrorDetails(Message(ex));
+            record.ErrorDetails = new ErrorDetails(Message(ex, cmdlet));
             return record;
         }
 
         /// <summary>The exception's message in cmdlet language: every input the core names becomes "-Name" ("-Profile IntermediateCa").</summary>
         public static string Message(PkiException ex) => ex.Render(Spell);
+
+        /// <summary>As <see cref="Message(PkiException)"/>, for an error of <paramref name="cmdlet"/>: see <see cref="Create(PkiException, PSCmdlet)"/>.</summary>
+        public static string Message(PkiException ex, PSCmdlet? cmdlet)
+        {
+            if (cmdlet == null || ex.Hint?.Otherwise == null) return Message(ex);
+            var parameters = cmdlet.MyInvocation?.MyCommand?.Parameters;
+            if (parameters == null) return Message(ex);
+            return ex.Render((name, value) => parameters.ContainsKey(name) ? Spell(name, value) : null);
+        }
 
         public static string Spell(string input, string? value) => value == null ? "-" + input : "-" + input + " " + value;
 

@@ -113,7 +113,7 @@ namespace PkiTools.Commands.Infrastructure
             catch (PkiException ex)
             {
                 BeforeError();
-                WriteError(ErrorFactory.Create(ex));
+                WriteError(ErrorFactory.Create(ex, this));
             }
         }
 

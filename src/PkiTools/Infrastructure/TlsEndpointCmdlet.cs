@@ -61,7 +61,7 @@ namespace PkiTools.Commands.Infrastructure
             }
             catch (PkiException ex)
             {
-                ThrowTerminatingError(ErrorFactory.Create(ex));
+                ThrowTerminatingError(ErrorFactory.Create(ex, this));
             }
             _probes = new ParallelProbes<T>(ThrottleLimit);
         }
@@ -113,7 +113,7 @@ namespace PkiTools.Commands.Infrastructure
                     WriteResult(outcome.Result);
                     break;
                 case PkiException ex:
-                    WriteError(ErrorFactory.Create(ex));
+                    WriteError(ErrorFactory.Create(ex, this));
                     break;
                 case OperationCanceledException _:
                     break; // the pipeline is stopping
