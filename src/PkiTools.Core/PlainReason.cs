@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 namespace PkiTools.Core
 {
     /// <summary>
-    /// Turns what a parser threw into words for a person. BouncyCastle's messages name its own types ("illegal object
+    /// The one place a library's exception becomes words for a person. BouncyCastle's messages name its own types ("illegal object
     /// in GetInstance: Org.BouncyCastle.Asn1.DLSequence"), which tell a sysadmin nothing; the exception itself is
     /// always kept as the inner exception for whoever debugs.
     /// </summary>
@@ -43,6 +43,11 @@ namespace PkiTools.Core
             || message!.IndexOf("Org.BouncyCastle", StringComparison.Ordinal) >= 0
             || message.IndexOf("System.", StringComparison.Ordinal) >= 0
             || message.IndexOf("GetInstance", StringComparison.OrdinalIgnoreCase) >= 0
-            || message.IndexOf("(Parameter ", StringComparison.Ordinal) >= 0;
+            || message.IndexOf("(Parameter ", StringComparison.Ordinal) >= 0
+            || message.IndexOf("Interop+", StringComparison.Ordinal) >= 0
+            || message.IndexOf("Exception", StringComparison.Ordinal) >= 0
+            // OpenSSL's error queue as .NET passes it on: "error:0680007B:asn1 encoding routines::header too long".
+            || message.IndexOf("routines:", StringComparison.Ordinal) >= 0
+            || message.StartsWith("error:", StringComparison.Ordinal);
     }
 }

@@ -399,3 +399,64 @@ Describe '-Password on the cmdlets that write key files' {
         Get-FileName -LiteralPath $dir | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Keys and files from the wild (issue 18)' {
+    BeforeAll {
+        $Wild = New-TestFolder
+        function Invoke-OpenSsl { $null = & openssl @args 2>&1; if ($LASTEXITCODE -ne 0) { throw "openssl $args failed" } }
+    }
+
+    It 'refuses <Name> keys as UnsupportedAlgorithm, naming the algorithm' -Skip:$NoOpenSsl -TestCases @(
+        @{ Name = 'X25519'; Generate = @('genpkey', '-algorithm', 'X25519') }
+        @{ Name = 'X448'; Generate = @('genpkey', '-algorithm', 'X448') }
+        @{ Name = 'Ed448'; Generate = @('genpkey', '-algorithm', 'Ed448') }
+        @{ Name = 'Diffie-Hellman'; Generate = @('genpkey', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048') }
+    ) {
+        $file = Join-Path $Wild "$Name.key"
+        Invoke-OpenSsl @Generate -out $file
+        $err = $null
+        Import-PrivateKey -LiteralPath $file -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId -Id UnsupportedAlgorithm -Command Import-PrivateKey)
+        $err[0].ToString() | Should -BeLike "*$Name*key*"
+    }
+
+    It 'reads an EC key with explicit P-256 parameters as EcdsaP256' -Skip:$NoOpenSsl {
+        $file = Join-Path $Wild 'explicit.key'
+        Invoke-OpenSsl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:explicit -out $file
+        (Import-PrivateKey -LiteralPath $file).Algorithm | Should -Be 'EcdsaP256'
+    }
+
+    It 'refuses an RSA key whose modulus is not the product of its primes as KeyInvalid, as openssl pkey -check does' -Skip:$NoOpenSsl {
+        $file = Join-Path $Wild 'rsa.key'
+        Invoke-OpenSsl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out $file
+        Invoke-OpenSsl rsa -in $file -traditional -outform DER -out "$file.der"
+        # PKCS#1 DER: 30 82 04 xx | 02 01 00 | 02 82 01 01 00 <256 modulus bytes>: change the modulus's last byte, so
+        # that n is no longer p*q and every other part is intact.
+        $der = [System.IO.File]::ReadAllBytes("$file.der")
+        $der[12 + 255] = $der[12 + 255] -bxor 0x02
+        [System.IO.File]::WriteAllBytes("$file.bad", $der)
+        (& openssl pkey -in "$file.bad" -inform DER -check -noout 2>&1) -join ' ' | Should -BeLike '*Key is invalid*'
+        $err = $null
+        Import-PrivateKey -LiteralPath "$file.bad" -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId -Id KeyInvalid -Command Import-PrivateKey)
+        $err[0].ToString() | Should -BeLike '*not the product of its primes*'
+    }
+
+    It 'reads the key of a key-only PFX with -Password' -Skip:$NoOpenSsl {
+        $key = Join-Path $Wild 'pfx.key'
+        $pfx = Join-Path $Wild 'keyonly.pfx'
+        Invoke-OpenSsl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out $key
+        Invoke-OpenSsl pkcs12 -export -nocerts -inkey $key -passout "pass:$Secret" -out $pfx
+        (Import-PrivateKey -LiteralPath $pfx -Password $Pw).KeyId | Should -Be (Import-PrivateKey -LiteralPath $key).KeyId
+    }
+
+    It 'Import-Cert calls a CRL a CRL and points to Import-Crl' {
+        $ca = New-Ca -Path (Join-Path $Wild 'ca') -Subject 'CN=Pester Wild CA'
+        $crl = Join-Path $Wild 'ca.crl'
+        $null = New-Crl -Ca $ca -Path $crl
+        $err = $null
+        Import-Cert -LiteralPath $crl -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be (Get-PkiErrorId -Id WrongFileType -Command Import-Cert)
+        $err[0].ToString() | Should -BeLike '*Read it with Import-Crl.'
+    }
+}

@@ -103,6 +103,71 @@ namespace PkiTools.Module.Tests
             Assert.True(leaks.Count == 0, $"{leaks.Count} of {errors} messages name a type:\n" + string.Join("\n", leaks.Take(40)));
         }
 
+        /// <summary>Library and parameter-validation text no message may carry (issue 18).</summary>
+        private static readonly Regex LibraryText = new Regex(@"Org\.BouncyCastle|\(Parameter '|\b\w+Exception\b|\bSystem\.[A-Z]|Interop\+|\bAsn1[A-Z]\w*|\b(Der|DL|Ber)[A-Z][a-z]\w*|GetInstance|routines:", RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// Files from the wild, made by openssl: keys of every algorithm and form (explicit curves, DSA, X25519, Ed448,
+        /// DH, public keys, a key-only PFX, a key with a damaged prime), DSA and Ed448 certificates and requests, CRLs.
+        /// Every cmdlet that reads files is handed each one; no error or warning may carry library text.
+        /// </summary>
+        [Fact]
+        public void Files_from_the_wild_give_messages_without_library_text()
+        {
+            void Ssl(params string[] args) => PkiTools.Tests.OpenSsl.Ok(args);
+            string F(string name) => S.File(name);
+            Ssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-pkeyopt", "ec_param_enc:explicit", "-out", F("ecx.key"));
+            Ssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1", "-pkeyopt", "ec_param_enc:explicit", "-out", F("bpx.key"));
+            Ssl("ec", "-in", F("ecx.key"), "-outform", "DER", "-out", F("ecx.sec1.der"));
+            Ssl("pkey", "-in", F("ecx.key"), "-pubout", "-outform", "DER", "-out", F("ecx.pub.der"));
+            Ssl("pkey", "-in", F("ecx.key"), "-pubout", "-out", F("ecx.pub.pem"));
+            Ssl("genpkey", "-genparam", "-algorithm", "DSA", "-pkeyopt", "pbits:2048", "-out", F("dsa.params"));
+            Ssl("genpkey", "-paramfile", F("dsa.params"), "-out", F("dsa.key"));
+            Ssl("dsa", "-in", F("dsa.key"), "-outform", "DER", "-out", F("dsa.trad.der"));
+            Ssl("req", "-new", "-key", F("dsa.key"), "-subj", "/CN=dsa.example", "-out", F("dsa.csr"));
+            Ssl("req", "-x509", "-new", "-key", F("dsa.key"), "-subj", "/CN=dsa.example", "-days", "2", "-out", F("dsa.crt"));
+            Ssl("genpkey", "-algorithm", "Ed448", "-out", F("ed448.key"));
+            Ssl("req", "-x509", "-new", "-key", F("ed448.key"), "-subj", "/CN=ed448.example", "-days", "2", "-out", F("ed448.crt"));
+            Ssl("req", "-new", "-key", F("ed448.key"), "-subj", "/CN=ed448.example", "-out", F("ed448.csr"));
+            Ssl("genpkey", "-algorithm", "X25519", "-out", F("x25519.key"));
+            Ssl("genpkey", "-algorithm", "DH", "-pkeyopt", "group:ffdhe2048", "-out", F("dh.key"));
+            Ssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", F("rsa.key"));
+            Ssl("pkcs12", "-export", "-nocerts", "-inkey", F("rsa.key"), "-passout", "pass:x", "-out", F("keyonly.pfx"));
+            byte[] der = Convert.FromBase64String(string.Concat(File.ReadAllLines(F("rsa.key")).Where(l => !l.StartsWith("-----", StringComparison.Ordinal))));
+            der[der.Length - 200] ^= 0x40; // inside the CRT values: parses, does not fit
+            File.WriteAllBytes(F("damaged.der"), der);
+            S.Run("$ca = New-Ca -Path ./wildca -Subject 'CN=Wild CA'; New-Crl -Ca $ca -Path ./wild.crl | Out-Null").ThrowOnError();
+            Ssl("crl", "-in", F("wild.crl"), "-outform", "DER", "-out", F("wild.crl.der"));
+            string[] files =
+            {
+                "ecx.key", "bpx.key", "ecx.sec1.der", "ecx.pub.der", "ecx.pub.pem", "dsa.key", "dsa.trad.der", "dsa.csr", "dsa.crt",
+                "ed448.key", "ed448.crt", "ed448.csr", "x25519.key", "dh.key", "keyonly.pfx", "damaged.der", "wild.crl", "wild.crl.der",
+            };
+            string[] commands =
+            {
+                "Import-Cert -Path ./{0}", "Import-PrivateKey -Path ./{0}", "Import-Csr -Path ./{0}", "Import-Crl -Path ./{0}", "Get-CertDetail -Path ./{0}",
+                "Invoke-CaSign -CsrPath ./{0} -Issuer $root", "Test-CertChain -Path ./{0} -TrustedRoot $root", "$leaf | Test-CertChain -TrustedRoot ./{0}",
+            };
+            var leaks = new List<string>();
+            int messages = 0;
+            foreach (string file in files)
+            {
+                foreach (string command in commands)
+                {
+                    string script = string.Format(command, file);
+                    var r = S.Run(script + " | Out-Null");
+                    foreach (string text in r.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e).Concat(r.Warnings))
+                    {
+                        messages++;
+                        if (LibraryText.IsMatch(text)) leaks.Add($"{script} -> {text}");
+                    }
+                }
+            }
+            foreach (string leak in leaks) _out.WriteLine(leak);
+            Assert.True(messages > 60, $"only {messages} messages");
+            Assert.True(leaks.Count == 0, $"{leaks.Count} of {messages} messages carry library text:\n" + string.Join("\n", leaks.Take(40)));
+        }
+
         [Fact]
         public void Key_names_take_an_where_spoken_with_a_vowel()
         {

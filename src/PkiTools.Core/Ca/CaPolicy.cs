@@ -278,7 +278,7 @@ namespace PkiTools.Core.Ca
             }
             catch (Exception ex) when (ex is ArgumentException || ex is InvalidCastException || ex is System.IO.IOException)
             {
-                throw new PkiException(PkiErrorCode.CertificateInvalid, $"The nameConstraints extension of '{certificate.Subject}' cannot be read: {ex.Message}", ex, certificate);
+                throw new PkiException(PkiErrorCode.CertificateInvalid, $"The nameConstraints extension of '{certificate.Subject}' cannot be read: {PlainReason.Of(ex)}.", ex, certificate);
             }
             return names.PermittedDnsSuffixes.Count + names.PermittedIpRanges.Count == 0 ? null : names;
         }

@@ -116,7 +116,7 @@ namespace PkiTools.Core.Formats
             }
             catch (CryptographicException ex)
             {
-                throw new PkiException(PkiErrorCode.CertificateInvalid, $"{where ?? "The data"} is not a certificate .NET can load: {ex.Message}", ex);
+                throw new PkiException(PkiErrorCode.CertificateInvalid, $"{where ?? "The data"} is not a certificate the platform can load: {PlainReason.Of(ex)}.", ex);
             }
         }
     }

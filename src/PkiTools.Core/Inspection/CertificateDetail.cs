@@ -230,7 +230,7 @@ namespace PkiTools.Core.Inspection
             }
             catch (Exception ex) when (!(ex is PkiException))
             {
-                throw new PkiException(code, $"The {what} cannot be decoded: {ex.Message}", ex);
+                throw new PkiException(code, $"The {what} cannot be decoded: {PlainReason.Of(ex)}.", ex);
             }
         }
 

@@ -99,7 +99,7 @@ namespace PkiTools.Core.Inspection
                     DerKind.Crl => PkiErrorCode.CrlInvalid,
                     _ => PkiErrorCode.CertificateInvalid,
                 };
-                onError(new PkiException(code, $"{where} is malformed: {ex.Message}", ex, source));
+                onError(new PkiException(code, $"{where} is malformed: {PlainReason.Of(ex)}.", ex, source));
             }
         }
 

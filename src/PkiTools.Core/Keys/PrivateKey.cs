@@ -414,6 +414,7 @@ namespace PkiTools.Core.Keys
         private static (PemBlock? Block, PrivateKeyEncoding Encoding) PemKey(string text)
         {
             if (text.IndexOf("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal) >= 0) return (null, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs1, pem: true, encrypted: true));
+            string? other = null;
             foreach (PemBlock block in Pem.Decode(text))
             {
                 switch (block.Label)
@@ -422,12 +423,22 @@ namespace PkiTools.Core.Keys
                     case "RSA PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs1, pem: true, encrypted: false));
                     case "EC PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Sec1, pem: true, encrypted: false));
                     case "ENCRYPTED PRIVATE KEY": return (block, new PrivateKeyEncoding(PrivateKeyFormat.Pkcs8, pem: true, encrypted: true));
-                    case "DSA PRIVATE KEY": throw KeyFamilies.UnusedKey("The private key", "DSA");
+                    case "DSA PRIVATE KEY":
                     case "PUBLIC KEY":
-                    case "RSA PUBLIC KEY": throw PublicKeyOnly();
+                    case "RSA PUBLIC KEY":
                     case "OPENSSH PRIVATE KEY":
-                        throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds an OpenSSH private key, which PkiTools does not read; convert it to PKCS#8 with ssh-keygen -p -m PKCS8 (on a copy).");
+                        other ??= block.Label;
+                        break;
                 }
+            }
+            // No key block PkiTools reads: say what the text holds instead, when it is something known.
+            switch (other)
+            {
+                case "DSA PRIVATE KEY": throw KeyFamilies.UnusedKey("The private key", "DSA");
+                case "PUBLIC KEY":
+                case "RSA PUBLIC KEY": throw PublicKeyOnly();
+                case "OPENSSH PRIVATE KEY":
+                    throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds an OpenSSH private key, which PkiTools does not read; convert it to PKCS#8 with ssh-keygen -p -m PKCS8 (on a copy).");
             }
             throw new PkiException(PkiErrorCode.FormatUnknown, "The PEM text holds no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block.");
         }

@@ -212,7 +212,7 @@ namespace PkiTools.Core.Tls
                     }
                     catch (CryptographicException ex)
                     {
-                        throw new PkiException(PkiErrorCode.CertificateInvalid, $"{Where} sent a certificate (number {i + 1} of {raw.Count}) that cannot be read: {ex.Message}", ex, Where);
+                        throw new PkiException(PkiErrorCode.CertificateInvalid, $"{Where} sent a certificate (number {i + 1} of {raw.Count}) that cannot be read: {PlainReason.Of(ex)}.", ex, Where);
                     }
                 }
                 return new TlsHandshakeInfo(_endpoint, sni, connected.ToString(), ProbeClient.ProtocolName(client.Version), ProbeClient.SuiteName(client.CipherSuiteNumber),

@@ -572,6 +572,28 @@ namespace PkiTools.Core.Validation
                 return Arrays.AreEqual(aki, ski) ? 2 : 0;
             }
 
+            /// <summary>
+            /// Why a signature could not be checked at all, in words, when that is the reason it failed: an algorithm
+            /// (Ed448, an unknown OID) or an issuer key family (X25519, DH, an explicit curve) PkiTools does not verify
+            /// with. Null when the signature was checked and is wrong.
+            /// </summary>
+            private static string? Unverifiable(Node child, Node issuer)
+            {
+                string oid = child.P.Structure.SignatureAlgorithm.Algorithm.Id;
+                bool known = SignatureAlgorithm.FromOid(oid) != null || SignatureAlgorithm.DsaSignatures.ContainsKey(oid);
+                if (!known)
+                {
+                    string name = KeyFamilies.UnusedName(oid) ?? SignatureAlgorithm.NameOf(oid);
+                    return $"This certificate is signed with {name}, which PkiTools does not verify, so its signature cannot be checked; it needs a CA that signs with RSA, ECDSA or Ed25519.";
+                }
+                PublicKeyInfo? key = issuer.P.PublicKey;
+                if (key != null && key.KeyType == null && !key.Algorithm.Equals("DSA", StringComparison.Ordinal))
+                {
+                    return $"The key of '{issuer.Subject}' is {Words.A(key.Algorithm)} key, which PkiTools does not verify signatures with, so this certificate's signature cannot be checked against it.";
+                }
+                return null;
+            }
+
             /// <summary>Null when the signature budget is exhausted.</summary>
             private bool? Verify(Node child, Node issuer)
             {
@@ -642,7 +664,9 @@ namespace PkiTools.Core.Validation
                         if (SignatureAlgorithm.WeakName(n.P.Structure.SignatureAlgorithm) is string weakName)
                         {
                             problems.Add(Problem(ChainProblemCode.WeakSignatureAlgorithm, i, n,
-                                $"The certificate is signed with {weakName}, which is no longer secure; reissue it with SHA-256 or better (or allow weak signatures for a legacy device)."));
+                                SignatureAlgorithm.DsaSignatures.ContainsKey(n.P.Structure.SignatureAlgorithm.Algorithm.Id)
+                                    ? $"The certificate is signed with DSA ({weakName}), which no TLS client accepts any more; reissue it from a CA that signs with RSA, ECDSA or Ed25519 (or allow weak signatures for a legacy device)."
+                                    : $"The certificate is signed with {weakName}, which is no longer secure; reissue it with SHA-256 or better (or allow weak signatures for a legacy device)."));
                         }
                     }
                     if (i > 0)
@@ -681,9 +705,11 @@ namespace PkiTools.Core.Validation
                 {
                     case Terminal.BadSignature:
                         problems.Add(Problem(ChainProblemCode.SignatureInvalid, last - 1, path[last - 1],
-                            SignatureAlgorithm.UnsupportedReason(path[last - 1].P.Structure.SignatureAlgorithm) is string unsupported
+                            (SignatureAlgorithm.UnsupportedReason(path[last - 1].P.Structure.SignatureAlgorithm) is string unsupported
                                 ? $"The signature on this certificate cannot be verified: {unsupported}."
-                                : $"The signature on this certificate does not verify with the public key of '{path[last].Subject}': it was issued by another CA with the same name, or it is corrupt."));
+                                : null)
+                            ?? Unverifiable(path[last - 1], path[last])
+                            ?? $"The signature on this certificate does not verify with the public key of '{path[last].Subject}': it was issued by another CA with the same name, or it is corrupt."));
                         break;
                     case Terminal.SelfSigned:
                         problems.Add(Problem(ChainProblemCode.UntrustedRoot, last, path[last],

@@ -92,6 +92,7 @@ namespace PkiTools.Core.Tests.Fuzzing
             if (caught == null) throw new Xunit.Sdk.XunitException($"{what}: expected PkiException {code}, but it parsed.");
             if (caught.Code != code) throw new Xunit.Sdk.XunitException($"{what}: expected {code}, got {caught.Code}: {caught.Message}");
             Assert.DoesNotContain("   at ", caught.Message);
+            if (LibraryText.In(caught.Message) is string leak) throw new Xunit.Sdk.XunitException($"{what}: library text '{leak}' in the message: {caught.Message}");
             Assert.DoesNotContain(new string(Password), caught.Message);
             Assert.DoesNotContain("wrong-password", caught.Message);
             TimeSpan limit = bound ?? Bound;

@@ -419,6 +419,24 @@ namespace PkiTools.Core.Tests.Fuzzing
     }
 
     /// <summary>Runs a parser over generated inputs; only <see cref="PkiException"/> may come out, and nothing may be slow.</summary>
+    /// <summary>
+    /// Text no error message may carry (issue 18): BouncyCastle's or .NET's own words, parameter-validation suffixes and
+    /// exception type names tell a sysadmin nothing. Every fuzz and hostile-file test checks each message it provokes.
+    /// </summary>
+    public static class LibraryText
+    {
+        private static readonly System.Text.RegularExpressions.Regex Pattern = new System.Text.RegularExpressions.Regex(
+            @"Org\.BouncyCastle|\(Parameter '|\b\w+Exception\b|\bSystem\.[A-Z]|Interop\+|\bAsn1[A-Z]\w*|\b(Der|DL|Ber)[A-Z][a-z]\w*|GetInstance",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>The first piece of library text in <paramref name="message"/>, or null when it is plain.</summary>
+        public static string? In(string message)
+        {
+            var m = Pattern.Match(message);
+            return m.Success ? m.Value : null;
+        }
+    }
+
     public static class FuzzRunner
     {
         /// <summary>Generous: an input that takes this long is a bug (an algorithmic blow-up), not a slow machine.</summary>
@@ -464,6 +482,7 @@ namespace PkiTools.Core.Tests.Fuzzing
                     report.Codes.TryGetValue(ex.Code, out int c);
                     report.Codes[ex.Code] = c + 1;
                     if (ex.Message.Contains("   at ", StringComparison.Ordinal)) problem = $"PkiException {ex.Code} with a stack trace in its message: {ex.Message}";
+                    else if (LibraryText.In(ex.Message) is string leak) problem = $"PkiException {ex.Code} with library text ('{leak}') in its message: {ex.Message}";
                 }
                 catch (Exception ex)
                 {

@@ -255,6 +255,35 @@ namespace PkiTools.Core.Tests.KeyFiles
             Assert.Contains("public key", error.Message);
         }
 
+        /// <summary>A CA of <paramref name="keyName"/>'s key (from the corpus) and a P-256 leaf it signed, both made by openssl.</summary>
+        private (System.Security.Cryptography.X509Certificates.X509Certificate2 Root, System.Security.Cryptography.X509Certificates.X509Certificate2 Leaf) OpenSslChain(string keyName)
+        {
+            string D(string f) => _corpus.Dir.File(keyName + "-chain-" + f);
+            File.WriteAllText(D("ext.cnf"), "[req]\ndistinguished_name=dn\n[dn]\n[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n[leaf]\nbasicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:leaf.example\n");
+            OpenSsl.Ok("req", "-x509", "-new", "-key", _corpus.Dir.File(keyName + ".p8.pem"), "-subj", "/CN=" + keyName + " Root", "-days", "5",
+                "-config", D("ext.cnf"), "-extensions", "ca", "-out", D("root.crt"));
+            OpenSsl.Ok("req", "-new", "-key", _corpus.Dir.File("p256.p8.pem"), "-subj", "/CN=leaf.example", "-config", D("ext.cnf"), "-out", D("leaf.csr"));
+            OpenSsl.Ok("x509", "-req", "-in", D("leaf.csr"), "-CA", D("root.crt"), "-CAkey", _corpus.Dir.File(keyName + ".p8.pem"), "-CAcreateserial",
+                "-days", "2", "-extfile", D("ext.cnf"), "-extensions", "leaf", "-out", D("leaf.crt"));
+            return (CertificateReader.ReadCertificates(File.ReadAllBytes(D("root.crt")))[0], CertificateReader.ReadCertificates(File.ReadAllBytes(D("leaf.crt")))[0]);
+        }
+
+        [Theory]
+        [InlineData("dsa", "DSA", "WeakSignatureAlgorithm")]
+        [InlineData("ed448", "Ed448", "SignatureInvalid")]
+        public void A_chain_signed_with_an_algorithm_we_do_not_use_names_it(string keyName, string words, string code)
+        {
+            var (root, leaf) = OpenSslChain(keyName);
+            Assert.Contains(": OK", OpenSsl.Run("verify", "-CAfile", _corpus.Dir.File(keyName + "-chain-root.crt"), _corpus.Dir.File(keyName + "-chain-leaf.crt")).All);
+            var result = PkiTools.Core.Validation.ChainValidator.Validate(leaf, new PkiTools.Core.Validation.ChainValidationOptions { TrustedRoots = new[] { root } });
+            Assert.False(result.IsValid);
+            var problem = result.Problems.FirstOrDefault(p => p.Code.ToString() == code);
+            Assert.True(problem != null, string.Join("; ", result.Problems.Select(p => p.Code + ": " + p.Message)));
+            Assert.Contains(words, problem!.Message);
+            Assert.DoesNotContain("altered", problem.Message);
+            Assert.DoesNotContain("another CA with the same name", problem.Message);
+        }
+
         [Fact]
         public void A_dsa_csr_with_a_valid_signature_is_refused_as_unsupported_not_as_altered()
         {
