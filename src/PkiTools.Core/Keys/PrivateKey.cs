@@ -172,23 +172,31 @@ namespace PkiTools.Core.Keys
             {
                 throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, $"{Words.Capital(Words.A(Algorithm.ToString()))} key cannot sign with {algorithm.Name}.");
             }
-            if (_rsa != null)
+            try
             {
-                if (!algorithm.IsPss)
+                if (_rsa != null)
                 {
-                    if (PssOnly) throw PkcsWithPssKey();
-                    return _rsa.SignData(data, algorithm.Hash, RSASignaturePadding.Pkcs1);
+                    if (!algorithm.IsPss)
+                    {
+                        if (PssOnly) throw PkcsWithPssKey();
+                        return _rsa.SignData(data, algorithm.Hash, RSASignaturePadding.Pkcs1);
+                    }
+                    RsaPssParameters p = algorithm.PssParameters ?? throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, "RSASSA-PSS needs its parameters to sign.");
+                    CheckPssRestriction(p);
+                    // .NET's PSS is MGF1 on the same hash with a salt as long as the hash (what PkiTools chooses). A key whose
+                    // parameters demand more (OpenSSL's rsa_pss_keygen_md:sha256 alone: MGF1 with SHA-1) signs through BouncyCastle.
+                    if (p.MgfHash == p.Hash && p.SaltLength == RsaPssParameters.HashLength(p.Hash)) return _rsa.SignData(data, p.Hash, RSASignaturePadding.Pss);
+                    return SignPssWithBouncyCastle(data, p);
                 }
-                RsaPssParameters p = algorithm.PssParameters ?? throw new PkiException(PkiErrorCode.UnsupportedAlgorithm, "RSASSA-PSS needs its parameters to sign.");
-                CheckPssRestriction(p);
-                // .NET's PSS is MGF1 on the same hash with a salt as long as the hash (what PkiTools chooses). A key whose
-                // parameters demand more (OpenSSL's rsa_pss_keygen_md:sha256 alone: MGF1 with SHA-1) signs through BouncyCastle.
-                if (p.MgfHash == p.Hash && p.SaltLength == RsaPssParameters.HashLength(p.Hash)) return _rsa.SignData(data, p.Hash, RSASignaturePadding.Pss);
-                return SignPssWithBouncyCastle(data, p);
+                if (_ecdsa != null)
+                {
+                    return EcdsaSignatureFormat.P1363ToDer(_ecdsa.SignData(data, algorithm.Hash));
+                }
             }
-            if (_ecdsa != null)
+            catch (CryptographicException ex)
             {
-                return EcdsaSignatureFormat.P1363ToDer(_ecdsa.SignData(data, algorithm.Hash));
+                // A platform key that refuses to sign (a damaged key held by a store, a provider error): words, not Interop+Crypto+...
+                throw new PkiException(PkiErrorCode.KeyInvalid, $"The {Algorithm} key could not sign: {PlainReason.Of(ex)}.", ex);
             }
             var signer = new Ed25519Signer();
             lock (_signLock)

@@ -300,9 +300,9 @@ namespace PkiTools.Core.Tls
                 {
                     return _owner.Sign(_buffer.ToArray());
                 }
-                catch (CryptographicException ex)
+                catch (Exception ex) when (ex is CryptographicException || ex is PkiException)
                 {
-                    throw new TlsFatalAlert(AlertDescription.internal_error, "the client key could not sign: " + ex.Message, ex);
+                    throw new TlsFatalAlert(AlertDescription.internal_error, "the client key could not sign: " + PlainReason.Of(ex), ex);
                 }
             }
         }

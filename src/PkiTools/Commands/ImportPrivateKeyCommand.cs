@@ -9,7 +9,7 @@ namespace PkiTools.Commands
 {
     /// <summary>
     /// Import-PrivateKey: reads a private key file: PKCS#8 (plain or encrypted), PKCS#1 RSA, SEC1 EC or Ed25519, PEM or
-    /// DER, as OpenSSL, Windows and Java write them.
+    /// DER, as OpenSSL, Windows and Java write them, or the key of a PFX; each key is checked for consistency first.
     /// </summary>
     [Cmdlet(VerbsData.Import, "PrivateKey", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(PrivateKey))]
@@ -20,7 +20,7 @@ namespace PkiTools.Commands
         [ValidateNotNullOrEmpty]
         public override string[]? Path { get; set; }
 
-        /// <summary>The password of an encrypted key.</summary>
+        /// <summary>The password of an encrypted key or PFX.</summary>
         [Parameter]
         public SecureString? Password { get; set; }
 
