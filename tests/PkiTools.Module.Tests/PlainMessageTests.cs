@@ -83,7 +83,7 @@ namespace PkiTools.Module.Tests
                         foreach (string w in r.Warnings)
                         {
                             errors++;
-                            if (TypeName.IsMatch(w)) leaks.Add($"{script} -> warning: {w}");
+                            if (TypeName.IsMatch(w) || LibraryText.IsMatch(w)) leaks.Add($"{script} -> warning: {w}");
                         }
                         continue;
                     }
@@ -92,7 +92,7 @@ namespace PkiTools.Module.Tests
                     {
                         errors++;
                         string text = e.ToString();
-                        if (TypeName.IsMatch(text) || e.FullyQualifiedErrorId.StartsWith("ParameterArgument", StringComparison.Ordinal))
+                        if (TypeName.IsMatch(text) || LibraryText.IsMatch(text) || e.FullyQualifiedErrorId.StartsWith("ParameterArgument", StringComparison.Ordinal))
                         {
                             leaks.Add($"{script} -> {e.FullyQualifiedErrorId}: {text}");
                         }

@@ -228,6 +228,21 @@ namespace PkiTools.Core.Tests.KeyFiles
             Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
         }
 
+        /// <summary>PKCS#8 v2 (RFC 8410 OneAsymmetricKey) carries the Ed25519 public key beside the seed: it must be the seed's.</summary>
+        [Fact]
+        public void An_ed25519_key_whose_stored_public_key_is_another_is_KeyInvalid()
+        {
+            byte[] seedFile = File.ReadAllBytes(_corpus.Dir.File("ed25519.p8.der"));
+            var info = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(seedFile));
+            var own = (Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters)Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(info);
+            byte[] Pkcs8V2(byte[] publicKey) => new PrivateKeyInfo(info.PrivateKeyAlgorithm, info.ParsePrivateKey(), null, publicKey).GetDerEncoded();
+            Assert.Equal("Ed25519", PrivateKey.Import(Pkcs8V2(own.GeneratePublicKey().GetEncoded())).Algorithm);
+            byte[] other = new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom()).GeneratePublicKey().GetEncoded();
+            var ex = Assert.Throws<PkiException>(() => PrivateKey.Import(Pkcs8V2(other)));
+            Assert.Equal(PkiErrorCode.KeyInvalid, ex.Code);
+            Assert.Contains("not the one its private seed gives", ex.Message);
+        }
+
         [Fact]
         public void A_key_only_pfx_and_a_pfx_with_a_certificate_give_their_key()
         {
