@@ -385,7 +385,6 @@ namespace PkiTools.Core.Tests.Fuzzing
             watch.Stop();
             Assert.Equal(10_000, certificates.Count);
             _output.WriteLine($"10,000 certificates ({new FileInfo(path).Length:N0} bytes of PEM) read in {watch.Elapsed.TotalMilliseconds:F0} ms");
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
             foreach (var c in certificates) c.Dispose();
         }
 
