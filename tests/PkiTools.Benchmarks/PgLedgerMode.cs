@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
@@ -11,6 +10,7 @@ using PkiTools.Core.Ca;
 using PkiTools.Core.Keys;
 using PkiTools.PostgreSql;
 using PkiTools.PostgreSql.Tests;
+using PkiTools.Tests;
 
 namespace PkiTools.Benchmarks
 {
@@ -75,31 +75,17 @@ namespace PkiTools.Benchmarks
             string folder = Path.Combine(root, "ca-" + name);
             CaDirectory.Create(folder, "CN=Bench CA", KeyAlgorithm.EcdsaP256, 10, null, null, null, null, null, postgreSql ? keywords : null, postgreSql ? server.Password : null);
             string go = Path.Combine(root, "go-" + name);
-            var workers = new List<(Process Process, ConcurrentQueue<string> Lines, ConcurrentQueue<string> Errors)>();
+            var workers = new List<StressProcess>();
             try
             {
                 for (int p = 0; p < processes; p++)
                 {
-                    var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                    psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PkiTools.CaStress.dll"));
-                    foreach (string a in new[] { "pg-issue", folder, count.ToString(CultureInfo.InvariantCulture), "p" + p, batch.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
-                    psi.Environment["PGPASSWORD"] = server.Password;
-                    psi.Environment["PKITOOLS_STRESS_GO"] = go;
-                    psi.Environment["PKITOOLS_STRESS_WARMUP"] = warmup.ToString(CultureInfo.InvariantCulture);
-                    var process = Process.Start(psi)!;
-                    var lines = new ConcurrentQueue<string>();
-                    var errors = new ConcurrentQueue<string>();
-                    process.OutputDataReceived += (_, e) =>
+                    workers.Add(new StressProcess("p" + p, new Dictionary<string, string>
                     {
-                        if (e.Data != null) lines.Enqueue(e.Data);
-                    };
-                    process.ErrorDataReceived += (_, e) =>
-                    {
-                        if (e.Data != null) errors.Enqueue(e.Data);
-                    };
-                    process.BeginOutputReadLine();
-                    process.BeginErrorReadLine();
-                    workers.Add((process, lines, errors));
+                        ["PGPASSWORD"] = server.Password,
+                        ["PKITOOLS_STRESS_GO"] = go,
+                        ["PKITOOLS_STRESS_WARMUP"] = warmup.ToString(CultureInfo.InvariantCulture),
+                    }, "pg-issue", folder, count.ToString(CultureInfo.InvariantCulture), "p" + p, batch.ToString(CultureInfo.InvariantCulture)));
                 }
                 while (!workers.All(w => w.Lines.Contains("START")))
                 {
@@ -115,7 +101,7 @@ namespace PkiTools.Benchmarks
                 {
                     if (w.Process.ExitCode != 0) throw new InvalidOperationException("a worker failed: " + string.Join("\n", w.Errors));
                 }
-                int issued = workers.Sum(w => w.Lines.Count(l => l.StartsWith("ISSUED ", StringComparison.Ordinal)));
+                int issued = workers.Sum(w => w.Count("ISSUED "));
                 long rowsThere = postgreSql
                     ? Convert.ToInt64(server.Scalar(database, "SELECT count(*) FROM pkitools.certificates"))
                     : File.ReadAllLines(Path.Combine(folder, "index.txt")).Length;
@@ -125,11 +111,7 @@ namespace PkiTools.Benchmarks
             }
             finally
             {
-                foreach (var w in workers)
-                {
-                    if (!w.Process.HasExited) w.Process.Kill(true);
-                    w.Process.Dispose();
-                }
+                foreach (StressProcess w in workers) w.Dispose();
             }
         }
 

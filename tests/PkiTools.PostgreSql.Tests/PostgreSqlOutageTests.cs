@@ -35,6 +35,31 @@ namespace PkiTools.PostgreSql.Tests
             Assert.DoesNotContain("Npgsql", ex.Message);
         }
 
+        /// <summary>Runs <paramref name="call"/> on another thread; its exception, or null when it returned.</summary>
+        private static Task<Exception?> Failure(Action call) => Task.Run(() =>
+        {
+            try
+            {
+                call();
+                return (Exception?)null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        });
+
+        /// <summary>Waits (30 s at most) until <paramref name="countSql"/> counts something in <paramref name="db"/>.</summary>
+        private void WaitUntil(string db, string countSql, string never)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Convert.ToInt64(_server.Scalar(db, countSql)) == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, never);
+                Thread.Sleep(20);
+            }
+        }
+
         [Fact]
         public void Nothing_listening_is_LedgerUnavailable()
         {
@@ -100,24 +125,8 @@ namespace PkiTools.PostgreSql.Tests
             {
                 holder.Open();
                 using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({ledger.AdvisoryLockKey})", holder)) take.ExecuteNonQuery();
-                waiting = Task.Run(() =>
-                {
-                    try
-                    {
-                        ledger.WithLock(_ => 0);
-                        return null;
-                    }
-                    catch (Exception ex)
-                    {
-                        return ex;
-                    }
-                });
-                var deadline = DateTime.UtcNow.AddSeconds(30);
-                while (Convert.ToInt64(_server.Scalar(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")) == 0)
-                {
-                    Assert.True(DateTime.UtcNow < deadline, "WithLock never waited for the lock");
-                    Thread.Sleep(20);
-                }
+                waiting = Failure(() => ledger.WithLock(_ => 0));
+                WaitUntil(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", "WithLock never waited for the lock");
                 _server.Stop("fast");
             }
             try
@@ -143,31 +152,13 @@ namespace PkiTools.PostgreSql.Tests
                 "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$; " +
                 "CREATE TRIGGER slow BEFORE INSERT ON pkitools.certificates FOR EACH ROW EXECUTE FUNCTION slow_row();");
             LedgerEntry[] batch = Enumerable.Range(0x100, 2000).Select(i => Entry(i.ToString("X4"))).ToArray();
-            Task<PkiException?> append = Task.Run(() =>
-            {
-                try
-                {
-                    ledger.Append(batch);
-                    return null;
-                }
-                catch (PkiException ex)
-                {
-                    return ex;
-                }
-            });
+            Task<Exception?> append = Failure(() => ledger.Append(batch));
             // Wait until the batch's INSERT is running and has been for a while, then crash the server.
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (Convert.ToInt64(_server.Scalar(db,
-                       "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'INSERT INTO pkitools.certificates%'")) == 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the batch never started");
-                Thread.Sleep(20);
-            }
+            WaitUntil(db, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'INSERT INTO pkitools.certificates%'", "the batch never started");
             Thread.Sleep(500);
             _server.Stop("immediate");
-            PkiException? failure = await append;
-            Assert.NotNull(failure);
-            AssertUnavailable(failure!);
+            var failure = Assert.IsType<PkiException>(await append);
+            AssertUnavailable(failure);
             _server.Start();
             Assert.Equal(new[] { "01" }, ledger.Entries().Select(e => e.SerialNumber)); // nothing half-recorded
             _server.Scalar(db, "DROP TRIGGER slow ON pkitools.certificates");
@@ -185,29 +176,12 @@ namespace PkiTools.PostgreSql.Tests
             _server.Scalar(db,
                 "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$; " +
                 "CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON pkitools.certificates DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();");
-            Task<PkiException?> append = Task.Run(() =>
-            {
-                try
-                {
-                    ledger.Append(Entry("02"));
-                    return null;
-                }
-                catch (PkiException ex)
-                {
-                    return ex;
-                }
-            });
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (Convert.ToInt64(_server.Scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'COMMIT'")) == 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the COMMIT never started");
-                Thread.Sleep(20);
-            }
+            Task<Exception?> append = Failure(() => ledger.Append(Entry("02")));
+            WaitUntil(db, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'COMMIT'", "the COMMIT never started");
             _server.Scalar(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'COMMIT'");
-            PkiException? failure = await append;
-            Assert.NotNull(failure);
-            AssertUnavailable(failure!);
-            Assert.Contains("may or may not be recorded, and nothing was handed out", failure!.Message);
+            var failure = Assert.IsType<PkiException>(await append);
+            AssertUnavailable(failure);
+            Assert.Contains("may or may not be recorded, and nothing was handed out", failure.Message);
             Assert.DoesNotContain("nothing was recorded", failure.Message);
             _server.Scalar(db, "DROP TRIGGER slow ON pkitools.certificates");
             ledger.Append(Entry("02")); // here the server rolled back: the retry records it

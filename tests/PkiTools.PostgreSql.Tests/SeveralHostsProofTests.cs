@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -29,59 +28,12 @@ namespace PkiTools.PostgreSql.Tests
 
         public SeveralHostsProofTests(ITestOutputHelper output) => _output = output;
 
-        private sealed class Worker : IDisposable
+        /// <summary>Waits for a clean exit (exit code 0, all output read); fails with its stderr otherwise.</summary>
+        private static void Finish(StressProcess w, int seconds)
         {
-            public Worker(string name, string password, params string[] args)
-            {
-                Name = name;
-                var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PkiTools.CaStress.dll"));
-                foreach (string a in args) psi.ArgumentList.Add(a);
-                psi.Environment["PGPASSWORD"] = password;
-                Process = Process.Start(psi)!;
-                Process.OutputDataReceived += (_, e) =>
-                {
-                    if (e.Data != null) Lines.Enqueue(e.Data);
-                };
-                Process.ErrorDataReceived += (_, e) =>
-                {
-                    if (e.Data != null) Errors.Enqueue(e.Data);
-                };
-                Process.BeginOutputReadLine();
-                Process.BeginErrorReadLine();
-            }
-
-            public string Name { get; }
-
-            public Process Process { get; }
-
-            public ConcurrentQueue<string> Lines { get; } = new ConcurrentQueue<string>();
-
-            public ConcurrentQueue<string> Errors { get; } = new ConcurrentQueue<string>();
-
-            public List<string> After(string prefix) => Lines.Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).Select(l => l.Substring(prefix.Length)).ToList();
-
-            public int Count(string prefix) => Lines.Count(l => l.StartsWith(prefix, StringComparison.Ordinal));
-
-            /// <summary>Waits for a clean exit (exit code 0, all output read); fails with its stderr otherwise.</summary>
-            public void Finish(int seconds)
-            {
-                Assert.True(Process.WaitForExit(seconds * 1000), $"{Name} did not finish within {seconds} s");
-                Process.WaitForExit();
-                Assert.True(Process.ExitCode == 0, $"{Name} exited with {Process.ExitCode}: {string.Join("\n", Errors)}");
-            }
-
-            public void Dispose()
-            {
-                try
-                {
-                    if (!Process.HasExited) Process.Kill(true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-                Process.Dispose();
-            }
+            Assert.True(w.Process.WaitForExit(seconds * 1000), $"{w.Name} did not finish within {seconds} s");
+            w.Process.WaitForExit();
+            Assert.True(w.Process.ExitCode == 0, $"{w.Name} exited with {w.Process.ExitCode}: {string.Join("\n", w.Errors)}");
         }
 
         private static string Norm(string serial) => OpenSslIndexLedger.NormalizeSerial(serial);
@@ -99,19 +51,19 @@ namespace PkiTools.PostgreSql.Tests
             CopyFolder(hostA, hostB);
             var hosts = new Dictionary<string, string> { ["A"] = hostA, ["B"] = hostB };
 
-            var workers = new List<Worker>();
-            Worker Start(string name, params string[] args)
+            var workers = new List<StressProcess>();
+            StressProcess Start(string name, params string[] args)
             {
-                var w = new Worker(name, server.Password, args);
+                var w = new StressProcess(name, new Dictionary<string, string> { ["PGPASSWORD"] = server.Password }, args);
                 workers.Add(w);
                 return w;
             }
             try
             {
                 var clock = Stopwatch.StartNew();
-                Worker revoker = Start("revoker", "pg-revoke", hostA, stop);
-                Worker publisher = Start("publisher", "pg-crl", hostA, hostB, stop);
-                var issuers = new List<(Worker Worker, string Host)>();
+                StressProcess revoker = Start("revoker", "pg-revoke", hostA, stop);
+                StressProcess publisher = Start("publisher", "pg-crl", hostA, hostB, stop);
+                var issuers = new List<(StressProcess Worker, string Host)>();
                 foreach (string host in hosts.Keys)
                 {
                     for (int i = 0; i < ProcessesPerHost; i++) issuers.Add((Start($"issuer {host}{i}", "pg-issue", hosts[host], PerProcess.ToString(), $"{host.ToLowerInvariant()}{i}"), host));
@@ -123,10 +75,10 @@ namespace PkiTools.PostgreSql.Tests
                 var random = new Random();
                 int victimIndex = random.Next(issuers.Count);
                 int killAt = 10 + random.Next(191);
-                (Worker victim, string victimHost) = issuers[victimIndex];
+                (StressProcess victim, string victimHost) = issuers[victimIndex];
                 int victimPrinted = -1;
                 bool restarted = false;
-                var aliveAtOutage = new List<Worker>();
+                var aliveAtOutage = new List<StressProcess>();
                 var wait = Stopwatch.StartNew();
                 bool started = false;
                 while ((victimPrinted < 0 || !restarted) && wait.Elapsed < TimeSpan.FromMinutes(4))
@@ -161,17 +113,17 @@ namespace PkiTools.PostgreSql.Tests
                 Assert.True(victimPrinted >= 0 && restarted, "the kill and the restart happened");
                 Assert.True(victimPrinted < PerProcess, "the victim was killed before it finished");
                 // The killed writer's shortfall is issued by a replacement on the same host: 2,000 serials printed in all.
-                Worker replacement = Start($"replacement of {victim.Name}", "pg-issue", hosts[victimHost], (PerProcess - victimPrinted).ToString(), victimHost.ToLowerInvariant() + "r");
+                StressProcess replacement = Start($"replacement of {victim.Name}", "pg-issue", hosts[victimHost], (PerProcess - victimPrinted).ToString(), victimHost.ToLowerInvariant() + "r");
                 issuers.Add((replacement, victimHost));
 
-                foreach ((Worker w, _) in issuers.Where(x => x.Worker != victim)) w.Finish(300);
+                foreach ((StressProcess w, _) in issuers.Where(x => x.Worker != victim)) Finish(w, 300);
                 File.WriteAllText(stop, "");
-                revoker.Finish(120);
-                publisher.Finish(120);
+                Finish(revoker, 120);
+                Finish(publisher, 120);
                 _output.WriteLine($"all workers done at {clock.ElapsedMilliseconds} ms");
 
                 // The workers met the outage: LedgerUnavailable, retried until the server was back.
-                foreach (Worker w in issuers.Select(x => x.Worker).Concat(new[] { revoker, publisher }))
+                foreach (StressProcess w in issuers.Select(x => x.Worker).Concat(new[] { revoker, publisher }))
                 {
                     _output.WriteLine($"{w.Name}: {w.Count("ISSUED ")} issued, {w.Count("REVOKED ")} revoked, {w.Count("CRL ")} CRLs, {w.Count("RETRY ")} retries on LedgerUnavailable");
                 }
@@ -182,7 +134,7 @@ namespace PkiTools.PostgreSql.Tests
                 // Every serial printed is distinct, in the ledger, and has its certificate file on its host's copy.
                 var env = new CaEnvironment { LedgerPassword = server.Password };
                 var printed = new Dictionary<string, string>(StringComparer.Ordinal); // serial -> host
-                foreach ((Worker w, string host) in issuers)
+                foreach ((StressProcess w, string host) in issuers)
                 {
                     foreach (string s in w.After("ISSUED ")) Assert.True(printed.TryAdd(Norm(s), host), "serial printed twice: " + s);
                 }
@@ -230,7 +182,7 @@ namespace PkiTools.PostgreSql.Tests
             finally
             {
                 File.WriteAllText(stop, "");
-                foreach (Worker w in workers) w.Dispose();
+                foreach (StressProcess w in workers) w.Dispose();
             }
         }
 

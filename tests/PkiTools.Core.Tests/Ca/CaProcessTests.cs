@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -21,41 +20,6 @@ namespace PkiTools.Core.Tests.Ca
 
         public CaProcessTests(ITestOutputHelper output) => _output = output;
 
-        private sealed class Worker : IDisposable
-        {
-            public Worker(params string[] args)
-            {
-                var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PkiTools.CaStress.dll"));
-                foreach (string a in args) psi.ArgumentList.Add(a);
-                Process = Process.Start(psi)!;
-                Process.OutputDataReceived += (_, e) =>
-                {
-                    if (e.Data != null) Lines.Enqueue(e.Data);
-                };
-                Process.ErrorDataReceived += (_, e) =>
-                {
-                    if (e.Data != null) Errors.Enqueue(e.Data);
-                };
-                Process.BeginOutputReadLine();
-                Process.BeginErrorReadLine();
-            }
-
-            public Process Process { get; }
-
-            public ConcurrentQueue<string> Lines { get; } = new ConcurrentQueue<string>();
-
-            public ConcurrentQueue<string> Errors { get; } = new ConcurrentQueue<string>();
-
-            public int Count(string prefix) => Lines.Count(l => l.StartsWith(prefix, StringComparison.Ordinal));
-
-            public void Dispose()
-            {
-                if (!Process.HasExited) Process.Kill(true);
-                Process.Dispose();
-            }
-        }
-
         private static void AssertLedgerSound(string dir, IEnumerable<string> handedOut)
         {
             string text = File.ReadAllText(Path.Combine(dir, "index.txt"));
@@ -76,10 +40,10 @@ namespace PkiTools.Core.Tests.Ca
             using var tmp = new TempDir();
             string dir = CaDirectory.Create(tmp.File("ca"), "CN=Root").Folder;
             var clock = Stopwatch.StartNew();
-            var workers = Enumerable.Range(0, 4).Select(i => new Worker("issue", dir, "50", "p" + i)).ToList();
+            var workers = Enumerable.Range(0, 4).Select(i => new StressProcess("issue", dir, "50", "p" + i)).ToList();
             try
             {
-                foreach (Worker w in workers)
+                foreach (StressProcess w in workers)
                 {
                     Assert.True(w.Process.WaitForExit(120_000), "worker timed out");
                     w.Process.WaitForExit();
@@ -95,7 +59,7 @@ namespace PkiTools.Core.Tests.Ca
             }
             finally
             {
-                foreach (Worker w in workers) w.Dispose();
+                foreach (StressProcess w in workers) w.Dispose();
             }
         }
 
@@ -113,8 +77,8 @@ namespace PkiTools.Core.Tests.Ca
             for (int round = 0; round < 4; round++)
             {
                 // Two issuers at once; one is killed with SIGKILL at a random moment after it issued a few.
-                using var victim = new Worker(Issue("100000", "k" + round));
-                using var other = new Worker(Issue("40", "o" + round));
+                using var victim = new StressProcess(Issue("100000", "k" + round));
+                using var other = new StressProcess(Issue("40", "o" + round));
                 int target = 3 + random.Next(form == "one" ? 10 : 40);
                 var wait = Stopwatch.StartNew();
                 while (victim.Count("ISSUED ") < target && wait.Elapsed < TimeSpan.FromSeconds(60) && !victim.Process.HasExited) Thread.Sleep(2);
@@ -129,7 +93,7 @@ namespace PkiTools.Core.Tests.Ca
             }
 
             // A revoker killed mid-run: every line still whole, what it reported revoked is revoked.
-            using (var revoker = form == "one" ? new Worker("revoke", dir) : new Worker("revoke-batch", dir, "8"))
+            using (var revoker = form == "one" ? new StressProcess("revoke", dir) : new StressProcess("revoke-batch", dir, "8"))
             {
                 var wait = Stopwatch.StartNew();
                 while (revoker.Count("REVOKED ") < 5 && wait.Elapsed < TimeSpan.FromSeconds(60) && !revoker.Process.HasExited) Thread.Sleep(1);
