@@ -27,10 +27,10 @@ namespace PkiTools.Benchmarks
     {
         public static int Run(string[] args)
         {
-            int count = Option(args, "--count", 1000);
-            int ledger = Option(args, "--ledger", 100_000);
-            int revoke = Option(args, "--revoke", 10_000);
-            int runs = Option(args, "--runs", 3);
+            int count = ModeArguments.Option(args, "--count", 1000);
+            int ledger = ModeArguments.Option(args, "--ledger", 100_000);
+            int revoke = ModeArguments.Option(args, "--revoke", 10_000);
+            int runs = ModeArguments.Option(args, "--runs", 3);
             string root = Path.Combine(Path.GetTempPath(), "pkitools-cabulk-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.CreateDirectory(root);
             try
@@ -75,7 +75,7 @@ namespace PkiTools.Benchmarks
             string root = Invoke(runspace, "$root").Trim();
             int lines = File.ReadAllLines(Path.Combine(root, folder, "index.txt")).Length;
             Console.WriteLine($"issue run {run}: {what}: {count:N0} certificates in {clock.Elapsed.TotalSeconds:F2} s = {count / clock.Elapsed.TotalSeconds:N0}/s, CPU {cpu.TotalSeconds:F2} s " +
-                $"(ledger lines {lines:N0}), load {Load()}{(error.Length > 0 ? "; errors: " + error : "")}");
+                $"(ledger lines {lines:N0}), load {ModeArguments.Load()}{(error.Length > 0 ? "; errors: " + error : "")}");
             Directory.Delete(Path.Combine(root, folder), true);
             Directory.Delete(Path.Combine(root, folder + "-out"), true);
         }
@@ -122,7 +122,7 @@ namespace PkiTools.Benchmarks
             double attach = clock.Elapsed.TotalMilliseconds / count;
             Directory.Delete(folder, true);
             Console.WriteLine($"breakdown run {run}: per certificate: `% {{ New-Csr }}` alone {producer:F3} ms; core IssueBatch of 128 (sign, self-check, CA copies, ledger) {core:F3} ms, with each certificate and key written to a folder {coreFiles:F3} ms, " +
-                $"of which CertificateIssuer.Sign alone {sign:F3} ms; X509Certificate2 + key attached {attach:F3} ms; load {Load()}");
+                $"of which CertificateIssuer.Sign alone {sign:F3} ms; X509Certificate2 + key attached {attach:F3} ms; load {ModeArguments.Load()}");
         }
 
         private static void RevokeRun(Runspace runspace, int run, int ledger, int revoke)
@@ -154,7 +154,7 @@ namespace PkiTools.Benchmarks
             cpu = process.TotalProcessorTime - cpu;
             int revoked = File.ReadLines(Path.Combine(cwd, folder, "index.txt")).Count(l => l.StartsWith("R\t", StringComparison.Ordinal));
             Console.WriteLine($"revoke run {run}: {revoked:N0} of {revoke:N0} revocations in a {ledger:N0}-line ledger in {clock.Elapsed.TotalSeconds:F2} s " +
-                $"({revoke / clock.Elapsed.TotalSeconds:N0}/s, CPU {cpu.TotalSeconds:F2} s; the producer alone, without Revoke-Cert: {producer.Elapsed.TotalSeconds:F2} s), load {Load()}{(error.Length > 0 ? "; errors: " + error : "")}");
+                $"({revoke / clock.Elapsed.TotalSeconds:N0}/s, CPU {cpu.TotalSeconds:F2} s; the producer alone, without Revoke-Cert: {producer.Elapsed.TotalSeconds:F2} s), load {ModeArguments.Load()}{(error.Length > 0 ? "; errors: " + error : "")}");
             Directory.Delete(Path.Combine(cwd, folder), true);
         }
 
@@ -168,13 +168,5 @@ namespace PkiTools.Benchmarks
             if (ps.HadErrors && !allowErrors) throw new InvalidOperationException(script + ": " + errors);
             return allowErrors ? errors : string.Join("\n", output.Select(o => o?.ToString()));
         }
-
-        private static int Option(string[] args, string name, int fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-        }
-
-        private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
     }
 }

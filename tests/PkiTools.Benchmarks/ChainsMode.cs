@@ -45,7 +45,7 @@ namespace PkiTools.Benchmarks
                 if (args[i] == "--count") count = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                 else if (args[i] == "--algorithm") algorithm = Enum.Parse<KeyAlgorithm>(args[i + 1]);
             }
-            Console.WriteLine($"3-certificate chains ({algorithm}), {count} per fresh measurement, one thread, .NET {Environment.Version}; load average before: {LoadAverage()}");
+            Console.WriteLine($"3-certificate chains ({algorithm}), {count} per fresh measurement, one thread, .NET {Environment.Version}; load average before: {ModeArguments.Load()}");
             Console.Write("making chains... ");
             var stopwatch = Stopwatch.StartNew();
             List<Chain> forUs = Make(count + 1, algorithm), forThem = Make(count + 1, algorithm);
@@ -141,18 +141,6 @@ namespace PkiTools.Benchmarks
                 Console.WriteLine($"  {stopwatch.Elapsed.TotalMilliseconds:0} ms, of which GC pauses {(GC.GetTotalPauseDuration() - pauses).TotalMilliseconds:0} ms");
             }
             return n / stopwatch.Elapsed.TotalSeconds;
-        }
-
-        private static string LoadAverage()
-        {
-            try
-            {
-                return System.IO.File.ReadAllText("/proc/loadavg").Trim();
-            }
-            catch (Exception)
-            {
-                return "n/a";
-            }
         }
     }
 }

@@ -31,13 +31,13 @@ namespace PkiTools.Benchmarks
     {
         public static int Run(string[] args)
         {
-            int processes = Option(args, "--processes", 4);
-            int count = Option(args, "--count", 1000);
-            int batch = Option(args, "--batch", 100);
-            int warmup = Option(args, "--warmup", 100);
-            int rows = Option(args, "--rows", 1_000_000);
-            int runs = Option(args, "--runs", 5);
-            Console.WriteLine($"pgledger on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {Load()}");
+            int processes = ModeArguments.Option(args, "--processes", 4);
+            int count = ModeArguments.Option(args, "--count", 1000);
+            int batch = ModeArguments.Option(args, "--batch", 100);
+            int warmup = ModeArguments.Option(args, "--warmup", 100);
+            int rows = ModeArguments.Option(args, "--rows", 1_000_000);
+            int runs = ModeArguments.Option(args, "--runs", 5);
+            Console.WriteLine($"pgledger on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {ModeArguments.Load()}");
             using var server = new PostgresServer();
             string root = Path.Combine(Path.GetTempPath(), "pkitools-pgledger-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             Directory.CreateDirectory(root);
@@ -92,7 +92,7 @@ namespace PkiTools.Benchmarks
                     if (workers.Any(w => w.Process.HasExited)) throw new InvalidOperationException("a worker ended before START: " + string.Join("\n", workers.SelectMany(w => w.Errors)));
                     Thread.Sleep(10);
                 }
-                string load = Load();
+                string load = ModeArguments.Load();
                 var clock = Stopwatch.StartNew();
                 File.WriteAllText(go, "");
                 foreach (var w in workers) w.Process.WaitForExit();
@@ -107,7 +107,7 @@ namespace PkiTools.Benchmarks
                     : File.ReadAllLines(Path.Combine(folder, "index.txt")).Length;
                 Console.WriteLine($"issue ({(postgreSql ? "PostgreSQL ledger" : "index.txt, for comparison")}): {processes} processes x {count:N0} certificates, {(batch == 1 ? "one Issue call each" : $"IssueBatch of {batch}")}: " +
                     $"{issued:N0} in {clock.Elapsed.TotalSeconds:F2} s = {issued / clock.Elapsed.TotalSeconds:N0}/s in total " +
-                    $"(ledger rows {rowsThere:N0} with the warm-up's {processes * warmup:N0}), load {load} before, {Load()} after");
+                    $"(ledger rows {rowsThere:N0} with the warm-up's {processes * warmup:N0}), load {load} before, {ModeArguments.Load()} after");
             }
             finally
             {
@@ -142,7 +142,7 @@ namespace PkiTools.Benchmarks
             }
             times.Sort();
             Console.WriteLine($"expiry: CaDirectory.Entries(ExpiringWithinDays = 30) on {rows:N0} rows: {found:N0} found, median {times[times.Count / 2]:F1} ms " +
-                $"(runs: {string.Join(", ", times.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))} ms), load {Load()}");
+                $"(runs: {string.Join(", ", times.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))} ms), load {ModeArguments.Load()}");
             using (var connection = new NpgsqlConnection(database))
             {
                 connection.Open();
@@ -164,14 +164,6 @@ namespace PkiTools.Benchmarks
             connection.Open();
             using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
             command.ExecuteNonQuery();
-        }
-
-        private static string Load() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-
-        private static int Option(string[] args, string name, int fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         }
     }
 }

@@ -40,7 +40,7 @@ namespace PkiTools.Benchmarks
             int workers = Environment.ProcessorCount;
             Console.WriteLine($"PkiTools issuance throughput: EC P-256 leaf, fresh key each, {seconds:0.#} s per run, {workers} logical CPUs, " +
                 $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, .NET {Environment.Version}");
-            Console.WriteLine("Load average before the run (other processes compete for the same cores): " + LoadAverage());
+            Console.WriteLine("Load average before the run (other processes compete for the same cores): " + ModeArguments.Load());
 
             var issuer = new CertificateIssuer(Fixtures.Root(KeyAlgorithm.EcdsaP256).Certificate);
             Func<IssuedCertificate> direct = () => issuer.Issue(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), LeafDirect);
@@ -162,7 +162,7 @@ namespace PkiTools.Benchmarks
                 ("TOTAL: PrivateKey.Generate + Issue", () => TouchCertificate(issuer.Issue(PrivateKey.Generate(KeyAlgorithm.EcdsaP256), LeafDirect))),
             };
             Console.WriteLine();
-            Console.WriteLine($"Scaling, calls/s over 1 s each (load average now {LoadAverage()}):");
+            Console.WriteLine($"Scaling, calls/s over 1 s each (load average now {ModeArguments.Load()}):");
             Console.WriteLine($"| {"part",-54} | {"1 thread",9} | {workers + " threads",9} | {"speed-up",8} |");
             Console.WriteLine($"|{new string('-', 56)}|{new string('-', 11)}|{new string('-', 11)}|{new string('-', 10)}|");
             foreach (var (name, action) in scaling)
@@ -180,17 +180,6 @@ namespace PkiTools.Benchmarks
 
         private static double Rate(Action action, int workers, double seconds) => Measure(() => { action(); return null; }, workers, seconds);
 
-        private static string LoadAverage()
-        {
-            try
-            {
-                return string.Join(" ", System.IO.File.ReadAllText("/proc/loadavg").Split(' ', 4)[..3]);
-            }
-            catch (Exception)
-            {
-                return "n/a";
-            }
-        }
 
         private static byte[] BuildOnce(CertificateBuilder.IssuerSide side, PrivateKey subjectKey, CertificateBuilder.ResolvedNames names) =>
             CertificateBuilder.Build(LeafDirect, names.Subject, names.SubjectAltNames, names.SubjectIsEmpty, subjectKey.SubjectPublicKeyInfo,
