@@ -12,18 +12,16 @@ using PkiTools.Core;
 using PkiTools.Core.Ca;
 using PkiTools.Core.Revocation;
 using Xunit;
+using static PkiTools.PostgreSql.Tests.TestEntries;
 
 namespace PkiTools.PostgreSql.Tests
 {
     /// <summary>Schema, concurrency, locking, CRL numbers and the expiry query of the PostgreSQL ledger.</summary>
     public sealed class PostgreSqlLedgerTests : IClassFixture<PostgresServer>
     {
-        private static readonly DateTimeOffset NotAfter = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
         private readonly PostgresServer _server;
 
         public PostgreSqlLedgerTests(PostgresServer server) => _server = server;
-
-        private static LedgerEntry Entry(string serial) => new LedgerEntry(LedgerStatus.Valid, NotAfter, null, null, serial, "unknown", "/CN=" + serial);
 
         private static string RandomSerial() => OpenSslIndexLedger.NormalizeSerial(Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
 

@@ -9,13 +9,13 @@ using PkiTools.Core;
 using PkiTools.Core.Ca;
 using PkiTools.Core.Revocation;
 using Xunit;
+using static PkiTools.PostgreSql.Tests.TestEntries;
 
 namespace PkiTools.PostgreSql.Tests
 {
     /// <summary>The server stopped, unreachable or killed mid-batch: LedgerUnavailable, nothing half-recorded, the retry succeeds. Its own server (it is stopped here).</summary>
     public sealed class PostgreSqlOutageTests : IClassFixture<PostgresServer>
     {
-        private static readonly DateTimeOffset NotAfter = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
         private readonly PostgresServer _server;
 
         public PostgreSqlOutageTests(PostgresServer server)
@@ -23,8 +23,6 @@ namespace PkiTools.PostgreSql.Tests
             _server = server;
             if (!_server.Running) _server.Start(); // a failed test before may have left it stopped
         }
-
-        private static LedgerEntry Entry(string serial) => new LedgerEntry(LedgerStatus.Valid, NotAfter, null, null, serial, "unknown", "/CN=" + serial);
 
         private void AssertUnavailable(PkiException ex)
         {

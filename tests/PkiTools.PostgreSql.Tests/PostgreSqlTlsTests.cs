@@ -5,6 +5,7 @@ using PkiTools.Core.Ca;
 using PkiTools.Core.Keys;
 using PkiTools.Core.X509;
 using Xunit;
+using static PkiTools.PostgreSql.Tests.TestEntries;
 
 namespace PkiTools.PostgreSql.Tests
 {
@@ -14,7 +15,6 @@ namespace PkiTools.PostgreSql.Tests
     /// </summary>
     public sealed class PostgreSqlTlsTests : IClassFixture<PostgreSqlTlsTests.TlsServer>
     {
-        private static readonly DateTimeOffset NotAfter = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
         private readonly TlsServer _tls;
 
         public PostgreSqlTlsTests(TlsServer tls) => _tls = tls;
@@ -53,8 +53,6 @@ namespace PkiTools.PostgreSql.Tests
 
         private string Connection(string database, string tls) =>
             $"host=localhost;port={_tls.Server.Port};dbname={database};user=postgres;Password={_tls.Server.Password};connect_timeout=5;{tls}";
-
-        private static LedgerEntry Entry(string serial) => new LedgerEntry(LedgerStatus.Valid, NotAfter, null, null, serial, "unknown", "/CN=" + serial);
 
         [Fact]
         public void Verify_full_with_the_CA_as_sslrootcert_connects_over_TLS()
