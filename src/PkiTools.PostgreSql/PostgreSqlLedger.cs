@@ -303,7 +303,7 @@ namespace PkiTools.PostgreSql
             {
                 var current = new Dictionary<string, LedgerEntry>(StringComparer.Ordinal);
                 using (var select = new NpgsqlCommand(
-                    "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates WHERE ca = $1 AND serial = ANY($2) FOR UPDATE", connection))
+                    SelectEntries + "WHERE ca = $1 AND serial = ANY($2) FOR UPDATE", connection))
                 {
                     select.Parameters.Add(new NpgsqlParameter { Value = CaId });
                     select.Parameters.Add(new NpgsqlParameter { Value = wanted });
@@ -364,7 +364,7 @@ namespace PkiTools.PostgreSql
             return Run(false, connection =>
             {
                 using var command = new NpgsqlCommand(
-                    "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates WHERE ca = $1 AND serial = $2", connection);
+                    SelectEntries + "WHERE ca = $1 AND serial = $2", connection);
                 command.Parameters.Add(new NpgsqlParameter { Value = CaId });
                 command.Parameters.Add(new NpgsqlParameter { Value = serial });
                 using NpgsqlDataReader reader = command.ExecuteReader();
@@ -405,8 +405,7 @@ namespace PkiTools.PostgreSql
 
         /// <summary>The query of <see cref="ExpiringBetween"/> ($1 CA id, $2 from, $3 to), public so a test can EXPLAIN it.</summary>
         public const string ExpiringQuery =
-            "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates " +
-            "WHERE ca = $1 AND not_after >= $2 AND not_after < $3 AND status = 'V' ORDER BY id";
+            SelectEntries + "WHERE ca = $1 AND not_after >= $2 AND not_after < $3 AND status = 'V' ORDER BY id";
 
         /// <summary>
         /// The next CRL number of this CA: one more than the last one handed out by any host, never reused (an UPDATE ...
@@ -802,7 +801,7 @@ namespace PkiTools.PostgreSql
         private IReadOnlyList<LedgerEntry> ReadEntries(NpgsqlConnection connection)
         {
             using var command = new NpgsqlCommand(
-                "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates WHERE ca = $1 ORDER BY id", connection);
+                SelectEntries + "WHERE ca = $1 ORDER BY id", connection);
             command.Parameters.Add(new NpgsqlParameter { Value = CaId });
             var list = new List<LedgerEntry>();
             using NpgsqlDataReader reader = command.ExecuteReader();
@@ -820,6 +819,9 @@ namespace PkiTools.PostgreSql
             while (reader.Read()) list.Add(reader.GetString(0));
             return list;
         }
+
+        /// <summary>The columns <see cref="ReadEntry"/> reads, in its order; a query appends its WHERE.</summary>
+        private const string SelectEntries = "SELECT status, not_after, revoked_at, reason, serial, file_name, subject FROM pkitools.certificates ";
 
         private static LedgerEntry ReadEntry(NpgsqlDataReader reader)
         {
