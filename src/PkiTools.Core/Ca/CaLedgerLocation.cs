@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -77,20 +78,9 @@ namespace PkiTools.Core.Ca
                 throw new PkiException(PkiErrorCode.InvalidArgument, "A PostgreSQL ledger needs connection keywords such as 'Host=db.example;Database=pki;Username=pki'.", null, null,
                     new PkiHint("Give {0}.", "LedgerConnection"), "LedgerConnection");
             }
-            var builder = new DbConnectionStringBuilder();
-            try
+            foreach (KeyValuePair<string, string> keyword in Keywords(connection!))
             {
-                builder.ConnectionString = connection;
-            }
-            catch (ArgumentException ex)
-            {
-                throw new PkiException(PkiErrorCode.InvalidArgument,
-                    "The PostgreSQL connection keywords are not valid: use keyword=value pairs such as 'Host=db.example;Port=5432;Database=pki;Username=pki;SSL Mode=Require'.", ex.InnerException, null,
-                    new PkiHint("Correct {0}.", "LedgerConnection"), "LedgerConnection");
-            }
-            foreach (string key in builder.Keys.Cast<string>())
-            {
-                string k = key.Replace(" ", "").ToLowerInvariant();
+                string k = keyword.Key;
                 if (k == "password" || k == "pwd" || k == "passfile" || k == "sslpassword")
                 {
                     throw new PkiException(PkiErrorCode.InvalidArgument,
@@ -102,6 +92,29 @@ namespace PkiTools.Core.Ca
                         null, null, new PkiHint("Remove the password from {0} and give {1}, or set PGPASSWORD / ~/.pgpass.", "LedgerConnection", "LedgerCredential"), "LedgerConnection");
                 }
             }
+        }
+
+        /// <summary>
+        /// The keywords of PostgreSQL connection keywords, each with its value: the keyword in lower case without spaces
+        /// ("SSL Mode" and "sslmode" alike; "User Name" as "username"). InvalidArgument when they are not keyword=value
+        /// pairs (the message never repeats them).
+        /// </summary>
+        public static IReadOnlyList<KeyValuePair<string, string>> Keywords(string connection)
+        {
+            var builder = new DbConnectionStringBuilder();
+            try
+            {
+                builder.ConnectionString = connection;
+            }
+            catch (ArgumentException ex)
+            {
+                throw new PkiException(PkiErrorCode.InvalidArgument,
+                    "The PostgreSQL connection keywords are not valid: use keyword=value pairs such as 'Host=db.example;Port=5432;Database=pki;Username=pki;SSL Mode=Require'.", ex.InnerException, null,
+                    new PkiHint("Correct {0}.", "LedgerConnection"), "LedgerConnection");
+            }
+            return builder.Keys.Cast<string>()
+                .Select(key => new KeyValuePair<string, string>(key.Replace(" ", "").ToLowerInvariant(), Convert.ToString(builder[key], CultureInfo.InvariantCulture) ?? ""))
+                .ToList();
         }
 
         public override string ToString() => $"{Type} ({Connection}; CA id {CaId})";

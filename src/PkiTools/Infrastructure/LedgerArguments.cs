@@ -57,15 +57,12 @@ namespace PkiTools.Commands.Infrastructure
         {
             string? user = LedgerCredential?.UserName;
             if (string.IsNullOrEmpty(user)) return connection;
-            var builder = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connection };
-            foreach (string key in builder.Keys)
+            foreach (var keyword in CaLedgerLocation.Keywords(connection))
             {
-                string k = key.Replace(" ", "").ToLowerInvariant();
-                if (k != "username" && k != "user" && k != "userid" && k != "uid") continue;
-                string named = System.Convert.ToString(builder[key], System.Globalization.CultureInfo.InvariantCulture) ?? "";
-                if (named == user) return connection;
+                if (keyword.Key != "username" && keyword.Key != "user" && keyword.Key != "userid" && keyword.Key != "uid") continue;
+                if (keyword.Value == user) return connection;
                 throw new PkiException(PkiErrorCode.InvalidArgument,
-                    $"-LedgerCredential is for the user '{user}' but -LedgerConnection names the user '{named}': give the same user in both (or leave it out of -LedgerConnection).", null, null, null, "LedgerCredential");
+                    $"-LedgerCredential is for the user '{user}' but -LedgerConnection names the user '{keyword.Value}': give the same user in both (or leave it out of -LedgerConnection).", null, null, null, "LedgerCredential");
             }
             return connection.TrimEnd().TrimEnd(';') + ";Username=" + user;
         }
